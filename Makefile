@@ -1,0 +1,53 @@
+# The two commands of the README: `make run` and `make test`. Everything else is optional.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test test-unit test-e2e setup setup-dev bench-platform bench-engine demo-models messages lint worker
+
+$(VENV)/.run-deps: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --disable-pip-version-check -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-deps: $(VENV)/.run-deps requirements-dev.txt
+	$(PY) -m pip install --disable-pip-version-check -q -r requirements-dev.txt
+	touch $@
+
+setup: $(VENV)/.run-deps
+	$(PY) manage.py migrate --noinput -v 0
+	$(PY) manage.py bootstrap
+
+setup-dev: $(VENV)/.dev-deps
+
+run: setup
+	@echo "InstantPainting is starting on http://$(HOST):$(PORT)/  (Ctrl+C stops it)"
+	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) instantpainting.asgi:application
+
+# A scale-out worker (needs DATABASE_URL, and REDIS_URL for live events); see the README.
+worker: setup
+	$(PY) manage.py generation_worker
+
+test: setup-dev
+	$(PY) -m pytest -q
+	$(PY) -m pytest -q -p no:asyncio tests/e2e
+
+bench-platform: setup-dev
+	$(PY) -m tests.bench.bench_platform
+
+bench-engine: setup
+	$(PY) -m pip install --disable-pip-version-check -q -r requirements-bench.txt
+	$(PY) -m generation.engine.bench
+
+demo-models: setup
+	$(PY) -m generation.training build-demo-models --config generation/training/configs/demo.toml
+
+messages: setup
+	$(PY) manage.py makemessages -l zh_Hans -i ".venv/*" -i "tests/*"
+	$(PY) manage.py makemessages -d djangojs -l zh_Hans -i ".venv/*" -i "staticfiles/*"
+	$(PY) manage.py compilemessages -l zh_Hans
+
+lint: setup-dev
+	$(VENV)/bin/ruff check .

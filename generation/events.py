@@ -1,0 +1,61 @@
+"""Push job events to their owner's websocket group (DESIGN.md, websocket event protocol).
+
+Events are best effort: the Generation row is the source of truth and the REST endpoint reads it,
+so a lost event costs a client nothing but a poll.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+logger = logging.getLogger(__name__)
+
+_loop_lock = threading.Lock()
+_server_loop: asyncio.AbstractEventLoop | None = None
+
+
+def remember_server_loop(loop: asyncio.AbstractEventLoop) -> None:
+    """Called from the ASGI app: the in-memory layer must be used from the loop that serves sockets."""
+    global _server_loop
+    with _loop_lock:
+        _server_loop = loop
+
+
+def publish(group: str, message: dict[str, Any]) -> None:
+    """Send `message` (with `type` like 'generation.progress') to every socket in `group`."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    payload = {"type": "job.event", "event": message}
+    loop = _server_loop
+    try:
+        # The in-memory layer's queues belong to the server's event loop; a worker thread in the
+        # same process must hand the send to that loop (asyncio queues are not thread-safe).
+        if loop is not None and loop.is_running() and _is_in_memory(layer):
+            try:
+                running = asyncio.get_running_loop()
+            except RuntimeError:
+                running = None
+            if running is loop:
+                loop.create_task(layer.group_send(group, payload))
+            else:
+                asyncio.run_coroutine_threadsafe(layer.group_send(group, payload), loop).result(timeout=5)
+        elif _is_in_memory(layer) and loop is None:
+            # No server in this process yet, so no socket can be listening.
+            return
+        else:
+            async_to_sync(layer.group_send)(group, payload)
+    except Exception:  # noqa: BLE001 - events never break a job
+        logger.warning("could not publish %s to %s", message.get("type"), group, exc_info=True)
+
+
+def _is_in_memory(layer: Any) -> bool:
+    from channels.layers import InMemoryChannelLayer
+
+    return isinstance(layer, InMemoryChannelLayer)

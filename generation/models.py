@@ -1,0 +1,148 @@
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+class GeneratorModel(models.Model):
+    """A model package found in MODELS_DIR, registered so the admin can enable or disable it."""
+
+    name = models.SlugField(_("name"), max_length=64, unique=True)
+    category = models.CharField(_("category"), max_length=32, default="general")
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    native_width = models.PositiveIntegerField(_("native width"))
+    native_height = models.PositiveIntegerField(_("native height"))
+    trained = models.BooleanField(_("trained"), default=True)
+    enabled = models.BooleanField(_("enabled"), default=True)
+    is_default = models.BooleanField(_("default"), default=False)
+    path = models.CharField(_("package folder"), max_length=500)
+    registered_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-is_default", "-trained", "category", "name"]
+        verbose_name = _("generator model")
+        verbose_name_plural = _("generator models")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Generation(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+        CANCELED = "canceled", _("Canceled")
+
+    ACTIVE = (Status.QUEUED, Status.RUNNING)
+    FINISHED = (Status.SUCCEEDED, Status.FAILED, Status.CANCELED)
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # Owner is a user or, for guests, a random key kept in their session (not the session key,
+    # which Django rotates at login).
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="generations"
+    )
+    guest_key = models.CharField(max_length=64, blank=True, db_index=True)
+    client_ip = models.GenericIPAddressField(null=True, blank=True)
+
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    prompt = models.TextField(_("prompt"))
+    model = models.ForeignKey(GeneratorModel, on_delete=models.PROTECT, related_name="generations")
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    n = models.PositiveSmallIntegerField(default=1)
+    seed = models.BigIntegerField()
+    style = models.CharField(max_length=40, blank=True)
+    # negative_prompt, style_strength, truncation, candidates, remix source …
+    options = models.JSONField(default=dict, blank=True)
+    priority = models.SmallIntegerField(default=0)
+
+    position = models.PositiveIntegerField(null=True, blank=True)
+    stage = models.CharField(max_length=16, blank=True)
+    progress = models.FloatField(default=0.0)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    worker = models.CharField(max_length=64, blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+    cancel_requested = models.BooleanField(default=False)
+    error = models.TextField(blank=True)
+    error_code = models.CharField(max_length=32, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "-priority", "created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(user__isnull=False) | ~Q(guest_key=""), name="generation_has_owner"
+            ),
+            models.CheckConstraint(condition=Q(width__gte=256, width__lte=1024), name="generation_width_range"),
+            models.CheckConstraint(condition=Q(height__gte=256, height__lte=1024), name="generation_height_range"),
+            models.CheckConstraint(condition=Q(n__gte=1, n__lte=8), name="generation_n_range"),
+            models.CheckConstraint(condition=Q(seed__gte=0, seed__lte=2**32 - 1), name="generation_seed_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.public_id} {self.status}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("generation:detail", args=[self.public_id])
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in self.FINISHED
+
+
+class GenerationImage(models.Model):
+    """One picture of a generation. Its files are served by a permission-checked view."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    generation = models.ForeignKey(Generation, on_delete=models.CASCADE, related_name="images")
+    index = models.PositiveSmallIntegerField()
+    seed = models.BigIntegerField()
+    file = models.FileField(upload_to="generations/", max_length=300)
+    thumbnail = models.FileField(upload_to="generations/", max_length=300)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    clip_score = models.FloatField(null=True, blank=True)
+    settings = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["generation", "index"]
+        constraints = [models.UniqueConstraint(fields=["generation", "index"], name="image_index_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.generation.public_id}#{self.index}"
+
+    def get_file_url(self) -> str:
+        return reverse("generation:image-file", args=[self.public_id])
+
+    def get_thumb_url(self) -> str:
+        return reverse("generation:image-thumb", args=[self.public_id])
+
+
+class BlockedTerm(models.Model):
+    """A word or phrase that moderators do not allow in prompts (edited in the admin)."""
+
+    term = models.CharField(_("term"), max_length=100, unique=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["term"]
+        verbose_name = _("blocked prompt term")
+        verbose_name_plural = _("blocked prompt terms")
+
+    def __str__(self) -> str:
+        return self.term

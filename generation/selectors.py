@@ -1,0 +1,74 @@
+"""Reads for generation jobs."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from generation.models import BlockedTerm, Generation, GenerationImage, GeneratorModel
+from generation.owners import Owner
+
+
+def model_for(name: str | None) -> GeneratorModel | None:
+    """The enabled model called `name`, or the default model when no name is given."""
+    enabled = GeneratorModel.objects.filter(enabled=True)
+    if name:
+        return enabled.filter(name=name).first()
+    return enabled.filter(is_default=True).first() or enabled.first()
+
+
+def models_enabled() -> QuerySet[GeneratorModel]:
+    return GeneratorModel.objects.filter(enabled=True)
+
+
+def prompt_blocked_term(text: str) -> str | None:
+    """The first blocklisted term found in `text` (case-insensitive), if any."""
+    lowered = text.casefold()
+    for term in BlockedTerm.objects.values_list("term", flat=True):
+        if term.strip() and term.casefold().strip() in lowered:
+            return term
+    return None
+
+
+def generations_of(*, owner: Owner) -> QuerySet[Generation]:
+    return Generation.objects.filter(owner.q()).select_related("model").prefetch_related("images")
+
+
+def generation_of(*, owner: Owner | None, public_id: object) -> Generation | None:
+    """The owner's job with this id; None for anyone else's (callers answer 404)."""
+    if owner is None:
+        return None
+    return generations_of(owner=owner).filter(public_id=public_id).first()
+
+
+def queue_position(generation: Generation) -> int | None:
+    if generation.status != Generation.Status.QUEUED:
+        return None
+    if generation.position:
+        return generation.position
+    ahead = Generation.objects.filter(status=Generation.Status.QUEUED).filter(
+        priority__gt=generation.priority
+    ).count() + Generation.objects.filter(
+        status=Generation.Status.QUEUED, priority=generation.priority, created_at__lt=generation.created_at
+    ).count()
+    return ahead + 1
+
+
+def image_visible_to(*, image: GenerationImage, owner: Owner | None) -> bool:
+    """Owners see their images; everyone sees images published to the gallery."""
+    generation = image.generation
+    if owner is not None and generation.user_id is not None and generation.user_id == owner.user_id:
+        return True
+    if owner is not None and generation.user_id is None and owner.is_guest and generation.guest_key == owner.guest_key:
+        return True
+    return image_is_public(image)
+
+
+def image_is_public(image: GenerationImage) -> bool:
+    """Published (and not hidden) images are public. The gallery app defines what published means."""
+    from django.apps import apps
+
+    if not apps.is_installed("gallery"):
+        return False
+    from gallery.selectors import image_is_published
+
+    return image_is_published(image=image)

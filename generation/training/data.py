@@ -1,0 +1,110 @@
+"""Image–caption pairs from a folder or a JSONL file, the one path for synthetic and real data.
+
+Accepted layouts:
+- JSONL: one object per line with "image" (path relative to the file) and "caption" (string)
+  or "captions" (list; one is drawn per fetch, as GALIP does). Extra keys are kept as metadata.
+- Folder: every image file with a sidecar of the same stem and suffix .txt, one caption per line.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+import numpy as np
+import torch
+from PIL import Image
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp")
+
+
+@dataclass
+class Pair:
+    image: Path
+    captions: list[str]
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+def read_pairs(source: str | Path) -> list[Pair]:
+    """All pairs of a JSONL file or a folder; raises with the path when nothing usable is found."""
+    source = Path(source)
+    if source.is_dir() and (source / "captions.jsonl").exists():
+        source = source / "captions.jsonl"
+    pairs: list[Pair] = []
+    if source.is_file():
+        root = source.parent
+        for n, line in enumerate(source.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            caps = row.get("captions") or ([row["caption"]] if "caption" in row else [])
+            if "image" not in row or not caps:
+                raise ValueError(f"{source}:{n}: needs 'image' and 'caption' or 'captions'")
+            meta = {k: v for k, v in row.items() if k not in ("image", "caption", "captions")}
+            pairs.append(Pair(root / row["image"], [str(c) for c in caps], meta))
+    elif source.is_dir():
+        for img in sorted(p for p in source.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES):
+            txt = img.with_suffix(".txt")
+            if txt.exists():
+                caps = [c.strip() for c in txt.read_text(encoding="utf-8").splitlines() if c.strip()]
+                if caps:
+                    pairs.append(Pair(img, caps))
+    else:
+        raise FileNotFoundError(f"no data set at {source} (expected a .jsonl file or a folder)")
+    if not pairs:
+        raise ValueError(f"no image-caption pairs found in {source}")
+    return pairs
+
+
+def write_pairs(pairs: Iterable[Pair], path: str | Path) -> None:
+    path = Path(path)
+    with path.open("w", encoding="utf-8") as f:
+        for p in pairs:
+            rel = Path(p.image).resolve().relative_to(path.parent.resolve())
+            f.write(json.dumps({"image": str(rel), "captions": p.captions, **p.meta}, ensure_ascii=False) + "\n")
+
+
+def load_image(path: str | Path, size: int) -> np.ndarray:
+    """uint8 HWC at size×size: centre crop to square, then resize (Lanczos)."""
+    with Image.open(path) as im:
+        im = im.convert("RGB")
+        w, h = im.size
+        s = min(w, h)
+        if w != h:
+            im = im.crop(((w - s) // 2, (h - s) // 2, (w - s) // 2 + s, (h - s) // 2 + s))
+        if s != size:
+            im = im.resize((size, size), Image.Resampling.LANCZOS)
+        return np.asarray(im, dtype=np.uint8)
+
+
+class PairDataset(torch.utils.data.Dataset):
+    """Pairs held in memory as uint8 at the training size (small data sets: decode once).
+
+    __getitem__ returns (image in [-1, 1], caption, index). Horizontal flips are off by default
+    because captions may speak of left and right; random crops are left to DiffAugment.
+    """
+
+    def __init__(self, pairs: list[Pair], size: int, flip: bool = False, seed: int = 0) -> None:
+        self.pairs = pairs
+        self.size = size
+        self.flip = flip
+        self.images = np.stack([load_image(p.image, size) for p in pairs])
+        self.rng = random.Random(seed)
+
+    def __len__(self) -> int:
+        return len(self.pairs)
+
+    def __getitem__(self, i: int) -> tuple[torch.Tensor, str, int]:
+        x = torch.from_numpy(self.images[i]).permute(2, 0, 1).float().div(127.5).sub(1.0)
+        if self.flip and self.rng.random() < 0.5:
+            x = x.flip(-1)
+        caps = self.pairs[i].captions
+        return x, caps[self.rng.randrange(len(caps))], i
+
+
+def collate(batch: list[tuple[torch.Tensor, str, int]]) -> tuple[torch.Tensor, list[str], torch.Tensor]:
+    xs, caps, idx = zip(*batch)
+    return torch.stack(xs), list(caps), torch.tensor(idx)

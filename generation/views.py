@@ -1,0 +1,114 @@
+"""Pages and image files for generation. Thin: call selectors/services, render templates."""
+
+from __future__ import annotations
+
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from generation import selectors
+from generation.models import GenerationImage
+from generation.owners import owner_of_request
+
+SIZE_PRESETS = [(512, 512), (768, 512), (512, 768), (1024, 1024)]
+
+
+def create_page(request: HttpRequest) -> HttpResponse:
+    """The create page. `?remix=` style prefill comes in as query parameters (prompt, seed, …)."""
+    from generation.engine import STYLES
+
+    models = list(selectors.models_enabled())
+    prefill = {key: request.GET[key] for key in (
+        "prompt", "model", "width", "height", "n", "seed", "style", "negative_prompt", "remix_of"
+    ) if key in request.GET}
+    # A guest gets its key now, so the page's websocket is subscribed before the first job.
+    owner = owner_of_request(request, create=True)
+    recent = list(selectors.generations_of(owner=owner)[:6]) if owner else []
+    return render(
+        request,
+        "generation/create.html",
+        {
+            "models": models,
+            "styles": list(STYLES),
+            "size_presets": SIZE_PRESETS,
+            "prefill": prefill,
+            "recent": recent,
+            "i18n": _create_page_strings(),
+        },
+    )
+
+
+def _create_page_strings() -> dict[str, str]:
+    return {
+        "queued": _("Queued"),
+        "running": _("Running"),
+        "succeeded": _("Done"),
+        "failed": _("Failed"),
+        "canceled": _("Canceled"),
+        "position": _("Position in queue: %(p)s of %(n)s"),
+        "encoding": _("Reading your prompt"),
+        "generating": _("Painting"),
+        "selecting": _("Choosing the best candidate"),
+        "upscaling": _("Sharpening to full size"),
+        "saving": _("Saving"),
+        "download": _("Download"),
+        "open": _("Open"),
+        "seed": _("seed"),
+        "network": _("Network error: check your connection and try again."),
+        "slow": _("Too many requests. Try again in %(s)s seconds."),
+    }
+
+
+def history_page(request: HttpRequest) -> HttpResponse:
+    owner = owner_of_request(request, create=False)
+    rows = selectors.generations_of(owner=owner) if owner else []
+    page = Paginator(rows, 24).get_page(request.GET.get("page"))
+    return render(request, "generation/history.html", {"page": page})
+
+
+def detail_page(request: HttpRequest, public_id: str) -> HttpResponse:
+    generation = selectors.generation_of(owner=owner_of_request(request, create=False), public_id=public_id)
+    if generation is None:
+        raise Http404
+    return render(request, "generation/detail.html", {"generation": generation})
+
+
+def _image_for(request: HttpRequest, public_id: str) -> GenerationImage:
+    image = GenerationImage.objects.select_related("generation").filter(public_id=public_id).first()
+    if image is None or not selectors.image_visible_to(image=image, owner=owner_of_request(request, create=False)):
+        # Someone else's private image is indistinguishable from a missing one.
+        raise Http404
+    return image
+
+
+def _serve(request: HttpRequest, name: str, content_type: str, download_name: str | None) -> HttpResponse:
+    if settings.S3_BUCKET:
+        # A presigned URL that expires (S3 querystring auth), handed out only after the check above.
+        return HttpResponseRedirect(default_storage.url(name))
+    try:
+        handle = default_storage.open(name, "rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    response = FileResponse(handle, content_type=content_type, as_attachment=bool(download_name), filename=download_name or "")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@require_GET
+def image_file(request: HttpRequest, public_id: str) -> HttpResponse:
+    image = _image_for(request, public_id)
+    download = None
+    if request.GET.get("download"):
+        download = f"instantpainting-{image.generation.public_id.hex[:8]}-{image.seed}.png"
+    return _serve(request, image.file.name, "image/png", download)
+
+
+@require_GET
+def image_thumb(request: HttpRequest, public_id: str) -> HttpResponse:
+    image = _image_for(request, public_id)
+    return _serve(request, image.thumbnail.name, "image/webp", None)

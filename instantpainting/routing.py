@@ -1,0 +1,32 @@
+"""The ASGI application without side effects (tests build it; asgi.py also starts the worker)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from channels.auth import AuthMiddlewareStack
+from channels.routing import ProtocolTypeRouter, URLRouter
+from channels.security.websocket import AllowedHostsOriginValidator
+from django.core.asgi import get_asgi_application
+
+from generation import events
+from generation.routing import websocket_urlpatterns
+
+
+class RememberLoop:
+    """Records the server's event loop so worker threads can reach the in-memory channel layer."""
+
+    def __init__(self, app):  # noqa: ANN001, ANN204
+        self.app = app
+        self.seen = False
+
+    async def __call__(self, scope, receive, send):  # noqa: ANN001, ANN204
+        if not self.seen:
+            self.seen = True
+            events.remember_server_loop(asyncio.get_running_loop())
+        return await self.app(scope, receive, send)
+
+
+def build_application(http_app=None):  # noqa: ANN001, ANN201
+    websocket = AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+    return RememberLoop(ProtocolTypeRouter({"http": http_app or get_asgi_application(), "websocket": websocket}))

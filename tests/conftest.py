@@ -1,0 +1,81 @@
+"""Shared fixtures: named people (hamlet creates, othello is another user, iago moderates)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+ON_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+PASSWORD = "correct-horse-battery-staple-7"
+
+
+def need_service(ok: bool, what: str) -> None:
+    """Skip a test whose service is missing, except on CI, where a missing service is a failure."""
+    if ok:
+        return
+    if ON_CI:
+        pytest.fail(f"{what} is required on CI (CI=true) but is not available")
+    pytest.skip(f"{what} is not available on this machine")
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+
+
+@pytest.fixture
+def make_user(db):
+    from django.contrib.auth import get_user_model
+
+    def make(username: str, **extra):
+        return get_user_model().objects.create_user(username=username, email=f"{username}@example.com", password=PASSWORD, **extra)
+
+    return make
+
+
+@pytest.fixture
+def hamlet(make_user):
+    return make_user("hamlet")
+
+
+@pytest.fixture
+def othello(make_user):
+    return make_user("othello")
+
+
+@pytest.fixture
+def iago(make_user):
+    from django.contrib.auth.models import Permission
+
+    user = make_user("iago", is_staff=True)
+    user.user_permissions.set(Permission.objects.all())
+    return user
+
+
+@pytest.fixture
+def registered_models(db):
+    """The bundled model packages, registered as the site registers them at start-up."""
+    from generation.services import models_register_from_disk
+
+    return models_register_from_disk()
+
+
+@pytest.fixture
+def tiny_model(registered_models):
+    """The small fast model the tests generate with (the untrained placeholder package)."""
+    from generation.models import GeneratorModel
+
+    model = GeneratorModel.objects.get(name="untrained-tiny")
+    GeneratorModel.objects.update(is_default=False)
+    GeneratorModel.objects.filter(pk=model.pk).update(is_default=True, enabled=True)
+    model.refresh_from_db()
+    return model
+
+
+def chromium_path() -> str | None:
+    return shutil.which("chromium") or (os.path.exists("/usr/bin/chromium") and "/usr/bin/chromium") or None
