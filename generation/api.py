@@ -230,11 +230,15 @@ class ModelListApi(APIView):
 
 class StyleListApi(APIView):
     @extend_schema(
-        responses=inline_serializer("Style", {"name": serializers.CharField(), "qualifier": serializers.CharField()}),
+        responses=inline_serializer(
+            "Style",
+            {"name": serializers.CharField(), "label": serializers.CharField(), "template": serializers.CharField()},
+            many=True,
+        ),
         summary="Style qualifiers",
     )
     def get(self, request: Request) -> Response:
         from generation.engine import STYLES
 
-        return Response([{"name": name, "qualifier": qualifier} for name, qualifier in STYLES.items()])
+        return Response([{"name": key, "label": s.label, "template": s.template} for key, s in STYLES.items()])
 

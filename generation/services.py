@@ -98,9 +98,13 @@ def models_register_from_disk() -> list[GeneratorModel]:
         )
         seen.append(row)
     GeneratorModel.objects.exclude(name__in=[m.name for m in seen]).update(enabled=False)
-    if seen and not GeneratorModel.objects.filter(is_default=True, enabled=True).exists():
-        best = sorted(seen, key=lambda m: (not m.trained, m.name))[0]
-        GeneratorModel.objects.filter(pk=best.pk).update(is_default=True)
+    # The configured default when it is installed; else keep the current one; else prefer trained.
+    default = next((m for m in seen if m.name == settings.DEFAULT_MODEL), None)
+    if default is None and seen and not GeneratorModel.objects.filter(is_default=True, enabled=True).exists():
+        default = sorted(seen, key=lambda m: (not m.trained, m.name))[0]
+    if default is not None:
+        GeneratorModel.objects.exclude(pk=default.pk).update(is_default=False)
+        GeneratorModel.objects.filter(pk=default.pk).update(is_default=True)
     return seen
 
 

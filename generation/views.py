@@ -34,7 +34,7 @@ def create_page(request: HttpRequest) -> HttpResponse:
         "generation/create.html",
         {
             "models": models,
-            "styles": list(STYLES),
+            "styles": [(key, style.label) for key, style in STYLES.items()],
             "size_presets": SIZE_PRESETS,
             "prefill": prefill,
             "recent": recent,

@@ -171,6 +171,7 @@ ENGINE_DEVICE = os.environ.get("ENGINE_DEVICE", "auto")
 
 # --- generation limits ---------------------------------------------------------------------
 MODELS_DIR = Path(os.environ.get("INSTANTPAINTING_MODELS_DIR", BASE_DIR / "models"))
+DEFAULT_MODEL = os.environ.get("DEFAULT_MODEL", "demo-landscape")
 RATE_LIMITS = {
     # concurrent = queued + running jobs at once; hourly = jobs created in the last hour.
     "user": {"concurrent": envint("LIMIT_USER_CONCURRENT", 4), "hourly": envint("LIMIT_USER_HOURLY", 120)},
@@ -239,9 +240,10 @@ SESSION_COOKIE_AGE = 60 * 60 * 24 * 30
 
 # --- API -----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first, so a bad token answers 401 with WWW-Authenticate rather than 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -2,10 +2,14 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from accounts.urls import api_urlpatterns as accounts_api
+from gallery.urls import api_urlpatterns as gallery_api
 from generation.urls import api_urlpatterns as generation_api
 
 api_v1 = [
     *generation_api,
+    *gallery_api,
+    *accounts_api,
 ]
 
 urlpatterns = [
@@ -16,6 +20,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
+    path("", include("gallery.urls")),
+    path("", include("accounts.urls")),
     path("", include("generation.urls")),
 ]
 

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import BIO_MAX_LENGTH, DISPLAY_NAME_MAX_LENGTH
+
+
+class ProfileForm(forms.Form):
+    display_name = forms.CharField(
+        label=_("Display name"),
+        max_length=DISPLAY_NAME_MAX_LENGTH,
+        required=False,
+        help_text=_("Shown instead of your username. Leave empty to use your username."),
+    )
+    bio = forms.CharField(
+        label=_("Bio"),
+        max_length=BIO_MAX_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("A few words about you (at most %(n)d characters).") % {"n": BIO_MAX_LENGTH},
+    )
+
+
+class AvatarForm(forms.Form):
+    # A plain FileField: the service checks bytes, pixels and type itself (ImageField would let
+    # Pillow decode the file before our limits apply).
+    avatar = forms.FileField(
+        label=_("Avatar"),
+        required=True,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp,image/gif"}),
+        help_text=_("PNG, JPEG, WebP or GIF. It is cropped to a square."),
+    )
+
+    def __init__(self, *args: Any, upload_too_large: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # CappedUploadHandler skipped the file: report its size, not a missing file.
+        self.upload_too_large = upload_too_large
+        if upload_too_large:
+            self.fields["avatar"].required = False
+
+    def clean(self) -> dict[str, Any]:
+        if self.upload_too_large:
+            from accounts.services import AVATAR_MESSAGES
+
+            raise forms.ValidationError({"avatar": AVATAR_MESSAGES["too_large"]()})
+        return super().clean()

@@ -1,0 +1,134 @@
+"""Writes for people: profiles, avatars, API tokens, adopting a guest's jobs, bans."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils.translation import gettext as _
+from rest_framework.authtoken.models import Token
+
+from accounts.avatars import AvatarRejected, avatar_webp
+from accounts.models import AVATAR_SIZE, BIO_MAX_LENGTH, DISPLAY_NAME_MAX_LENGTH, Profile
+from generation.models import Generation
+
+User = get_user_model()
+
+
+class AccountError(Exception):
+    """A request the service refuses; `field` names the input at fault, if one is."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+AVATAR_MESSAGES = {
+    "empty": lambda: _("The file is empty."),
+    "too_large": lambda: _("The file is too large: the limit is %(mb).1f MB.")
+    % {"mb": settings.MAX_UPLOAD_BYTES / (1024 * 1024)},
+    "not_image": lambda: _("This file is not an image we can read."),
+    "wrong_type": lambda: _("Upload a PNG, JPEG, WebP or GIF image."),
+    "too_many_pixels": lambda: _("The image is too large: at most %(n)d million pixels.")
+    % {"n": max(1, settings.MAX_IMAGE_PIXELS // 1_000_000)},
+}
+
+
+def profile_ensure(*, user: Any) -> Profile:
+    profile, _created = Profile.objects.get_or_create(user=user)
+    return profile
+
+
+def profile_update(*, user: Any, display_name: str, bio: str) -> Profile:
+    display_name = " ".join((display_name or "").split())
+    bio = (bio or "").strip()
+    if len(display_name) > DISPLAY_NAME_MAX_LENGTH:
+        raise AccountError(
+            _("Keep the display name to %(n)d characters.") % {"n": DISPLAY_NAME_MAX_LENGTH}, field="display_name"
+        )
+    if len(bio) > BIO_MAX_LENGTH:
+        raise AccountError(_("Keep the bio to %(n)d characters.") % {"n": BIO_MAX_LENGTH}, field="bio")
+    profile = profile_ensure(user=user)
+    profile.display_name = display_name
+    profile.bio = bio
+    profile.full_clean()
+    profile.save()
+    return profile
+
+
+def profile_set_avatar(*, user: Any, upload: Any) -> Profile:
+    """Validate and re-encode an uploaded file as the user's avatar (WebP, 256×256)."""
+    if upload is None:
+        raise AccountError(_("Choose an image file."), field="avatar")
+    if getattr(upload, "size", 0) and upload.size > settings.MAX_UPLOAD_BYTES:
+        raise AccountError(AVATAR_MESSAGES["too_large"](), field="avatar")
+    try:
+        upload.seek(0)
+        webp = avatar_webp(
+            upload, max_bytes=settings.MAX_UPLOAD_BYTES, max_pixels=settings.MAX_IMAGE_PIXELS, size=AVATAR_SIZE
+        )
+    except AvatarRejected as exc:
+        raise AccountError(AVATAR_MESSAGES[exc.reason](), field="avatar") from exc
+    profile = profile_ensure(user=user)
+    old = profile.avatar.name if profile.avatar else ""
+    name = default_storage.save(f"avatars/{user.pk}-{secrets.token_hex(6)}.webp", ContentFile(webp))
+    profile.avatar.name = name
+    profile.save()
+    if old:
+        transaction.on_commit(lambda: default_storage.delete(old))
+    return profile
+
+
+def profile_remove_avatar(*, user: Any) -> Profile:
+    profile = profile_ensure(user=user)
+    if profile.avatar:
+        old = profile.avatar.name
+        profile.avatar = ""
+        profile.save()
+        transaction.on_commit(lambda: default_storage.delete(old))
+    return profile
+
+
+def token_regenerate(*, user: Any) -> Token:
+    """Replace the user's API token; the old one stops working at once."""
+    with transaction.atomic():
+        Token.objects.filter(user=user).delete()
+        return Token.objects.create(user=user)
+
+
+def generations_adopt_guest(*, user: Any, guest_key: str) -> int:
+    """Move a guest's jobs (those with this key and no user) to `user`. Returns how many moved."""
+    if not guest_key or user is None or not user.is_authenticated:
+        return 0
+    return Generation.objects.filter(user__isnull=True, guest_key=guest_key).update(user=user, guest_key="")
+
+
+def user_ban(*, user: Any, by: Any) -> None:
+    """Deactivate `user`: they are logged out everywhere and their posts leave the gallery."""
+    _check_can_ban(user=user, by=by)
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    Token.objects.filter(user=user).delete()
+    user.is_active = False
+
+
+def user_unban(*, user: Any, by: Any) -> None:
+    _check_can_ban(user=user, by=by)
+    User.objects.filter(pk=user.pk).update(is_active=True)
+    user.is_active = True
+
+
+def _check_can_ban(*, user: Any, by: Any) -> None:
+    from accounts.selectors import user_can_ban
+
+    if user.pk == by.pk:
+        raise AccountError(_("You cannot ban yourself."))
+    if not user_can_ban(user=by):
+        raise AccountError(_("You are not allowed to ban users."))
+    if (user.is_superuser or user.is_staff) and not by.is_superuser:
+        raise AccountError(_("Only a superuser can ban staff accounts."))

@@ -1,0 +1,124 @@
+"""Profile and settings pages, and public avatars. Thin: parse, call a service, render."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET
+
+from accounts import selectors, services
+from accounts.forms import AvatarForm, ProfileForm
+from accounts.uploads import CappedUploadHandler
+from gallery.selectors import posts_feed
+
+
+def profile_page(request: HttpRequest, username: str) -> HttpResponse:
+    user = selectors.user_by_username(username=username)
+    if user is None:
+        raise Http404
+    posts = posts_feed(author=user, viewer=request.user)
+    page = Paginator(posts, 24).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "accounts/profile.html",
+        {
+            "person": user,
+            "profile": selectors.profile_of(user=user),
+            "stats": selectors.profile_stats(user=user),
+            "page": page,
+            "is_self": request.user.is_authenticated and request.user.pk == user.pk,
+        },
+    )
+
+
+@require_GET
+def avatar_file(request: HttpRequest, username: str) -> HttpResponse:
+    user = selectors.user_by_username(username=username)
+    profile = selectors.profile_of(user=user) if user else None
+    if profile is None or not profile.avatar:
+        raise Http404
+    if settings.S3_BUCKET:
+        return HttpResponseRedirect(default_storage.url(profile.avatar.name))
+    try:
+        handle = default_storage.open(profile.avatar.name, "rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    response = FileResponse(handle, content_type="image/webp")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+@csrf_exempt
+def settings_page(request: HttpRequest) -> HttpResponse:
+    # Upload handlers must change before anything reads request.POST (the CSRF check does), so
+    # this outer view is csrf_exempt and the inner one enforces CSRF.
+    if request.method == "POST":
+        request.upload_handlers.insert(0, CappedUploadHandler(request))
+    return _settings_page(request)
+
+
+@csrf_protect
+@never_cache
+@login_required
+def _settings_page(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    profile = services.profile_ensure(user=user)
+    profile_form = ProfileForm(initial={"display_name": profile.display_name, "bio": profile.bio})
+    avatar_form = AvatarForm()
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        if action == "profile":
+            profile_form = ProfileForm(request.POST)
+            if profile_form.is_valid():
+                try:
+                    services.profile_update(user=user, **profile_form.cleaned_data)
+                except services.AccountError as exc:
+                    profile_form.add_error(exc.field, exc.message)
+                else:
+                    messages.success(request, _("Your profile is saved."))
+                    return redirect("accounts:settings")
+        elif action == "avatar":
+            avatar_form = AvatarForm(
+                request.POST, request.FILES, upload_too_large=getattr(request, "upload_too_large", False)
+            )
+            if avatar_form.is_valid():
+                try:
+                    services.profile_set_avatar(user=user, upload=avatar_form.cleaned_data["avatar"])
+                except services.AccountError as exc:
+                    avatar_form.add_error("avatar", exc.message)
+                else:
+                    messages.success(request, _("Your avatar is updated."))
+                    return redirect("accounts:settings")
+        elif action == "avatar_remove":
+            services.profile_remove_avatar(user=user)
+            messages.success(request, _("Your avatar is removed."))
+            return redirect("accounts:settings")
+        elif action == "token":
+            services.token_regenerate(user=user)
+            messages.success(request, _("A new API token is ready. The old one no longer works."))
+            return redirect("accounts:settings")
+        else:
+            messages.error(request, _("Unknown action."))
+        status = 400
+    profile.refresh_from_db()
+    return render(
+        request,
+        "accounts/settings.html",
+        {
+            "profile": profile,
+            "profile_form": profile_form,
+            "avatar_form": avatar_form,
+            "token": selectors.token_of(user=user),
+            "max_upload_mb": settings.MAX_UPLOAD_BYTES / (1024 * 1024),
+        },
+        status=status,
+    )

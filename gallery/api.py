@@ -1,0 +1,285 @@
+"""REST API for the gallery (DRF). Thin: parse, call one service or selector, shape output."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
+from rest_framework import permissions, serializers, status
+from rest_framework.exceptions import NotFound
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.selectors import profile_of, user_is_moderator
+from gallery import selectors, services
+from gallery.links import absolute_url
+from gallery.models import REPORT_DETAILS_MAX_LENGTH, TITLE_MAX_LENGTH, Post, Report
+from gallery.throttles import PerIPThrottle, PerUserThrottle
+
+
+class AuthorOutput(serializers.Serializer):
+    username = serializers.CharField()
+    display_name = serializers.CharField()
+    profile_url = serializers.CharField()
+    avatar_url = serializers.CharField(allow_null=True)
+
+
+class PostOutput(serializers.ModelSerializer):
+    """A post with everything needed to show it and reproduce it."""
+
+    prompt = serializers.CharField(source="image.generation.prompt")
+    model = serializers.CharField(source="image.generation.model.name")
+    category = serializers.CharField(source="image.generation.model.category")
+    width = serializers.IntegerField(source="image.width")
+    height = serializers.IntegerField(source="image.height")
+    seed = serializers.IntegerField(source="image.seed")
+    style = serializers.CharField(source="image.generation.style")
+    settings = serializers.SerializerMethodField()
+    author = serializers.SerializerMethodField()
+    liked = serializers.SerializerMethodField()
+    image_url = serializers.SerializerMethodField()
+    thumb_url = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField()
+    share_url = serializers.SerializerMethodField()
+    remix_of = serializers.PrimaryKeyRelatedField(read_only=True)
+    is_featured = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Post
+        fields = [
+            "id",
+            "title",
+            "prompt",
+            "model",
+            "category",
+            "width",
+            "height",
+            "seed",
+            "style",
+            "settings",
+            "author",
+            "like_count",
+            "liked",
+            "image_url",
+            "thumb_url",
+            "url",
+            "share_url",
+            "remix_of",
+            "is_featured",
+            "created_at",
+        ]
+
+    def _abs(self, path: str) -> str:
+        return absolute_url(request=self.context["request"], path=path)
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_settings(self, obj: Post) -> dict[str, Any]:
+        return dict(selectors.post_settings(post=obj))
+
+    @extend_schema_field(AuthorOutput)
+    def get_author(self, obj: Post) -> dict[str, Any]:
+        profile = profile_of(user=obj.author)
+        avatar = profile.get_avatar_url()
+        return {
+            "username": obj.author.get_username(),
+            "display_name": profile.name,
+            "profile_url": self._abs(reverse("accounts:profile", args=[obj.author.get_username()])),
+            "avatar_url": self._abs(avatar) if avatar else None,
+        }
+
+    def get_liked(self, obj: Post) -> bool:
+        liked = getattr(obj, "liked", None)
+        if liked is None:
+            return selectors.post_liked_by(post=obj, user=self.context["request"].user)
+        return bool(liked)
+
+    def get_image_url(self, obj: Post) -> str:
+        return self._abs(obj.image.get_file_url())
+
+    def get_thumb_url(self, obj: Post) -> str:
+        return self._abs(obj.image.get_thumb_url())
+
+    def get_url(self, obj: Post) -> str:
+        return self._abs(obj.get_absolute_url())
+
+    def get_share_url(self, obj: Post) -> str:
+        return self._abs(obj.get_share_path())
+
+
+class PostListQuery(serializers.Serializer):
+    ordering = serializers.ChoiceField(choices=selectors.ORDERINGS, default="latest")
+    category = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+    style = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    q = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    featured = serializers.BooleanField(required=False, default=False)
+
+
+class PublishInput(serializers.Serializer):
+    image = serializers.UUIDField(help_text=_("The public id of one of your generated images."))
+    title = serializers.CharField(max_length=TITLE_MAX_LENGTH, required=False, allow_blank=True, default="")
+
+
+class ReportInput(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=Report.Reason.choices)
+    details = serializers.CharField(max_length=REPORT_DETAILS_MAX_LENGTH, required=False, allow_blank=True, default="")
+
+
+def _error(exc: services.GalleryError) -> Response:
+    body = {exc.field: [exc.message]} if exc.field and exc.status == 400 else {"detail": exc.message, "code": exc.code}
+    return Response(body, status=exc.status)
+
+
+def _visible_post(request: Request, pk: Any) -> Post:
+    post = selectors.post_get(pk=pk)
+    if post is None:
+        raise NotFound(_("No such post."))
+    if not selectors.post_is_visible(post=post) and not user_is_moderator(user=request.user):
+        raise _GoneError()
+    return post
+
+
+class _GoneError(Exception):
+    pass
+
+
+class _GalleryApiView(APIView):
+    throttle_classes = [PerUserThrottle, PerIPThrottle]
+    throttle_scopes = {"GET": "gallery_read", "POST": "gallery_write", "DELETE": "gallery_write"}
+
+    def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, _GoneError):
+            return Response({"detail": _("This post was removed."), "code": "gone"}, status=status.HTTP_410_GONE)
+        if isinstance(exc, services.GalleryError):
+            return _error(exc)
+        return super().handle_exception(exc)
+
+
+QUERY_PARAMETERS = [
+    OpenApiParameter(
+        "ordering",
+        OpenApiTypes.STR,
+        enum=list(selectors.ORDERINGS),
+        description="latest (default) or popular (likes in the last days)",
+    ),
+    OpenApiParameter("category", OpenApiTypes.STR, description="Model category, e.g. anime, food, landscape"),
+    OpenApiParameter("style", OpenApiTypes.STR, description="Style qualifier name"),
+    OpenApiParameter("q", OpenApiTypes.STR, description="Words to find in the prompt or title"),
+    OpenApiParameter("featured", OpenApiTypes.BOOL, description="Only featured posts"),
+    OpenApiParameter("page", OpenApiTypes.INT),
+]
+
+
+class PostListCreateApi(_GalleryApiView):
+    permission_classes = [permissions.IsAuthenticatedOrReadOnly]
+
+    @extend_schema(
+        parameters=QUERY_PARAMETERS, responses=PostOutput(many=True), summary="Gallery feed", tags=["gallery"]
+    )
+    def get(self, request: Request) -> Response:
+        query = PostListQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        posts = selectors.posts_feed(viewer=request.user, **query.validated_data)
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(posts, request, view=self)
+        return paginator.get_paginated_response(PostOutput(page, many=True, context={"request": request}).data)
+
+    @extend_schema(
+        request=PublishInput,
+        responses={
+            201: PostOutput,
+            400: OpenApiResponse(description="Field errors: {field: [message]}; unknown or someone else's image"),
+            409: OpenApiResponse(description="The image is already published"),
+            429: OpenApiResponse(description="Too many requests; see Retry-After"),
+        },
+        summary="Publish one of your images",
+        tags=["gallery"],
+    )
+    def post(self, request: Request) -> Response:
+        data = PublishInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        image = selectors.image_of_user(user=request.user, public_id=data.validated_data["image"])
+        if image is None:
+            # Unknown and someone else's images get the same answer.
+            return Response({"image": [_("No such picture among yours.")]}, status=status.HTTP_400_BAD_REQUEST)
+        post = services.post_publish(user=request.user, image=image, title=data.validated_data["title"])
+        return Response(PostOutput(post, context={"request": request}).data, status=status.HTTP_201_CREATED)
+
+
+class PostDetailApi(_GalleryApiView):
+    permission_classes = [permissions.IsAuthenticatedOrReadOnly]
+
+    @extend_schema(
+        responses={
+            200: PostOutput,
+            404: OpenApiResponse(description="No such post"),
+            410: OpenApiResponse(description="Removed by moderators"),
+        },
+        summary="One post",
+        tags=["gallery"],
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(PostOutput(_visible_post(request, pk), context={"request": request}).data)
+
+    @extend_schema(
+        request=None,
+        responses={204: None, 403: OpenApiResponse(description="Not the author or a moderator")},
+        summary="Unpublish a post (the image becomes private again)",
+        tags=["gallery"],
+    )
+    def delete(self, request: Request, pk: int) -> Response:
+        post = selectors.post_get(pk=pk)
+        if post is None:
+            raise NotFound(_("No such post."))
+        services.post_unpublish(post=post, user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PostLikeApi(_GalleryApiView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        request=None,
+        responses=inline_serializer(
+            "LikeState", {"liked": serializers.BooleanField(), "like_count": serializers.IntegerField()}
+        ),
+        summary="Like or unlike a post (toggle)",
+        tags=["gallery"],
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        post = _visible_post(request, pk)
+        liked, count = services.post_like_toggle(post=post, user=request.user)
+        return Response({"liked": liked, "like_count": count})
+
+
+class PostReportApi(_GalleryApiView):
+    permission_classes = [permissions.IsAuthenticated]
+    throttle_scopes = {"POST": "gallery_report"}
+
+    @extend_schema(
+        request=ReportInput,
+        responses={
+            201: inline_serializer(
+                "ReportCreated", {"id": serializers.IntegerField(), "status": serializers.CharField()}
+            ),
+            409: OpenApiResponse(description="You already reported this post"),
+        },
+        summary="Report a post to the moderators",
+        tags=["gallery"],
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        post = _visible_post(request, pk)
+        data = ReportInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        report = services.post_report(post=post, user=request.user, **data.validated_data)
+        return Response({"id": report.pk, "status": report.status}, status=status.HTTP_201_CREATED)

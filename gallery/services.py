@@ -1,0 +1,258 @@
+"""Writes for the gallery: publish, unpublish, delete, like, report, moderate, share images.
+
+Every function checks who may do it (the `check` half of Zulip's check/do split) and raises a
+GalleryError subclass that the edges turn into a status code and a message.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from PIL import Image
+
+from accounts.selectors import user_is_moderator
+from gallery.imaging import letterbox_png
+from gallery.models import REPORT_DETAILS_MAX_LENGTH, SHARE_CODE_LENGTH, TITLE_MAX_LENGTH, Like, Post, Report
+from generation.models import Generation, GenerationImage
+from generation.selectors import prompt_blocked_term
+
+# No look-alikes (0/O, 1/l/I): share codes get read aloud and typed from screenshots.
+SHARE_ALPHABET = "23456789abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"
+
+
+class GalleryError(Exception):
+    status = 400
+    code = "invalid"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class NotAllowed(GalleryError):
+    status = 403
+    code = "forbidden"
+
+
+class NotFound(GalleryError):
+    status = 404
+    code = "not_found"
+
+
+class Gone(GalleryError):
+    status = 410
+    code = "gone"
+
+
+class Conflict(GalleryError):
+    status = 409
+    code = "conflict"
+
+
+def _new_share_code() -> str:
+    for _attempt in range(10):
+        code = "".join(secrets.choice(SHARE_ALPHABET) for _i in range(SHARE_CODE_LENGTH))
+        if not Post.objects.filter(share_code=code).exists():
+            return code
+    raise RuntimeError("could not find a free share code")
+
+
+def _clean_title(title: Any) -> str:
+    if title is None:
+        return ""
+    if not isinstance(title, str):
+        raise GalleryError(_("The title must be text."), field="title")
+    title = " ".join(title.split())
+    if len(title) > TITLE_MAX_LENGTH:
+        raise GalleryError(_("Keep the title to %(n)d characters.") % {"n": TITLE_MAX_LENGTH}, field="title")
+    return title
+
+
+def _remix_source(generation: Generation, image: GenerationImage) -> Post | None:
+    """The visible post this job was remixed from (generation.options["remix_of"] holds its id)."""
+    raw = (generation.options or {}).get("remix_of")
+    try:
+        pk = int(str(raw))
+    except (TypeError, ValueError):
+        return None
+    return Post.objects.visible().exclude(image=image).filter(pk=pk).first()
+
+
+def post_publish(*, user: Any, image: GenerationImage, title: Any = "") -> Post:
+    """Publish the user's own image. One post per image; the prompt and title pass the blocklist."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        raise NotAllowed(_("Log in to publish."))
+    generation = image.generation
+    if generation.user_id != user.pk:
+        # Someone else's image looks the same as a missing one.
+        raise NotFound(_("No such picture among yours."), field="image")
+    title = _clean_title(title)
+    blocked = prompt_blocked_term(f"{title} {generation.prompt}")
+    if blocked:
+        raise GalleryError(
+            _("This picture cannot be published: it contains a term this site does not allow (“%(term)s”).")
+            % {"term": blocked},
+            field="title" if blocked.casefold() in title.casefold() else "image",
+        )
+    if Post.objects.filter(image=image).exists():
+        raise Conflict(_("This picture is already published."), field="image")
+    post = Post(
+        image=image, author=user, title=title, share_code=_new_share_code(), remix_of=_remix_source(generation, image)
+    )
+    post.full_clean(validate_unique=False)
+    try:
+        with transaction.atomic():
+            post.save()
+    except IntegrityError as exc:  # a concurrent publish of the same image won
+        raise Conflict(_("This picture is already published."), field="image") from exc
+    return post
+
+
+def _check_owner_or_moderator(*, post: Post, user: Any) -> None:
+    if user is None or not user.is_authenticated:
+        raise NotAllowed(_("Log in first."))
+    if post.author_id != user.pk and not user_is_moderator(user=user):
+        raise NotAllowed(_("Only the author can do this."))
+
+
+def _delete_share_files(post: Post) -> None:
+    name = post.preview_storage_name
+    transaction.on_commit(lambda: default_storage.delete(name))
+
+
+def post_unpublish(*, post: Post, user: Any) -> None:
+    """Take the post down (its likes, reports and share link go too); the picture becomes private again."""
+    _check_owner_or_moderator(post=post, user=user)
+    _delete_share_files(post)
+    post.delete()
+
+
+def post_delete_with_image(*, post: Post, user: Any) -> None:
+    """The author deletes the post and the picture itself, files included."""
+    if user is None or not user.is_authenticated or post.author_id != user.pk:
+        raise NotAllowed(_("Only the author can delete the picture."))
+    image = post.image
+    names = [image.file.name, image.thumbnail.name]
+    _delete_share_files(post)
+    with transaction.atomic():
+        post.delete()
+        image.delete()
+
+    def remove_files() -> None:
+        for name in names:
+            if name:
+                default_storage.delete(name)
+
+    transaction.on_commit(remove_files)
+
+
+def post_like_toggle(*, post: Post, user: Any) -> tuple[bool, int]:
+    """Like or unlike; returns (liked, like_count). The count moves in the same transaction."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        raise NotAllowed(_("Log in to like pictures."))
+    if post.is_hidden or not post.author.is_active:
+        raise Gone(_("This post was removed."))
+    with transaction.atomic():
+        removed, _detail = Like.objects.filter(post=post, user=user).delete()
+        if removed:
+            Post.objects.filter(pk=post.pk, like_count__gt=0).update(like_count=F("like_count") - 1)
+            liked = False
+        else:
+            try:
+                with transaction.atomic():
+                    Like.objects.create(post=post, user=user)
+            except IntegrityError:  # a double click raced us; the like exists
+                liked = True
+            else:
+                Post.objects.filter(pk=post.pk).update(like_count=F("like_count") + 1)
+                liked = True
+    post.refresh_from_db(fields=["like_count"])
+    return liked, post.like_count
+
+
+def post_report(*, post: Post, user: Any, reason: Any, details: Any = "") -> Report:
+    if user is None or not user.is_authenticated or not user.is_active:
+        raise NotAllowed(_("Log in to report a post."))
+    if post.is_hidden or not post.author.is_active:
+        raise Gone(_("This post was removed."))
+    if post.author_id == user.pk:
+        raise GalleryError(_("You cannot report your own post. Unpublish it instead."))
+    if reason not in Report.Reason.values:
+        raise GalleryError(_("Choose a reason from the list."), field="reason")
+    if details is None:
+        details = ""
+    if not isinstance(details, str):
+        raise GalleryError(_("The details must be text."), field="details")
+    details = details.strip()
+    if len(details) > REPORT_DETAILS_MAX_LENGTH:
+        raise GalleryError(
+            _("Keep the details to %(n)d characters.") % {"n": REPORT_DETAILS_MAX_LENGTH}, field="details"
+        )
+    if Report.objects.filter(post=post, reporter=user, status=Report.Status.OPEN).exists():
+        raise Conflict(_("You already reported this post. Moderators will look at it."))
+    report = Report(post=post, reporter=user, reason=reason, details=details)
+    report.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            report.save()
+    except IntegrityError as exc:
+        raise Conflict(_("You already reported this post. Moderators will look at it.")) from exc
+    return report
+
+
+def _check_moderator(user: Any) -> None:
+    if not user_is_moderator(user=user):
+        raise NotAllowed(_("Only moderators can do this."))
+
+
+def post_set_hidden(*, post: Post, hidden: bool, by: Any, reason: str = "") -> Post:
+    """Hide (or unhide) a post: a hidden post's pages answer 410 and its files are private again."""
+    _check_moderator(by)
+    post.is_hidden = hidden
+    post.hidden_reason = (reason or "")[:200] if hidden else ""
+    post.save(update_fields=["is_hidden", "hidden_reason"])
+    if hidden:
+        Report.objects.filter(post=post, status=Report.Status.OPEN).update(
+            status=Report.Status.RESOLVED, handled_by=by, handled_at=timezone.now()
+        )
+    return post
+
+
+def post_set_featured(*, post: Post, featured: bool, by: Any) -> Post:
+    _check_moderator(by)
+    post.is_featured = featured
+    post.save(update_fields=["is_featured"])
+    return post
+
+
+def report_close(*, report: Report, status: str, by: Any) -> Report:
+    _check_moderator(by)
+    if status not in (Report.Status.RESOLVED, Report.Status.DISMISSED):
+        raise GalleryError(_("A report is closed as resolved or dismissed."))
+    report.status = status
+    report.handled_by = by
+    report.handled_at = timezone.now()
+    report.save(update_fields=["status", "handled_by", "handled_at"])
+    return report
+
+
+def post_preview_ensure(*, post: Post) -> str:
+    """The storage name of the post's 1200×630 social preview, made once and then reused."""
+    name = post.preview_storage_name
+    if default_storage.exists(name):
+        return name
+    with default_storage.open(post.image.file.name, "rb") as handle, Image.open(handle) as source:
+        source.load()
+        png = letterbox_png(source)
+    saved = default_storage.save(name, ContentFile(png))
+    if saved != name:  # another request made it first; keep theirs
+        default_storage.delete(saved)
+    return name

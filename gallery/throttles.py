@@ -1,0 +1,83 @@
+"""Rate limits for the gallery and people APIs: per user (or per guest IP) and per IP.
+
+A view names its scope (`throttle_scope`, or `throttle_scopes` per HTTP method); the rates come
+from REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] read at request time, so settings (and tests) can
+change them. `<scope>` limits one user (a guest counts by IP), `<scope>_ip` limits one address.
+DRF answers 429 with a Retry-After header when either runs out.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from rest_framework.throttling import SimpleRateThrottle
+
+from generation.owners import client_ip
+
+DEFAULT_RATES = {
+    "gallery_read": "600/min",
+    "gallery_read_ip": "1200/min",
+    "gallery_write": "60/min",
+    "gallery_write_ip": "120/min",
+    "gallery_report": "20/hour",
+    "gallery_report_ip": "60/hour",
+}
+
+
+def view_scope(view: Any, request: Any) -> str | None:
+    per_method = getattr(view, "throttle_scopes", None) or {}
+    return per_method.get(request.method) or getattr(view, "throttle_scope", None)
+
+
+class _ScopedThrottle(SimpleRateThrottle):
+    suffix = ""
+
+    def __init__(self) -> None:  # the rate depends on the view, so it is resolved per request
+        pass
+
+    def get_rate(self) -> str | None:
+        rates = {**DEFAULT_RATES, **settings.REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES", {})}
+        try:
+            return rates[self.scope]
+        except KeyError as exc:
+            raise ImproperlyConfigured(f"No throttle rate set for scope {self.scope!r}") from exc
+
+    def get_ident(self, request: Any) -> str:
+        # generation.owners.client_ip trusts X-Forwarded-For only behind TRUSTED_PROXY_COUNT proxies.
+        return client_ip(request) or "unknown"
+
+    def allow_request(self, request: Any, view: Any) -> bool:
+        base = view_scope(view, request)
+        if not base:
+            return True
+        self.scope = base + self.suffix
+        self.rate = self.get_rate()
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        return super().allow_request(request, view)
+
+
+class PerUserThrottle(_ScopedThrottle):
+    def get_cache_key(self, request: Any, view: Any) -> str:
+        user = getattr(request, "user", None)
+        ident = f"u{user.pk}" if user is not None and user.is_authenticated else f"ip{self.get_ident(request)}"
+        return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+class PerIPThrottle(_ScopedThrottle):
+    suffix = "_ip"
+
+    def get_cache_key(self, request: Any, view: Any) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+def page_throttle_wait(request: Any, scope: str) -> float | None:
+    """For plain page POSTs: None if allowed, else seconds to wait (same limits as the API)."""
+    view = SimpleNamespace(throttle_scope=scope)
+    for throttle_class in (PerUserThrottle, PerIPThrottle):
+        throttle = throttle_class()
+        if not throttle.allow_request(request, view):
+            return throttle.wait() or 1.0
+    return None

@@ -1,0 +1,310 @@
+"""Gallery pages, post and share pages, and the share images. Thin: call selectors/services, render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+)
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.selectors import user_is_moderator
+from gallery import selectors, services
+from gallery.forms import FeedFilterForm, PublishForm, ReportForm
+from gallery.imaging import PREVIEW_SIZE, qr_png
+from gallery.links import absolute_url, share_targets
+from gallery.models import Post
+from gallery.throttles import page_throttle_wait
+from generation.owners import owner_of_request
+
+FEED_PAGE_SIZE = 24
+
+
+def _throttled(wait: float) -> HttpResponse:
+    response = HttpResponse(_("Too many requests. Try again in a moment."), status=429, content_type="text/plain")
+    response["Retry-After"] = str(max(1, int(wait + 0.999)))
+    return response
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _error_response(request: HttpRequest, exc: services.GalleryError, post: Post | None = None) -> HttpResponse:
+    if _wants_json(request):
+        return JsonResponse({"detail": exc.message, "code": exc.code}, status=exc.status)
+    if isinstance(exc, services.NotFound):
+        raise Http404
+    if isinstance(exc, services.Gone):
+        return render(request, "gallery/gone.html", status=410)
+    if isinstance(exc, services.NotAllowed):
+        raise PermissionDenied(exc.message)
+    messages.error(request, exc.message)
+    return redirect(post.get_absolute_url() if post else "gallery:feed")
+
+
+def _post_or_404(pk: Any) -> Post:
+    post = selectors.post_get(pk=pk)
+    if post is None:
+        raise Http404
+    return post
+
+
+def _login_then(request: HttpRequest, post: Post) -> HttpResponse:
+    if _wants_json(request):
+        return JsonResponse({"detail": _("Log in first."), "code": "not_authenticated"}, status=403)
+    return redirect_to_login(post.get_absolute_url())
+
+
+@require_GET
+def feed_page(request: HttpRequest) -> HttpResponse:
+    filters = FeedFilterForm(request.GET).filters()
+    posts = selectors.posts_feed(viewer=request.user, **filters)
+    page = Paginator(posts, FEED_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "gallery/feed.html",
+        {"page": page, "filters": filters, "facets": selectors.feed_facets()},
+    )
+
+
+def _render_post(request: HttpRequest, post: Post) -> HttpResponse:
+    is_moderator = user_is_moderator(user=request.user)
+    if not selectors.post_is_visible(post=post) and not is_moderator:
+        return render(request, "gallery/gone.html", status=410)
+    share_url = absolute_url(request=request, path=post.get_share_path())
+    generation = post.image.generation
+    description = Truncator(generation.prompt).chars(200)
+    remix_query = urlencode(selectors.post_remix_params(post=post))
+    response = render(
+        request,
+        "gallery/post.html",
+        {
+            "post": post,
+            "generation": generation,
+            "settings_list": selectors.post_settings(post=post),
+            "liked": selectors.post_liked_by(post=post, user=request.user),
+            "remixes": selectors.post_remixes(post=post),
+            "remix_url": reverse("generation:create") + "?" + remix_query,
+            "share_url": share_url,
+            "share_targets": share_targets(url=share_url, text=post.display_title),
+            "og": {
+                "title": post.display_title,
+                "description": description,
+                "image": absolute_url(request=request, path=reverse("gallery:share-preview", args=[post.share_code])),
+                "image_width": PREVIEW_SIZE[0],
+                "image_height": PREVIEW_SIZE[1],
+                "url": share_url,
+            },
+            "is_owner": request.user.is_authenticated and post.author_id == request.user.pk,
+            "is_moderator": is_moderator,
+            "report_reasons": ReportForm().fields["reason"].choices,
+        },
+    )
+    return response
+
+
+@require_GET
+def post_page(request: HttpRequest, pk: int) -> HttpResponse:
+    return _render_post(request, _post_or_404(pk))
+
+
+@require_GET
+def share_page(request: HttpRequest, code: str) -> HttpResponse:
+    post = selectors.post_get(share_code=code)
+    if post is None:
+        raise Http404
+    return _render_post(request, post)
+
+
+def _shared_post(code: str) -> Post:
+    post = selectors.post_get(share_code=code)
+    if post is None:
+        raise Http404
+    if not selectors.post_is_visible(post=post):
+        raise services.Gone(_("This post was removed."))
+    return post
+
+
+@require_GET
+def share_preview(request: HttpRequest, code: str) -> HttpResponse:
+    try:
+        post = _shared_post(code)
+    except services.Gone:
+        return HttpResponse(status=410)
+    try:
+        name = services.post_preview_ensure(post=post)
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    if settings.S3_BUCKET:
+        return HttpResponseRedirect(default_storage.url(name))
+    response = FileResponse(default_storage.open(name, "rb"), content_type="image/png")
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+@require_GET
+def share_qr(request: HttpRequest, code: str) -> HttpResponse:
+    try:
+        post = _shared_post(code)
+    except services.Gone:
+        return HttpResponse(status=410)
+    png = qr_png(absolute_url(request=request, path=post.get_share_path()))
+    response = HttpResponse(png, content_type="image/png")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+@require_POST
+def post_like(request: HttpRequest, pk: int) -> HttpResponse:
+    post = _post_or_404(pk)
+    if not request.user.is_authenticated:
+        return _login_then(request, post)
+    wait = page_throttle_wait(request, "gallery_write")
+    if wait is not None:
+        return _throttled(wait)
+    try:
+        liked, count = services.post_like_toggle(post=post, user=request.user)
+    except services.GalleryError as exc:
+        return _error_response(request, exc, post)
+    if _wants_json(request):
+        return JsonResponse({"liked": liked, "like_count": count})
+    return redirect(_safe_next(request, post.get_absolute_url()))
+
+
+@require_http_methods(["GET", "POST"])
+def post_report(request: HttpRequest, pk: int) -> HttpResponse:
+    post = _post_or_404(pk)
+    if not selectors.post_is_visible(post=post):
+        return render(request, "gallery/gone.html", status=410)
+    if not request.user.is_authenticated:
+        return _login_then(request, post)
+    form = ReportForm(request.POST or None)
+    if request.method == "POST":
+        wait = page_throttle_wait(request, "gallery_report")
+        if wait is not None:
+            return _throttled(wait)
+        if form.is_valid():
+            try:
+                services.post_report(post=post, user=request.user, **form.cleaned_data)
+            except services.GalleryError as exc:
+                if exc.field:
+                    form.add_error(exc.field, exc.message)
+                else:
+                    return _error_response(request, exc, post)
+            else:
+                messages.success(request, _("Thank you. Moderators will look at this post."))
+                return redirect(post.get_absolute_url())
+    return render(request, "gallery/report.html", {"post": post, "form": form}, status=400 if form.errors else 200)
+
+
+@require_POST
+def post_unpublish(request: HttpRequest, pk: int) -> HttpResponse:
+    post = _post_or_404(pk)
+    try:
+        services.post_unpublish(post=post, user=request.user)
+    except services.GalleryError as exc:
+        return _error_response(request, exc, post)
+    messages.success(request, _("The post is unpublished. The picture is private again."))
+    return redirect("gallery:feed")
+
+
+@require_POST
+def post_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    post = _post_or_404(pk)
+    try:
+        services.post_delete_with_image(post=post, user=request.user)
+    except services.GalleryError as exc:
+        return _error_response(request, exc, post)
+    messages.success(request, _("The post and its picture are deleted."))
+    return redirect("gallery:feed")
+
+
+MODERATION_ACTIONS = {
+    "hide": lambda post, by, reason: services.post_set_hidden(post=post, hidden=True, by=by, reason=reason),
+    "unhide": lambda post, by, reason: services.post_set_hidden(post=post, hidden=False, by=by),
+    "feature": lambda post, by, reason: services.post_set_featured(post=post, featured=True, by=by),
+    "unfeature": lambda post, by, reason: services.post_set_featured(post=post, featured=False, by=by),
+}
+
+
+@require_POST
+def post_moderate(request: HttpRequest, pk: int) -> HttpResponse:
+    post = _post_or_404(pk)
+    action = MODERATION_ACTIONS.get(request.POST.get("action", ""))
+    if action is None:
+        return HttpResponse(_("Unknown action."), status=400, content_type="text/plain")
+    try:
+        action(post, request.user, request.POST.get("reason", ""))
+    except services.GalleryError as exc:
+        return _error_response(request, exc, post)
+    messages.success(request, _("Done."))
+    return redirect(post.get_absolute_url())
+
+
+@require_GET
+def publish_pick(request: HttpRequest) -> HttpResponse:
+    """Choose one of your pictures to publish."""
+    images = selectors.images_publishable_by(user=request.user) if request.user.is_authenticated else []
+    guest_has_jobs = not request.user.is_authenticated and owner_of_request(request, create=False) is not None
+    return render(request, "gallery/publish_pick.html", {"images": images, "guest_has_jobs": guest_has_jobs})
+
+
+@require_http_methods(["GET", "POST"])
+def publish_page(request: HttpRequest, image_id: Any) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    image = selectors.image_of_user(user=request.user, public_id=image_id)
+    if image is None:
+        raise Http404
+    existing = Post.objects.filter(image=image).first()
+    if existing is not None:
+        messages.info(request, _("This picture is already published."))
+        return redirect(existing.get_absolute_url())
+    form = PublishForm(request.POST or None)
+    if request.method == "POST":
+        wait = page_throttle_wait(request, "gallery_write")
+        if wait is not None:
+            return _throttled(wait)
+        if form.is_valid():
+            try:
+                post = services.post_publish(user=request.user, image=image, title=form.cleaned_data["title"])
+            except services.GalleryError as exc:
+                if isinstance(exc, services.Conflict | services.NotFound):
+                    return _error_response(request, exc)
+                form.add_error("title" if exc.field == "title" else None, exc.message)
+            else:
+                messages.success(request, _("Published! Share it with the link below."))
+                return redirect(post.get_absolute_url())
+    return render(
+        request,
+        "gallery/publish.html",
+        {"image": image, "generation": image.generation, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+def _safe_next(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default

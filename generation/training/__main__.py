@@ -1,0 +1,230 @@
+"""python -m generation.training <command> …
+
+  render-dataset     draw synthetic captioned scenes into a JSONL data set
+  train-clip         train the small CLIP of a config on its data
+  screen             score pairs with CLIP and drop mismatched ones (report of what and why)
+  train              train GALIP from a config (resumes from its checkpoint)
+  export             write the trained EMA generator as the config's model packages
+  evaluate           attribute accuracy, CLIP R-precision and diversity of model packages
+  train-attributes   train the evaluation attribute classifiers on renders
+  build-demo-models  all of the above for the bundled demo models
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import torch
+
+
+def _log(msg: str) -> None:
+    print(msg, flush=True)
+
+
+def _config(args: argparse.Namespace):
+    from .config import load_config
+
+    overrides = {}
+    for item in getattr(args, "set", None) or []:
+        key, _, value = item.partition("=")
+        try:
+            overrides[key] = json.loads(value)
+        except json.JSONDecodeError:
+            overrides[key] = value
+    cfg = load_config(args.config, overrides)
+    torch.set_num_threads(cfg.run.num_threads)
+    return cfg
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from .synthetic import CATEGORIES
+    from .synthetic.dataset import render_dataset
+
+    cats = tuple(args.categories or CATEGORIES)
+    path = render_dataset(args.out, categories=cats, per_category=args.per_category, size=args.size,
+                          split=args.split, seed=args.seed)
+    _log(f"wrote {path}")
+    return 0
+
+
+def _pairs_for(cfg, args):
+    from .pipeline import load_sources, prepare_synthetic
+
+    sources = args.data or cfg.data.sources
+    if sources:
+        return load_sources(sources), load_sources(cfg.data.eval_sources) if cfg.data.eval_sources else []
+    train_src, eval_src = prepare_synthetic(cfg, _log)
+    return load_sources(train_src), load_sources(eval_src)
+
+
+def cmd_train_clip(args: argparse.Namespace) -> int:
+    from .pipeline import get_clip
+
+    cfg = _config(args)
+    pairs, eval_pairs = _pairs_for(cfg, args)
+    get_clip(cfg, pairs, eval_pairs, log=_log)
+    return 0
+
+
+def cmd_screen(args: argparse.Namespace) -> int:
+    from .clip_train import ClipBundle
+    from .config import ScreenConfig
+    from .data import read_pairs, write_pairs
+    from .screen import screen_pairs, write_report
+
+    if args.clip_package:
+        from generation.engine.package import load_package, resolve_model
+
+        loaded = load_package(resolve_model(args.clip_package))
+        clip = ClipBundle(loaded.manifest.arch.clip, loaded.clip_model)
+    else:
+        clip = ClipBundle.load(args.clip)
+    pairs = read_pairs(args.data)
+    result = screen_pairs(pairs, clip, ScreenConfig(threshold=args.threshold, min_rank_fraction=args.min_rank))
+    write_report(result, args.report)
+    if args.out:
+        write_pairs(result.kept, args.out)
+    _log(json.dumps(result.summary()))
+    for d in result.dropped[:20]:
+        _log(f"dropped {d['image']}: {d['detail']} — {d['caption']!r}")
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from .pipeline import get_clip, screen, train_gan
+
+    cfg = _config(args)
+    pairs, eval_pairs = _pairs_for(cfg, args)
+    clip = get_clip(cfg, pairs, eval_pairs, log=_log)
+    pairs = screen(cfg, pairs, clip, _log)
+    train_gan(cfg, pairs, clip, max_steps=args.max_steps, stop_file=args.stop_file, log=_log)
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from .pipeline import export_packages, get_clip, screen
+    from .trainer import GALIPTrainer
+
+    cfg = _config(args)
+    pairs, eval_pairs = _pairs_for(cfg, args)
+    clip = get_clip(cfg, pairs, eval_pairs, log=_log)
+    pairs = screen(cfg, pairs, clip, _log)
+    cfg.run.out_dir = str(Path(cfg.run.out_dir) / "gan")
+    trainer = GALIPTrainer(cfg, clip, pairs[:64], log=_log)
+    if not trainer.load_checkpoint():
+        _log(f"no checkpoint in {cfg.run.out_dir}: train first")
+        return 1
+    export_packages(cfg, trainer, _log, snapshot=args.snapshot)
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from .evaluate import evaluate_package, write_reports
+
+    reports = []
+    for name in args.models:
+        grid = Path(args.grid_dir) / f"{Path(name).name}-eval.png" if args.grid_dir else None
+        rep = evaluate_package(name, seeds=args.seeds, grid_path=grid)
+        reports.append(rep)
+        _log(json.dumps(rep.to_dict(), ensure_ascii=False))
+    if args.out:
+        write_reports(reports, args.out)
+    return 0
+
+
+def cmd_train_attributes(args: argparse.Namespace) -> int:
+    from .attributes import classifier_path, train_attribute_classifier
+    from .synthetic import CATEGORIES
+
+    torch.set_num_threads(args.threads)
+    for cat in args.categories or CATEGORIES:
+        clf, acc = train_attribute_classifier(cat, n_train=args.n_train, steps=args.steps)
+        clf.save(classifier_path(cat))
+        _log(f"{cat}: {json.dumps(acc)}")
+    return 0
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from .pipeline import build_demo_models
+
+    cfg = _config(args)
+    build_demo_models(cfg, max_steps=args.max_steps, stop_file=args.stop_file, evaluate=not args.no_eval, log=_log)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m generation.training", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def with_config(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--config", default="generation/training/configs/demo.toml")
+        sp.add_argument("--set", action="append", metavar="KEY=VALUE",
+                        help="override a config value, e.g. --set run.out_dir=var/x (JSON values)")
+        sp.add_argument("--data", action="append", help="JSONL file or folder of pairs (repeatable)")
+
+    sp = sub.add_parser("render-dataset", help="render synthetic scenes with captions")
+    sp.add_argument("--out", required=True)
+    sp.add_argument("--categories", nargs="*")
+    sp.add_argument("--per-category", type=int, default=1000)
+    sp.add_argument("--size", type=int, default=64)
+    sp.add_argument("--split", choices=("train", "eval", "any"), default="train")
+    sp.add_argument("--seed", type=int, default=0)
+    sp.set_defaults(fn=cmd_render)
+
+    sp = sub.add_parser("train-clip", help="train the config's small CLIP")
+    with_config(sp)
+    sp.set_defaults(fn=cmd_train_clip)
+
+    sp = sub.add_parser("screen", help="drop pairs CLIP finds mismatched")
+    sp.add_argument("--data", required=True)
+    src = sp.add_mutually_exclusive_group(required=True)
+    src.add_argument("--clip", help="folder with clip.safetensors + clip.json (from train-clip)")
+    src.add_argument("--clip-package", help="model package (name or folder) whose CLIP to use")
+    sp.add_argument("--threshold", type=float, default=0.1)
+    sp.add_argument("--min-rank", type=float, default=0.5)
+    sp.add_argument("--report", required=True)
+    sp.add_argument("--out", help="JSONL of the kept pairs")
+    sp.set_defaults(fn=cmd_screen)
+
+    sp = sub.add_parser("train", help="train GALIP (resumes)")
+    with_config(sp)
+    sp.add_argument("--max-steps", type=int)
+    sp.add_argument("--stop-file", help="checkpoint and stop when this file appears")
+    sp.set_defaults(fn=cmd_train)
+
+    sp = sub.add_parser("export", help="write model packages from the last checkpoint")
+    with_config(sp)
+    sp.add_argument("--snapshot", help="an ema_<step>.pt of the run to export instead of the last EMA")
+    sp.set_defaults(fn=cmd_export)
+
+    sp = sub.add_parser("evaluate", help="measure model packages")
+    sp.add_argument("models", nargs="+", help="package names or folders")
+    sp.add_argument("--seeds", type=int, default=4)
+    sp.add_argument("--out", help="JSON report path")
+    sp.add_argument("--grid-dir", help="write a sample grid per model here")
+    sp.set_defaults(fn=cmd_evaluate)
+
+    sp = sub.add_parser("train-attributes", help="train the evaluation attribute classifiers")
+    sp.add_argument("--categories", nargs="*")
+    sp.add_argument("--n-train", type=int, default=5000)
+    sp.add_argument("--steps", type=int, default=900)
+    sp.add_argument("--threads", type=int, default=1)
+    sp.set_defaults(fn=cmd_train_attributes)
+
+    sp = sub.add_parser("build-demo-models", help="data, CLIP, screening, GALIP, packages, evaluation")
+    with_config(sp)
+    sp.add_argument("--max-steps", type=int)
+    sp.add_argument("--stop-file")
+    sp.add_argument("--no-eval", action="store_true")
+    sp.set_defaults(fn=cmd_build)
+
+    args = p.parse_args(argv)
+    return int(args.fn(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

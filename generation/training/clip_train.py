@@ -1,0 +1,163 @@
+"""Contrastive training of a small CLIP (open_clip custom config) on image–caption pairs.
+
+The demo models cannot download CLIP weights, so they bring their own: a tiny ViT and text
+tower trained here with the symmetric InfoNCE loss of CLIP. The result is an ordinary open_clip
+state dict that the engine's `build_clip` + `load_state_dict` read back.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from safetensors.torch import load_file, save_file
+
+from generation.engine.clip import CLIPConfig, CLIPImageEncoder, CLIPTokenizer, build_clip
+
+from .config import ClipTrainConfig
+from .data import Pair, load_image
+
+
+def clip_config(cfg: ClipTrainConfig) -> CLIPConfig:
+    return CLIPConfig(arch="custom", embed_dim=cfg.embed_dim, vision_cfg=dict(cfg.vision), text_cfg=dict(cfg.text))
+
+
+class ClipBundle:
+    """A CLIP model with its tokenizer and image encoder, as the trainer uses it."""
+
+    def __init__(self, config: CLIPConfig, model: torch.nn.Module) -> None:
+        self.config = config
+        self.model = model
+        self.tokenizer = CLIPTokenizer(config.context_length, config.vocab_size)
+
+    def tokens(self, texts: list[str]) -> torch.Tensor:
+        return self.tokenizer(texts)[0]
+
+    @torch.no_grad()
+    def encode_texts(self, texts: list[str], batch: int = 256) -> torch.Tensor:
+        """Unnormalised sentence embeddings (what GALIP conditions on)."""
+        device = next(self.model.parameters()).device
+        outs = [self.model.encode_text(self.tokens(texts[i:i + batch]).to(device), normalize=False)
+                for i in range(0, len(texts), batch)]
+        return torch.cat(outs).float()
+
+    def image_encoder(self, tap_layers: tuple[int, ...]) -> CLIPImageEncoder:
+        return CLIPImageEncoder(self.model, tap_layers)
+
+    @torch.no_grad()
+    def encode_images(self, images: torch.Tensor, batch: int = 256) -> torch.Tensor:
+        enc = CLIPImageEncoder(self.model, (0,))
+        return torch.cat([enc.embed(images[i:i + batch]) for i in range(0, len(images), batch)]).float()
+
+    def save(self, out_dir: str | Path) -> Path:
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        state = {k: v.detach().float().contiguous() for k, v in self.model.state_dict().items()}
+        save_file(state, str(out / "clip.safetensors"))
+        (out / "clip.json").write_text(json.dumps(self.config.to_dict(), indent=1))
+        return out / "clip.safetensors"
+
+    @classmethod
+    def load(cls, out_dir: str | Path, device: str = "cpu") -> ClipBundle:
+        out = Path(out_dir)
+        config = CLIPConfig.from_dict(json.loads((out / "clip.json").read_text()))
+        model = build_clip(config, device=device)
+        model.load_state_dict({k: v.float() for k, v in load_file(str(out / "clip.safetensors")).items()})
+        model.eval().requires_grad_(False)
+        return cls(config, model)
+
+
+def _images(pairs: list[Pair], size: int) -> torch.Tensor:
+    arr = np.stack([load_image(p.image, size) for p in pairs])
+    return torch.from_numpy(arr).permute(0, 3, 1, 2).contiguous()  # uint8
+
+
+def retrieval_accuracy(bundle: ClipBundle, images: torch.Tensor, captions: list[str]) -> float:
+    """Top-1 image→text accuracy among the given pairs (R-precision with R=1 at batch level)."""
+    bundle.model.eval()
+    im = F.normalize(bundle.encode_images(images.float().div(127.5).sub(1)), dim=-1)
+    tx = F.normalize(bundle.encode_texts(captions), dim=-1)
+    return float((im @ tx.T).argmax(1).eq(torch.arange(len(captions))).float().mean())
+
+
+def train_clip(cfg: ClipTrainConfig, pairs: list[Pair], out_dir: str | Path, *, eval_pairs: list[Pair] | None = None,
+               seed: int = 0, device: str = "cpu", log=print) -> ClipBundle:
+    """Train and save to out_dir/clip.safetensors; resumes from out_dir/clip_ckpt.pt if present."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    torch.manual_seed(seed)
+    config = clip_config(cfg)
+    model = build_clip(config, device=device)
+    bundle = ClipBundle(config, model)
+    size = config.image_size
+    images = _images(pairs, size)
+    # Every caption of every image is tokenized once; an image draws one of its own per step.
+    caps = [c for p in pairs for c in p.captions]
+    owner = torch.tensor([i for i, p in enumerate(pairs) for _ in p.captions])
+    tokens = bundle.tokens(caps)
+    first = torch.zeros(len(pairs), dtype=torch.long)
+    count = torch.zeros(len(pairs), dtype=torch.long)
+    for j, i in enumerate(owner.tolist()):
+        if count[i] == 0:
+            first[i] = j
+        count[i] += 1
+    ev_images = _images(eval_pairs, size) if eval_pairs else None
+    ev_caps = [p.captions[0] for p in eval_pairs] if eval_pairs else []
+
+    decay = [p for n, p in model.named_parameters() if p.ndim >= 2 and "embedding" not in n]
+    no_decay = [p for n, p in model.named_parameters() if not (p.ndim >= 2 and "embedding" not in n)]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay},
+                             {"params": no_decay, "weight_decay": 0.0}], lr=cfg.lr, betas=(0.9, 0.98), eps=1e-6)
+    start = 0
+    ckpt = out / "clip_ckpt.pt"
+    if ckpt.exists():
+        state = torch.load(ckpt, map_location=device, weights_only=False)
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["opt"])
+        start = state["step"]
+        log(f"[clip] resumed at step {start}")
+
+    def lr_at(step: int) -> float:
+        if step < cfg.warmup:
+            return cfg.lr * (step + 1) / cfg.warmup
+        t = (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup)
+        return cfg.lr * 0.5 * (1 + math.cos(math.pi * t))
+
+    g = torch.Generator().manual_seed(seed + start)
+    t0 = time.time()
+    for step in range(start, cfg.steps):
+        model.train()
+        for group in opt.param_groups:
+            group["lr"] = lr_at(step)
+        idx = torch.randperm(len(pairs), generator=g)[: cfg.batch_size]
+        pick = first[idx] + (torch.rand(len(idx), generator=g) * count[idx]).long()
+        x = images[idx].float().div(127.5).sub(1).to(device)
+        enc = CLIPImageEncoder(model, (0,))
+        im = F.normalize(enc.embed(x), dim=-1)
+        tx = F.normalize(model.encode_text(tokens[pick].to(device)), dim=-1)
+        logits = model.logit_scale.exp().clamp(max=100) * im @ tx.T
+        # Pairs that share a caption are both positives: soft targets over identical captions.
+        same = (tokens[pick][:, None, :] == tokens[pick][None, :, :]).all(-1).float().to(device)
+        target = same / same.sum(1, keepdim=True)
+        loss = 0.5 * (torch.sum(-target * logits.log_softmax(1), 1).mean()
+                      + torch.sum(-target * logits.T.log_softmax(1), 1).mean())
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        with torch.no_grad():
+            model.logit_scale.clamp_(0, math.log(100))
+        if (step + 1) % cfg.eval_every == 0 or step + 1 == cfg.steps:
+            msg = f"[clip] step {step + 1}/{cfg.steps} loss {loss.item():.3f} {time.time() - t0:.0f}s"
+            if ev_images is not None:
+                msg += f" eval top1 {retrieval_accuracy(bundle, ev_images[:256], ev_caps[:256]):.3f}"
+            log(msg)
+            torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step + 1}, out / "clip_ckpt.tmp")
+            (out / "clip_ckpt.tmp").replace(ckpt)
+    model.eval().requires_grad_(False)
+    bundle.save(out)
+    return bundle

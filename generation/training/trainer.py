@@ -1,0 +1,316 @@
+"""GALIP training: hinge losses, MA-GP on CLIP features and the sentence embedding, CLIP
+similarity in G, Adam (0, 0.9) with lr_G 1e-4 / lr_D 4e-4 (shared/research/galip.md §4).
+
+Additions over the official loop, each because the small demo models needed it:
+- DiffAugment (translation) on D's input, real and fake alike;
+- a mode-seeking term: half the fake batch repeats the other half's sentences with new noise,
+  and G pays when the two images of a pair are closer than `ms_target` (mean |Δpixel|), so
+  seeds of one prompt differ instead of collapsing to one picture;
+- an EMA copy of G, which is what gets exported;
+- sentence embeddings cached per caption (the CLIP text tower is frozen), so each caption is
+  encoded once per run.
+
+Networks come from generation.engine (NetG/NetD/NetC, CLIPImageEncoder); this module only
+trains them. Checkpoints hold everything needed to resume at the same step.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image
+from tqdm import tqdm
+
+from generation.engine.archs import GALIPArch
+from generation.engine.clip import CLIPImageEncoder
+from generation.engine.galip import NetC, NetCConfig, NetD, NetDConfig, NetG, NetGConfig
+from generation.engine.package import ModelManifest, write_package
+
+from .augment import diff_augment
+from .clip_train import ClipBundle
+from .config import BuildConfig, PackageSpec, Stage
+from .data import Pair, load_image
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+def make_arch(cfg: BuildConfig, clip: ClipBundle, name: str = "galip-demo") -> GALIPArch:
+    """GALIP shapes tied to the CLIP: grid, widths and cond_dim come from it, the rest from cfg."""
+    c = clip.config
+    g = {"cond_dim": c.embed_dim, "grid": c.grid, "clip_width": c.vision_width, **cfg.gan.netg}
+    d = {"clip_width": c.vision_width, "tap_layers": tuple(cfg.gan.tap_layers), **cfg.gan.netd}
+    netd = NetDConfig(**d)
+    cc = {"in_ch": netd.out_ch, "cond_dim": c.embed_dim, "grid": c.grid, **cfg.gan.netc}
+    return GALIPArch(name, c, NetGConfig(**g), netd, NetCConfig(**cc))
+
+
+def stage_at(stages: list[Stage], step: int) -> Stage:
+    """The stage that owns global step `step` (stages run back to back)."""
+    end = 0
+    for s in stages:
+        end += s.steps
+        if step < end:
+            return s
+    return stages[-1]
+
+
+class GALIPTrainer:
+    def __init__(self, cfg: BuildConfig, clip: ClipBundle, pairs: list[Pair], *, log: Callable[[str], None] = print,
+                 device: str | None = None) -> None:
+        self.cfg = cfg
+        self.log = log
+        self.device = resolve_device(device or cfg.run.device)
+        self.out = Path(cfg.run.out_dir)
+        (self.out / "samples").mkdir(parents=True, exist_ok=True)
+        torch.manual_seed(cfg.run.seed)
+        np.random.seed(cfg.run.seed)
+        self.clip = clip
+        clip.model.to(self.device).eval().requires_grad_(False)
+        self.arch = make_arch(cfg, clip)
+        self.netG = NetG(self.arch.netG, clip.model.visual).to(self.device)
+        self.netD = NetD(self.arch.netD).to(self.device)
+        self.netC = NetC(self.arch.netC).to(self.device)
+        self.img_enc = CLIPImageEncoder(clip.model, self.arch.netD.tap_layers).to(self.device)
+        self.g_params = {n: p for n, p in self.netG.named_parameters() if p.requires_grad}
+        self.ema = {n: p.detach().clone() for n, p in self.g_params.items()}
+        self.optG = torch.optim.Adam(list(self.g_params.values()), lr=1e-4, betas=(0.0, 0.9))
+        self.optD = torch.optim.Adam(list(self.netD.parameters()) + list(self.netC.parameters()), lr=4e-4,
+                                     betas=(0.0, 0.9))
+        self.amp = cfg.run.amp and self.device.type == "cuda"
+        self.step = 0
+        self.history: list[dict[str, float]] = []
+
+        size = self.arch.netG.native_size()[0]
+        self.pairs = pairs
+        self.images = torch.from_numpy(np.stack([load_image(p.image, size) for p in pairs])).permute(0, 3, 1, 2)
+        self.captions = [c for p in pairs for c in p.captions]
+        owner = [i for i, p in enumerate(pairs) for _ in p.captions]
+        self.cap_first = torch.tensor([owner.index(i) for i in range(len(pairs))]) if len(pairs) < 50 else \
+            torch.from_numpy(np.searchsorted(np.array(owner), np.arange(len(pairs))))
+        self.cap_count = torch.tensor([len(p.captions) for p in pairs])
+        self.emb_cache = torch.zeros(len(self.captions), clip.config.embed_dim)
+        self.emb_done = torch.zeros(len(self.captions), dtype=torch.bool)
+        self.gen = torch.Generator().manual_seed(cfg.run.seed)
+        self.sample_prompts = cfg.run.sample_prompts or [pairs[i].captions[0] for i in range(0, len(pairs), max(1, len(pairs) // 8))][:8]
+        self.sample_noise = torch.randn(4, self.arch.netG.nz, generator=torch.Generator().manual_seed(1234))
+
+    # -- data ----------------------------------------------------------------------------------
+    def _embeddings(self, cap_idx: torch.Tensor) -> torch.Tensor:
+        todo = cap_idx[~self.emb_done[cap_idx]].unique()
+        if len(todo):
+            self.emb_cache[todo] = self.clip.encode_texts([self.captions[i] for i in todo.tolist()]).cpu()
+            self.emb_done[todo] = True
+        return self.emb_cache[cap_idx]
+
+    def _batch(self, batch_size: int) -> tuple[torch.Tensor, torch.Tensor]:
+        idx = torch.randint(0, len(self.pairs), (batch_size,), generator=self.gen)
+        cap = self.cap_first[idx] + (torch.rand(batch_size, generator=self.gen) * self.cap_count[idx]).long()
+        real = self.images[idx].float().div(127.5).sub(1)
+        return real.to(self.device), self._embeddings(cap).to(self.device)
+
+    # -- one GALIP step ------------------------------------------------------------------------
+    def _autocast(self):
+        return torch.autocast(device_type=self.device.type, dtype=torch.bfloat16, enabled=self.amp)
+
+    def train_step(self, stage: Stage) -> dict[str, float]:
+        for opt, lr in ((self.optG, stage.lr_g), (self.optD, stage.lr_d)):
+            for group in opt.param_groups:
+                group["lr"] = lr
+        real, sent = self._batch(stage.batch_size)
+        b = real.shape[0]
+        half = b // 2
+        # Pairs (i, i+half) share a sentence and differ in noise: the mode-seeking pairs.
+        sent_fake = torch.cat([sent[:half], sent[:half], sent[2 * half:]])
+        noise = torch.randn(b, self.arch.netG.nz, device=self.device)
+
+        # D step. CLIP is frozen, so the fake taps are computed once with G's graph and used
+        # detached here and attached in the G step (the same numbers GALIP's two passes give).
+        with self._autocast():
+            fake = self.netG(noise, sent_fake).float()
+            fake_taps, fake_emb = self.img_enc(diff_augment(fake, stage.diffaug))
+            with torch.no_grad():
+                real_taps, _ = self.img_enc(diff_augment(real, stage.diffaug))
+        real_taps = real_taps.float().detach().requires_grad_(True)
+        sent_gp = sent.detach().requires_grad_(True)
+        self.netD.requires_grad_(True)
+        self.netC.requires_grad_(True)
+        with self._autocast():
+            feat_real = self.netD(real_taps)
+            out_real = self.netC(feat_real, sent_gp).float()
+            out_mis = self.netC(feat_real, sent_gp.roll(1, 0)).float()
+            out_fake = self.netC(self.netD(fake_taps.detach().float()), sent_fake).float()
+        err_real = F.relu(1.0 - out_real).mean()
+        err_mis = F.relu(1.0 + out_mis).mean()
+        err_fake = F.relu(1.0 + out_fake).mean()
+        grads = torch.autograd.grad(out_real.sum(), (real_taps, sent_gp), create_graph=True)
+        g = torch.cat([grads[0].flatten(1), grads[1].flatten(1)], 1).float()
+        gp = stage.gp_w * g.norm(2, dim=1).pow(stage.gp_p).mean()
+        err_d = err_real + 0.5 * (err_fake + err_mis) + gp
+        self.optD.zero_grad(set_to_none=True)
+        err_d.backward()
+        self.optD.step()
+
+        # G step against the updated D (D's parameters frozen so no grads are spent on them).
+        self.netD.requires_grad_(False)
+        self.netC.requires_grad_(False)
+        with self._autocast():
+            out = self.netC(self.netD(fake_taps.float()), sent_fake).float()
+        adv = -out.mean()
+        sim = F.cosine_similarity(fake_emb.float(), sent_fake.float(), dim=-1).mean()
+        pair_dist = (fake[:half] - fake[half:2 * half]).abs().mean((1, 2, 3))
+        ms = F.relu(self.cfg.gan.ms_target - pair_dist).mean() if half else fake.new_zeros(())
+        err_g = adv - stage.sim_w * sim + stage.ms_w * ms
+        self.optG.zero_grad(set_to_none=True)
+        err_g.backward()
+        self.optG.step()
+        self._update_ema()
+        self.step += 1
+        return {"d": err_d.item(), "d_real": err_real.item(), "d_fake": err_fake.item(), "d_mis": err_mis.item(),
+                "gp": gp.item(), "g_adv": adv.item(), "sim": sim.item(), "pair_dist": pair_dist.mean().item()}
+
+    @torch.no_grad()
+    def _update_ema(self) -> None:
+        decay = self.cfg.gan.ema_decay if self.step >= self.cfg.gan.ema_start else 0.0
+        for n, p in self.g_params.items():
+            self.ema[n].mul_(decay).add_(p.detach(), alpha=1 - decay)
+
+    # -- loop ----------------------------------------------------------------------------------
+    def total_steps(self) -> int:
+        return sum(s.steps for s in self.cfg.gan.stages)
+
+    def train(self, max_steps: int | None = None, stop_file: str | Path | None = None) -> None:
+        """Run the schedule from the current step; checkpoints, samples and logs as configured.
+
+        `stop_file`: if that file appears, checkpoint and return (a clean way to end a
+        background run early).
+        """
+        total = self.total_steps()
+        end = min(total, self.step + max_steps) if max_steps else total
+        run = self.cfg.run
+        hist_path = self.out / "history.jsonl"
+        bar = tqdm(total=end, initial=self.step, desc="galip", file=sys.stderr, mininterval=30,
+                   disable=not sys.stderr.isatty() and os.environ.get("TQDM_FORCE") is None)
+        acc: dict[str, float] = {}
+        t0 = time.time()
+        while self.step < end:
+            stage = stage_at(self.cfg.gan.stages, self.step)
+            losses = self.train_step(stage)
+            bar.update(1)
+            self.history.append(losses)
+            for k, v in losses.items():
+                acc[k] = acc.get(k, 0.0) + v
+            if self.step % run.log_every == 0 or self.step == end:
+                n = run.log_every if self.step % run.log_every == 0 else (self.step % run.log_every)
+                avg = {k: round(v / n, 4) for k, v in acc.items()}
+                rate = self.step / max(1e-9, time.time() - t0)
+                self.log(f"[galip] step {self.step}/{total} stage {stage.name} {json.dumps(avg)} ({rate:.2f} steps/s since start of this run)")
+                with hist_path.open("a") as f:
+                    f.write(json.dumps({"step": self.step, "stage": stage.name, **avg}) + "\n")
+                acc = {}
+            if self.step % run.sample_every == 0 or self.step == end:
+                self.sample_grid(self.out / "samples" / f"step_{self.step:06d}.png")
+            if self.step % run.checkpoint_every == 0 or self.step == end:
+                self.save_checkpoint()
+            if run.snapshot_every and self.step % run.snapshot_every == 0:
+                torch.save({n: t.cpu() for n, t in self.ema.items()}, self.out / f"ema_{self.step:06d}.pt")
+            if stop_file is not None and Path(stop_file).exists():
+                self.save_checkpoint()
+                self.log(f"[galip] stop file found at step {self.step}")
+                break
+        bar.close()
+
+    # -- EMA generator, samples, checkpoints, export -------------------------------------------
+    def ema_generator(self, ema: dict[str, torch.Tensor] | None = None) -> NetG:
+        """A NetG carrying the EMA weights (or those of a snapshot); shares the frozen CLIP."""
+        g = NetG(self.arch.netG, self.clip.model.visual).to(self.device)
+        state = g.state_dict()
+        state.update({n: t.clone().to(self.device) for n, t in (ema or self.ema).items()})
+        g.load_state_dict(state)
+        return g.eval().requires_grad_(False)
+
+    @torch.no_grad()
+    def sample_grid(self, path: str | Path, prompts: list[str] | None = None) -> Path:
+        prompts = prompts or self.sample_prompts
+        g = self.ema_generator()
+        emb = self.clip.encode_texts(prompts).to(self.device)
+        rows = []
+        for e in emb:
+            x = g(self.sample_noise.to(self.device), e[None].expand(len(self.sample_noise), -1))
+            rows.append(torch.cat(list(x.clamp(-1, 1)), dim=2))
+        grid = torch.cat(rows, dim=1).add(1).mul(127.5).round().byte().permute(1, 2, 0).cpu().numpy()
+        Image.fromarray(grid).save(path)
+        return Path(path)
+
+    def checkpoint_path(self) -> Path:
+        return self.out / "checkpoint.pt"
+
+    def save_checkpoint(self) -> None:
+        state = {
+            "step": self.step,
+            "netG": {n: p.detach().cpu() for n, p in self.g_params.items()},
+            "ema": {n: t.cpu() for n, t in self.ema.items()},
+            "netD": self.netD.state_dict(), "netC": self.netC.state_dict(),
+            "optG": self.optG.state_dict(), "optD": self.optD.state_dict(),
+            "gen": self.gen.get_state(), "torch_rng": torch.get_rng_state(),
+            "emb_cache": self.emb_cache, "emb_done": self.emb_done,
+            "arch": self.arch.to_dict(),
+        }
+        tmp = self.out / "checkpoint.tmp"
+        torch.save(state, tmp)
+        os.replace(tmp, self.checkpoint_path())
+
+    def load_checkpoint(self) -> bool:
+        path = self.checkpoint_path()
+        if not path.exists():
+            return False
+        state = torch.load(path, map_location=self.device, weights_only=False)
+        with torch.no_grad():
+            for n, p in self.g_params.items():
+                p.copy_(state["netG"][n])
+                self.ema[n].copy_(state["ema"][n])
+        self.netD.load_state_dict(state["netD"])
+        self.netC.load_state_dict(state["netC"])
+        self.optG.load_state_dict(state["optG"])
+        self.optD.load_state_dict(state["optD"])
+        self.gen.set_state(state["gen"])
+        torch.set_rng_state(state["torch_rng"])
+        if state["emb_cache"].shape == self.emb_cache.shape:
+            self.emb_cache, self.emb_done = state["emb_cache"], state["emb_done"]
+        self.step = int(state["step"])
+        self.log(f"[galip] resumed from {path} at step {self.step}")
+        return True
+
+    def export(self, spec: PackageSpec, out_dir: str | Path, extra: dict | None = None,
+               ema: dict[str, torch.Tensor] | None = None, sr_net: torch.nn.Module | None = None) -> ModelManifest:
+        """Write the EMA generator (or a snapshot of it) and the CLIP as an engine package (fp16)."""
+        g = self.ema_generator(ema).cpu()
+        manifest = write_package(
+            out_dir, name=spec.name, category=spec.category, description=spec.description, trained=True,
+            arch=self.arch, netG=g, clip_model=self.clip.model.cpu(), sr_net=sr_net,
+            license="Weights trained by InstantPainting on its own synthetic renders; same license as the code.",
+            extra={"title": spec.title or spec.name, "training": {"steps": self.step, **(extra or {})}},
+        )
+        self.clip.model.to(self.device)
+        return manifest
+
+
+def history_summary(history: list[dict[str, float]], k: int = 5) -> dict[str, float]:
+    first = float(np.mean([h["d"] for h in history[:k]]))
+    last = float(np.mean([h["d"] for h in history[-k:]]))
+    return {"d_first": first, "d_last": last, "steps": len(history), "finite": float(all(math.isfinite(h["d"]) for h in history))}
+
+
+__all__ = ["GALIPTrainer", "make_arch", "stage_at", "resolve_device", "history_summary"]

@@ -1,0 +1,177 @@
+"""The worker side: a job runs to pictures on disk, with progress, cancel, retries and the reaper."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import pytest
+from django.core.files.storage import default_storage
+from django.utils import timezone
+from PIL import Image
+
+from generation import runtime, services
+from generation.models import Generation
+from generation.owners import Owner
+from tests.generation.conftest import job
+
+URL = "/api/v1/generations/"
+pytestmark = pytest.mark.django_db
+
+
+def create(owner: Owner, **overrides) -> Generation:
+    values = job(**overrides)
+    spec = services.GenerationSpec(**{k: v for k, v in values.items()})
+    return services.generation_create(owner=owner, spec=spec)
+
+
+def test_a_job_runs_to_pngs_with_settings_and_webp_thumbnails(hamlet_api, tiny_model, run_queue):
+    gid = hamlet_api.post(URL, job(width=768, height=512, n=2, seed=41), format="json").json()["id"]
+    run_queue()
+    body = hamlet_api.get(f"{URL}{gid}/").json()
+    assert body["status"] == "succeeded", body
+    assert body["progress"] == 1.0
+    assert [img["seed"] for img in body["images"]] == [41, 42]
+    for image in Generation.objects.get(public_id=gid).images.all():
+        with default_storage.open(image.file.name) as f:
+            png = Image.open(io.BytesIO(f.read()))
+            assert png.format == "PNG" and png.size == (768, 512)
+            from generation.engine import read_png_settings
+
+            f.seek(0)
+            saved = read_png_settings(f.read())
+        assert saved["seed"] == image.seed
+        assert saved["prompt"] == "a red sun over a calm sea"
+        assert (saved["width"], saved["height"]) == (768, 512)
+        with default_storage.open(image.thumbnail.name) as f:
+            thumb = Image.open(io.BytesIO(f.read()))
+            assert thumb.format == "WEBP" and max(thumb.size) <= 384
+
+
+def test_a_downloaded_file_reproduces_the_same_pixels(hamlet_api, tiny_model, run_queue):
+    from generation.engine import read_png_settings
+
+    first = hamlet_api.post(URL, job(seed=99), format="json").json()["id"]
+    run_queue()
+    image = Generation.objects.get(public_id=first).images.get()
+    with default_storage.open(image.file.name) as f:
+        raw = f.read()
+    saved = read_png_settings(raw)
+    again = hamlet_api.post(
+        URL, job(prompt=saved["prompt"], seed=saved["seed"], width=saved["width"], height=saved["height"]), format="json"
+    ).json()["id"]
+    run_queue()
+    other = Generation.objects.get(public_id=again).images.get()
+    with default_storage.open(other.file.name) as f:
+        assert Image.open(f).tobytes() == Image.open(io.BytesIO(raw)).tobytes()
+
+
+def test_the_owner_can_fetch_the_file_and_others_get_404(hamlet_api, othello_api, api, tiny_model, run_queue):
+    gid = hamlet_api.post(URL, job(), format="json").json()["id"]
+    run_queue()
+    image = hamlet_api.get(f"{URL}{gid}/").json()["images"][0]
+    resp = hamlet_api.get(image["url"])
+    assert resp.status_code == 200 and resp["Content-Type"] == "image/png"
+    assert b"".join(resp.streaming_content)[:8] == b"\x89PNG\r\n\x1a\n"
+    download = hamlet_api.get(image["url"] + "?download=1")
+    assert "attachment" in download["Content-Disposition"]
+    assert hamlet_api.get(image["thumb_url"])["Content-Type"] == "image/webp"
+    for stranger in (othello_api, api):
+        assert stranger.get(image["url"]).status_code == 404
+        assert stranger.get(image["thumb_url"]).status_code == 404
+
+
+def test_models_are_loaded_once_per_process(hamlet_api, tiny_model, run_queue, monkeypatch):
+    from generation.engine import Engine
+
+    runtime._engines.clear()
+    loads = []
+    original = Engine.load.__func__
+
+    def counting_load(cls, *args, **kwargs):
+        loads.append(args)
+        return original(cls, *args, **kwargs)
+
+    monkeypatch.setattr(Engine, "load", classmethod(counting_load))
+    assert runtime.warm_models() == ["untrained-tiny"] or "untrained-tiny" in runtime.warm_models()
+    warm_loads = len(loads)
+    for _ in range(3):
+        hamlet_api.post(URL, job(), format="json")
+    run_queue()
+    assert Generation.objects.filter(status="succeeded").count() == 3
+    assert len(loads) == warm_loads  # no job paid a load
+
+
+def test_progress_is_written_stage_by_stage(hamlet, tiny_model):
+    generation = create(Owner(user_id=hamlet.pk))
+    stages = []
+    original = services._ProgressReporter.__call__
+
+    def spy(self, stage, fraction):
+        original(self, stage, fraction)
+        stages.append((stage, Generation.objects.get(pk=generation.pk).progress))
+
+    services._ProgressReporter.__call__ = spy
+    try:
+        assert services.generation_run(generation_id=generation.pk, worker_id="w1") == "succeeded"
+    finally:
+        services._ProgressReporter.__call__ = original
+    names = [s for s, _ in stages]
+    assert names.index("encoding") < names.index("generating") < names.index("saving")
+    progress = [p for _, p in stages]
+    assert progress == sorted(progress) and progress[-1] == 1.0
+
+
+def test_a_running_job_asked_to_cancel_stops_at_the_next_stage(hamlet, tiny_model):
+    generation = create(Owner(user_id=hamlet.pk), n=4)
+    Generation.objects.filter(pk=generation.pk).update(cancel_requested=True)
+    assert services.generation_run(generation_id=generation.pk, worker_id="w1") == "canceled"
+    generation.refresh_from_db()
+    assert generation.status == "canceled"
+    assert generation.images.count() == 0
+
+
+def test_a_transient_error_is_retried_with_backoff_then_fails_after_the_last_attempt(hamlet, tiny_model, settings):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.GENERATION_MAX_ATTEMPTS = 2
+    settings.GENERATION_RETRY_BACKOFF_SECONDS = 5
+    generation = create(Owner(user_id=hamlet.pk))
+    owner = Owner(user_id=hamlet.pk)
+    Generation.objects.filter(pk=generation.pk).update(status="running", worker="w1", attempts=1)
+    before = timezone.now()
+    assert services._retry_or_fail(generation, owner, "w1", "CUDA out of memory", code="transient") == "queued"
+    generation.refresh_from_db()
+    assert generation.status == "queued" and generation.error == "CUDA out of memory"
+    retry = DBTaskResult.objects.get(id=generation.task_id)
+    assert retry.run_after >= before + timedelta(seconds=4.5)
+
+    Generation.objects.filter(pk=generation.pk).update(status="running", worker="w1", attempts=2)
+    assert services._retry_or_fail(generation, owner, "w1", "CUDA out of memory", code="transient") == "failed"
+    generation.refresh_from_db()
+    assert generation.status == "failed"
+    assert "2 attempts" in generation.error
+
+
+def test_the_reaper_requeues_a_job_whose_worker_went_silent(hamlet, tiny_model, settings):
+    settings.WORKER_STALE_SECONDS = 10
+    generation = create(Owner(user_id=hamlet.pk))
+    old_task = generation.task_id
+    stale = timezone.now() - timedelta(seconds=30)
+    Generation.objects.filter(pk=generation.pk).update(status="running", worker="dead", attempts=1, heartbeat_at=stale)
+    fresh = create(Owner(user_id=hamlet.pk))
+    Generation.objects.filter(pk=fresh.pk).update(status="running", worker="alive", attempts=1, heartbeat_at=timezone.now())
+    assert services.generation_reap_stale() == 1
+    generation.refresh_from_db()
+    fresh.refresh_from_db()
+    assert generation.status == "queued" and generation.task_id != old_task
+    assert fresh.status == "running"
+    # A late result from the dead worker is discarded: the job is no longer its to finish.
+    assert services._finish(generation, Owner(user_id=hamlet.pk), "dead", "succeeded") == "lost"
+
+
+def test_a_job_taken_over_elsewhere_is_not_run_twice(hamlet, tiny_model):
+    generation = create(Owner(user_id=hamlet.pk))
+    assert services.generation_run(generation_id=generation.pk, worker_id="w1") == "succeeded"
+    assert services.generation_run(generation_id=generation.pk, worker_id="w2") == "skipped"
+    assert generation.images.count() == 1

@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+from PIL import Image
+
+from generation.training.augment import diff_augment
+from generation.training.config import Stage, load_config
+from generation.training.data import PairDataset, read_pairs
+from generation.training.trainer import stage_at
+
+DEMO = Path(__file__).resolve().parents[2] / "generation" / "training" / "configs" / "demo.toml"
+
+
+def test_demo_config_names_the_three_packages_and_a_multi_stage_schedule():
+    cfg = load_config(DEMO)
+    assert [p.name for p in cfg.packages] == ["demo-landscape", "demo-food", "demo-anime"]
+    assert len(cfg.gan.stages) >= 2
+    assert all(s.lr_g == 1e-4 and s.lr_d == 4e-4 and s.gp_w == 2.0 and s.gp_p == 6.0 for s in cfg.gan.stages)
+    assert cfg.gan.stages[-1].sim_w == 4.0
+
+
+def test_unknown_config_keys_are_errors(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[gan]\nema_decai = 0.9\n')
+    with pytest.raises(ValueError, match="ema_decai"):
+        load_config(bad)
+
+
+def test_json_configs_and_overrides_work(tmp_path):
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps({"gan": {"stages": [{"name": "only", "steps": 7}]}}))
+    cfg = load_config(path, {"run.out_dir": "elsewhere", "clip.steps": 3})
+    assert cfg.gan.stages == [Stage("only", 7)]
+    assert cfg.run.out_dir == "elsewhere" and cfg.clip.steps == 3
+
+
+def test_stages_run_back_to_back():
+    stages = [Stage("a", 10), Stage("b", 5)]
+    assert [stage_at(stages, s).name for s in (0, 9, 10, 14, 99)] == ["a", "a", "b", "b", "b"]
+
+
+def _img(path: Path, colour) -> None:
+    Image.new("RGB", (40, 30), colour).save(path)
+
+
+def test_a_folder_of_images_with_caption_sidecars_is_a_data_set(tmp_path):
+    _img(tmp_path / "a.png", (255, 0, 0))
+    (tmp_path / "a.txt").write_text("a red square\n一个红色方块\n", encoding="utf-8")
+    _img(tmp_path / "b.jpg", (0, 0, 255))
+    (tmp_path / "b.txt").write_text("a blue square\n", encoding="utf-8")
+    _img(tmp_path / "no_caption.png", (0, 255, 0))
+    pairs = read_pairs(tmp_path)
+    assert [p.image.name for p in pairs] == ["a.png", "b.jpg"]
+    assert pairs[0].captions == ["a red square", "一个红色方块"]
+    ds = PairDataset(pairs, 16)
+    x, cap, i = ds[0]
+    assert x.shape == (3, 16, 16) and x.min() >= -1 and x.max() <= 1
+    assert x[0].mean() > 0.9 and x[2].mean() < -0.9  # red stays red after the square crop
+
+
+def test_jsonl_pairs_resolve_images_relative_to_the_file(tmp_path):
+    (tmp_path / "img").mkdir()
+    _img(tmp_path / "img" / "x.png", (10, 20, 30))
+    (tmp_path / "pairs.jsonl").write_text(json.dumps({"image": "img/x.png", "caption": "dark", "source": "t"}) + "\n")
+    [pair] = read_pairs(tmp_path / "pairs.jsonl")
+    assert pair.image == tmp_path / "img" / "x.png" and pair.captions == ["dark"] and pair.meta == {"source": "t"}
+
+
+def test_bad_data_sources_say_what_is_wrong(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no data set"):
+        read_pairs(tmp_path / "missing")
+    (tmp_path / "p.jsonl").write_text('{"image": "x.png"}\n')
+    with pytest.raises(ValueError, match="p.jsonl:1"):
+        read_pairs(tmp_path / "p.jsonl")
+
+
+def test_diffaugment_keeps_shape_and_changes_content():
+    torch.manual_seed(0)
+    x = torch.rand(8, 3, 32, 32) * 2 - 1
+    y = diff_augment(x, "translation,cutout")
+    assert y.shape == x.shape and not torch.equal(x, y)
+    assert torch.equal(diff_augment(x, ""), x)
+    with pytest.raises(ValueError, match="colour"):
+        diff_augment(x, "colour")

@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from generation.engine import Engine, GenerationRequest
+from generation.engine.clip import build_clip
+from generation.training.clip_train import ClipBundle, clip_config
+from generation.training.config import BuildConfig, ClipTrainConfig, GANConfig, PackageSpec, RunConfig, Stage
+from generation.training.data import read_pairs
+from generation.training.synthetic.dataset import render_dataset
+from generation.training.trainer import GALIPTrainer, history_summary
+
+TINY_CLIP = ClipTrainConfig(
+    embed_dim=32,
+    vision={"image_size": 32, "patch_size": 8, "width": 32, "layers": 2, "head_width": 16, "mlp_ratio": 2.0},
+    text={"context_length": 96, "vocab_size": 8194, "width": 32, "heads": 2, "layers": 1, "mlp_ratio": 2.0},
+)
+
+
+def _tiny_config(out_dir, steps: int = 20) -> BuildConfig:
+    gan = GANConfig(
+        netg={"ngf": 8, "imsize": 32, "out_size": 32, "code_ch": 16, "mid_ch": 8, "n_mblocks": 1, "n_prompts": 1,
+              "prompt_start": 1},
+        netd={"out_ch": 32}, netc={"hidden": 16}, tap_layers=[0, 1], ema_start=5,
+        stages=[Stage("warmup", steps // 2, batch_size=8, sim_w=6.0), Stage("main", steps - steps // 2, batch_size=8)],
+    )
+    return BuildConfig(gan=gan, run=RunConfig(out_dir=str(out_dir), seed=3, sample_every=10, checkpoint_every=10,
+                                              log_every=5))
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("smoke")
+    pairs = read_pairs(render_dataset(root / "data", per_category=16, size=32, progress=False))
+    torch.manual_seed(0)
+    cc = clip_config(TINY_CLIP)
+    clip = ClipBundle(cc, build_clip(cc))
+    trainer = GALIPTrainer(_tiny_config(root / "run"), clip, pairs, log=lambda m: None)
+    trainer.train()
+    return root, trainer, clip, pairs
+
+
+def test_twenty_steps_lower_the_discriminator_loss(tiny_run):
+    _, trainer, _, _ = tiny_run
+    summary = history_summary(trainer.history, k=5)
+    assert summary["steps"] == 20 and summary["finite"] == 1.0
+    assert summary["d_last"] < summary["d_first"] - 0.1, summary
+
+
+def test_run_writes_checkpoint_samples_and_history(tiny_run):
+    root, trainer, _, _ = tiny_run
+    out = root / "run"
+    assert (out / "checkpoint.pt").exists()
+    assert sorted(p.name for p in (out / "samples").iterdir()) == ["step_000010.png", "step_000020.png"]
+    rows = [json.loads(line) for line in (out / "history.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in rows] == [5, 10, 15, 20]
+    assert {r["stage"] for r in rows} == {"warmup", "main"}
+
+
+def test_resume_continues_from_the_checkpoint(tiny_run, tmp_path):
+    root, trainer, clip, pairs = tiny_run
+    cfg = _tiny_config(root / "run", steps=24)
+    again = GALIPTrainer(cfg, clip, pairs, log=lambda m: None)
+    assert again.load_checkpoint() and again.step == 20
+    for name, p in again.g_params.items():
+        assert torch.equal(p.detach(), trainer.g_params[name].detach())
+    again.train()
+    assert again.step == 24 and len(again.history) == 4
+
+
+def test_export_is_a_package_the_engine_loads_and_generates_from(tiny_run, tmp_path):
+    _, trainer, _, _ = tiny_run
+    trainer.export(PackageSpec("smoke-landscape", "landscape", description="smoke"), tmp_path / "pkg")
+    engine = Engine.load(str(tmp_path / "pkg"), device="cpu")
+    images = engine.generate(GenerationRequest("a landscape at night in winter", width=256, height=256, seed=5))
+    assert len(images) == 1 and images[0].image.size == (256, 256)
+    again = engine.generate(GenerationRequest("a landscape at night in winter", width=256, height=256, seed=5))
+    assert images[0].image.tobytes() == again[0].image.tobytes()
+    manifest = json.loads((tmp_path / "pkg" / "model.json").read_text())
+    assert manifest["category"] == "landscape" and manifest["trained"] is True
