@@ -199,7 +199,11 @@ class ReportAdmin(_ModerationMixin, admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Report]:
         open_first = Case(When(status=Report.Status.OPEN, then=Value(0)), default=Value(1), output_field=IntegerField())
-        return super().get_queryset(request).annotate(open_first=open_first).order_by("open_first", "created_at")
+        return super().get_queryset(request).annotate(open_first=open_first)
+
+    def get_ordering(self, request: HttpRequest) -> list[str]:
+        # An annotation, so not in `ordering` (the admin checks that names real fields).
+        return ["open_first", "created_at"]
 
     @admin.display(description=_("image"))
     def thumb(self, obj: Report) -> str:

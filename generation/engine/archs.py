@@ -187,9 +187,7 @@ def arch_for_clip(clip_arch: str) -> GALIPArch:
         return get_arch("galip-coco")
     if clip_arch in ("ViT-B-16", "ViT-B-16-quickgelu"):
         return _galip_vitb16(clip_arch)
-    raise ValueError(
-        f"no GALIP layout for CLIP {clip_arch!r}; use ViT-B-32-quickgelu, ViT-B-16 or ViT-B-16-quickgelu"
-    )
+    raise ValueError(f"no GALIP layout for CLIP {clip_arch!r}; use ViT-B-32-quickgelu, ViT-B-16 or ViT-B-16-quickgelu")
 
 
 def build_networks(

@@ -22,6 +22,7 @@ Needs ``pip install -r requirements-bench.txt`` (diffusers).
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import json
 import os
@@ -130,7 +131,9 @@ class Row:
 # --- GALIP -------------------------------------------------------------------------------------
 
 
-def bench_galip(device: torch.device, sizes: list[int], batches: list[int], reps: int, threads: int | None) -> list[Row]:
+def bench_galip(
+    device: torch.device, sizes: list[int], batches: list[int], reps: int, threads: int | None
+) -> list[Row]:
     arch = get_arch("galip-coco")
     torch.manual_seed(0)
     netg, _, _, clip_model = build_networks(arch)
@@ -140,7 +143,7 @@ def bench_galip(device: torch.device, sizes: list[int], batches: list[int], reps
         for batch in batches:
             req = GenerationRequest(PROMPT, width=size, height=size, n=batch, seed=1)
 
-            def run() -> None:
+            def run(req: GenerationRequest = req) -> None:
                 engine.text_cache.clear()  # text encoding is part of every timed request
                 engine.generate(req)
 
@@ -153,38 +156,41 @@ def bench_galip(device: torch.device, sizes: list[int], batches: list[int], reps
             print(f"  galip {size}x{size} batch {batch}: {median / batch:.3f} s/image ({_fmt_bytes(peak)})", flush=True)
     if device.type == "cuda":
         rows += _galip_gpu_throughput(engine, arch, netg, clip_model, device, sizes)
-    del engine, netg, clip_model
     return rows
 
 
 def _galip_gpu_throughput(engine, arch, netg, clip_model, device, sizes) -> list[Row]:
     """CUDA only: latency at batch 1 and images/s at batch 32, fp16 and bf16."""
     from .package import LoadedModel
+    from .upscale import upscale_to
+
+    def latency(eng: Engine, size: int) -> None:
+        eng.generate(GenerationRequest(PROMPT, width=size, height=size, seed=1))
+
+    def batch32(eng: Engine, size: int) -> None:
+        # 32 images in one forward (generate caps n at 8): the same steps as generate().
+        cond = eng.conditioning(GenerationRequest(PROMPT)).embedding
+        native = eng.render_native(torch.randn(32, arch.netG.nz), cond, eng.grid_for(size, size))
+        eng.clip_scores(native, cond)
+        with torch.inference_mode(), eng._autocast():
+            upscale_to(native, size, size)
 
     rows = []
     for precision in ("fp16", "bf16"):
         eng = Engine(LoadedModel(engine.manifest, netg, clip_model, None), device, precision=precision)
         for size in sizes:
-            lat, _, peak = timed(lambda: eng.generate(GenerationRequest(PROMPT, width=size, height=size, seed=1)), device, 10, 3)
-            rows.append(Row(f"galip-{precision}@{size}/b1", f"GALIP {precision} latency", size, 1, lat, peak, "measured"))
-
-            def batch32() -> None:
-                # 32 images in one forward (generate caps n at 8): the same steps as generate().
-                cond = eng.conditioning(GenerationRequest(PROMPT)).embedding
-                noise = torch.randn(32, arch.netG.nz)
-                native = eng.render_native(noise, cond, eng.grid_for(size, size))
-                eng.clip_scores(native, cond)
-                from .upscale import upscale_to
-
-                with torch.inference_mode(), eng._autocast():
-                    upscale_to(native, size, size)
-
-            per_batch, _, peak = timed(batch32, device, 5, 2)
+            lat, _, peak = timed(functools.partial(latency, eng, size), device, 10, 3)
+            rows.append(
+                Row(f"galip-{precision}@{size}/b1", f"GALIP {precision} latency", size, 1, lat, peak, "measured")
+            )
+            per_batch, _, peak = timed(functools.partial(batch32, eng, size), device, 5, 2)
             rows.append(
                 Row(f"galip-{precision}@{size}/b32", f"GALIP {precision} batch 32", size, 32, per_batch / 32, peak,
                     "measured", {"images_per_s": round(32 / per_batch, 1)})
             )  # fmt: skip
-            print(f"  galip {precision} {size}: {lat * 1000:.1f} ms at batch 1, {32 / per_batch:.1f} images/s at batch 32")
+            print(
+                f"  galip {precision} {size}: {lat * 1000:.1f} ms at batch 1, {32 / per_batch:.1f} images/s at batch 32"
+            )
     return rows
 
 
@@ -264,7 +270,9 @@ class SDPipeline:
         sched.set_timesteps(steps, device=self.device)
         return sched
 
-    def guided_step(self, latents: torch.Tensor, context: torch.Tensor, sched, t, guidance: float = 7.5) -> torch.Tensor:
+    def guided_step(
+        self, latents: torch.Tensor, context: torch.Tensor, sched, t, guidance: float = 7.5
+    ) -> torch.Tensor:
         model_in = sched.scale_model_input(torch.cat([latents, latents]), t)
         noise = self.unet(model_in, t, encoder_hidden_states=context).sample
         uncond, cond = noise.chunk(2)
@@ -330,7 +338,18 @@ def bench_sd(device: torch.device, sizes: list[int], full: bool, step_reps: int)
             _sync(device)
             one_step = time.perf_counter() - start
         parts = {k: round(v, 3) for k, v in pipe.parts.items()}
-        rows.append(Row(f"sd1@{size}", f"SD-1.5 arch, 1 step, no guidance, {size}x{size}", size, 1, one_step, mem.peak, "measured", parts))
+        rows.append(
+            Row(
+                f"sd1@{size}",
+                f"SD-1.5 arch, 1 step, no guidance, {size}x{size}",
+                size,
+                1,
+                one_step,
+                mem.peak,
+                "measured",
+                parts,
+            )
+        )
         print(f"  sd 1-step {size}x{size}: {one_step:.2f} s/image {parts} ({_fmt_bytes(mem.peak)})", flush=True)
         vae_decode = pipe.parts["vae_decode"]
 
@@ -341,7 +360,18 @@ def bench_sd(device: torch.device, sizes: list[int], full: bool, step_reps: int)
                 _sync(device)
                 total = time.perf_counter() - start
             parts = {k: round(v, 3) for k, v in pipe.parts.items()}
-            rows.append(Row(f"sd25@{size}", f"SD-1.5 arch, 25 steps, CFG 7.5, {size}x{size}", size, 1, total, mem.peak, "measured", parts))
+            rows.append(
+                Row(
+                    f"sd25@{size}",
+                    f"SD-1.5 arch, 25 steps, CFG 7.5, {size}x{size}",
+                    size,
+                    1,
+                    total,
+                    mem.peak,
+                    "measured",
+                    parts,
+                )
+            )
             print(f"  sd 25-step {size}x{size}: {total:.1f} s/image (measured) {parts}", flush=True)
             continue
 
@@ -358,10 +388,25 @@ def bench_sd(device: torch.device, sizes: list[int], full: bool, step_reps: int)
             text2 = time.perf_counter() - start
         estimate = text2 + 25 * step + vae_decode
         note = "estimated: text(batch 2) + 25 x measured guided step + measured VAE decode"
-        parts = {"text_b2": round(text2, 3), "guided_step": round(step, 3), "guided_steps_s": [round(t, 3) for t in step_times], "vae_decode": round(vae_decode, 3)}
-        rows.append(Row(f"sd25@{size}", f"SD-1.5 arch, 25 steps, CFG 7.5, {size}x{size}", size, 1, estimate, max(mem.peak, rows[-1].peak_bytes), note, parts))
+        parts = {
+            "text_b2": round(text2, 3),
+            "guided_step": round(step, 3),
+            "guided_steps_s": [round(t, 3) for t in step_times],
+            "vae_decode": round(vae_decode, 3),
+        }
+        rows.append(
+            Row(
+                f"sd25@{size}",
+                f"SD-1.5 arch, 25 steps, CFG 7.5, {size}x{size}",
+                size,
+                1,
+                estimate,
+                max(mem.peak, rows[-1].peak_bytes),
+                note,
+                parts,
+            )
+        )
         print(f"  sd 25-step {size}x{size}: {estimate:.1f} s/image ({note}) {parts}", flush=True)
-    del pipe
     return rows
 
 

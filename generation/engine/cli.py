@@ -181,7 +181,8 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
         print(f"native     {manifest.native_size[0]}x{manifest.native_size[1]}")
         print(f"license    {manifest.license}")
         sr = manifest.super_resolution
-        print(f"super-res  {'x%d, %d ch, %d blocks' % (sr.scale, sr.channels, sr.blocks) if sr else 'none (bicubic)'}")
+        sr_text = f"x{sr.scale}, {sr.channels} ch, {sr.blocks} blocks" if sr else "none (bicubic)"
+        print(f"super-res  {sr_text}")
         for role, entry in manifest.files.items():
             count = f"{counts[role]:>12,} values" if role in counts else ""
             print(f"file       {role:<17} {entry.path:<34} {entry.size / 1e6:8.2f} MB  {count}  sha256 {report[role]}")
@@ -196,6 +197,20 @@ def _parse_size(text: str) -> tuple[int, int]:
     except ValueError:
         raise argparse.ArgumentTypeError(f"size must look like 768x512, got {text!r}") from None
     return width, height
+
+
+class _StageBar:
+    """Advances a tqdm bar once per finished engine stage."""
+
+    def __init__(self, bar: tqdm) -> None:
+        self.bar = bar
+        self.done: set[str] = set()
+
+    def __call__(self, stage: str, fraction: float) -> None:
+        if fraction >= 1.0 and stage not in self.done:
+            self.done.add(stage)
+            self.bar.set_postfix_str(stage)
+            self.bar.update(1)
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
@@ -220,14 +235,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     for rep in range(args.repeat):
         bar = tqdm(total=len(STAGES), desc="generate", unit="stage", leave=False, disable=args.quiet)
-        done: set[str] = set()
-
-        def on_progress(stage: str, fraction: float) -> None:
-            if fraction >= 1.0 and stage not in done:
-                done.add(stage)
-                bar.set_postfix_str(stage)
-                bar.update(1)
-
+        on_progress = _StageBar(bar)
         started = time.perf_counter()
         images = engine.generate(request, on_progress=on_progress)
         elapsed = time.perf_counter() - started
@@ -242,6 +250,76 @@ def _cmd_generate(args: argparse.Namespace) -> int:
             f"{width}x{height}, {images[0].settings['method']}"
             f"{', prompt truncated' if images[0].settings['truncated'] else ''})"
         )
+    return 0
+
+
+def _test_card(width: int, height: int, cell: int):
+    """A native-size test card: one square per bridge-grid cell and a circle, so any stretching
+    would show as rectangles and an ellipse."""
+    from PIL import Image, ImageDraw
+
+    card = Image.new("RGB", (width, height), (245, 240, 230))
+    draw = ImageDraw.Draw(card)
+    for y in range(0, height, cell):
+        for x in range(0, width, cell):
+            if (x // cell + y // cell) % 2 == 0:
+                draw.rectangle([x, y, x + cell - 1, y + cell - 1], fill=(200, 215, 235))
+    r = min(width, height) // 2 - 4
+    cx, cy = width // 2, height // 2
+    draw.ellipse([cx - r, cy - r, cx + r, cy + r], outline=(200, 40, 40), width=3)
+    return card
+
+
+def _cmd_size_figure(args: argparse.Namespace) -> int:
+    """docs/engine-sizes.png: for several requested sizes, the grid the generator runs on, its
+    native output (a test card), and the exact-size result of the upscale + center crop."""
+    import numpy as np
+    from PIL import Image, ImageDraw
+
+    from .archs import get_arch
+    from .upscale import plan_grid, upscale_to
+
+    arch = get_arch(args.arch)
+    cfg = arch.netG
+    cell = cfg.out_size // cfg.grid
+    sizes = [(512, 512), (768, 512), (512, 768), (1024, 256), (320, 960)]
+    scale = 1 / 6
+    rows = []
+    for width, height in sizes:
+        gh, gw = plan_grid(width, height, cfg.grid, arch.max_aspect)
+        nw, nh = cfg.native_size((gh, gw))
+        card = _test_card(nw, nh, cell)
+        x = torch.from_numpy(np.array(card)).permute(2, 0, 1)[None].float() / 127.5 - 1
+        out, _ = upscale_to(x, width, height)
+        final = Image.fromarray(((out[0] + 1) * 127.5).round().clamp(0, 255).byte().permute(1, 2, 0).numpy())
+        small_native = card.resize((max(1, round(nw * scale * 1.5)), max(1, round(nh * scale * 1.5))), Image.LANCZOS)
+        small_final = final.resize((round(width * scale), round(height * scale)), Image.LANCZOS)
+        factor = max(width / nw, height / nh)
+        crop_w, crop_h = max(width, round(nw * factor)) - width, max(height, round(nh * factor)) - height
+        label = f"{width}x{height}: grid {gw}x{gh} -> native {nw}x{nh} -> x{factor:.2f} -> crop {crop_w}x{crop_h} px"
+        rows.append((label, small_native, small_final))
+    pad = 8
+    col2 = pad + max(r[1].width for r in rows) + 3 * pad
+    total_w = col2 + max(r[2].width for r in rows) + pad
+    total_h = sum(14 + max(r[1].height, r[2].height) + 2 * pad for r in rows) + pad + 16
+    sheet = Image.new("RGB", (max(total_w, 360), total_h), "white")
+    draw = ImageDraw.Draw(sheet)
+    draw.text(
+        (pad, pad),
+        f"{arch.name}: native output (left, 1/4 scale) -> delivered image (right, 1/6 scale)",
+        fill=(90, 90, 90),
+    )
+    y = pad + 16
+    for label, native, final in rows:
+        draw.text((pad, y), label, fill=(0, 0, 0))
+        y += 14
+        sheet.paste(native, (pad, y))
+        sheet.paste(final, (col2, y))
+        draw.text((col2 - 2 * pad, y + native.height // 2 - 6), "->", fill=(0, 0, 0))
+        y += max(native.height, final.height) + 2 * pad
+    out_path = Path(args.out)
+    sheet.save(out_path, optimize=True)
+    print(f"wrote {out_path} ({out_path.stat().st_size / 1024:.0f} KiB)")
     return 0
 
 
@@ -288,6 +366,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("list", help="list the packages in the models directory")
     p.add_argument("--models-dir")
     p.set_defaults(func=_cmd_list)
+
+    p = sub.add_parser("size-figure", help="draw how requested sizes map to native grids (docs/engine-sizes.png)")
+    p.add_argument("--arch", default="galip-coco", choices=sorted(ARCHS))
+    p.add_argument("--out", default="docs/engine-sizes.png")
+    p.set_defaults(func=_cmd_size_figure)
 
     p = sub.add_parser("generate", help="generate PNGs (settings in text chunks)")
     p.add_argument("--model", required=True, help="model name or package folder")

@@ -222,7 +222,9 @@ def verify_files(manifest: ModelManifest) -> dict[str, str]:
             report[role] = "missing"
             continue
         digest = sha256_file(path)
-        report[role] = "ok" if digest == entry.sha256 else f"sha256 mismatch (file {digest[:12]}…, manifest {entry.sha256[:12]}…)"
+        report[role] = (
+            "ok" if digest == entry.sha256 else f"sha256 mismatch (file {digest[:12]}…, manifest {entry.sha256[:12]}…)"
+        )
     return report
 
 
@@ -279,7 +281,11 @@ def load_package(package_dir: Path | str, device: torch.device | str = "cpu", ve
     sr_net = None
     if manifest.super_resolution is not None:
         sr_net = SRNet(manifest.super_resolution).to(device)
-        _load_strict(sr_net, _load_tensors(manifest, "super_resolution", verify), manifest.path / manifest.files["super_resolution"].path)
+        _load_strict(
+            sr_net,
+            _load_tensors(manifest, "super_resolution", verify),
+            manifest.path / manifest.files["super_resolution"].path,
+        )
     for module in (netg, clip_model, sr_net):
         if module is not None:
             module.eval().requires_grad_(False)
@@ -334,7 +340,9 @@ def write_package(
     clip_sd = {k: v for k, v in clip_model.state_dict().items() if not _is_shared_visual(k)}
     files["clip"] = _save(_cast_for_storage(clip_sd, dtype), out / "clip.safetensors")
     if sr_net is not None:
-        files["super_resolution"] = _save(_cast_for_storage(sr_net.state_dict(), dtype), out / "super_resolution.safetensors")
+        files["super_resolution"] = _save(
+            _cast_for_storage(sr_net.state_dict(), dtype), out / "super_resolution.safetensors"
+        )
     manifest = ModelManifest(
         name=name,
         category=category,

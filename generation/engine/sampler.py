@@ -348,7 +348,9 @@ class Engine:
         progress("selecting", 0.0)
         scores = self.clip_scores(native, cond.embedding).view(req.n, k)
         best = scores.argmax(dim=1)
-        kept = native.view(req.n, k, *native.shape[1:])[torch.arange(req.n, device=native.device), best.to(native.device)]
+        kept = native.view(req.n, k, *native.shape[1:])[
+            torch.arange(req.n, device=native.device), best.to(native.device)
+        ]
         progress("selecting", 1.0)
 
         self._check(cancel)
@@ -362,7 +364,7 @@ class Engine:
         method = f"aspect-grid {grid_hw[1]}x{grid_hw[0]} -> {native_w}x{native_h} -> {resample}"
         results = []
         scores_cpu = scores.float().cpu()
-        for i, (seed, picture) in enumerate(zip(seeds, pictures)):
+        for i, (seed, picture) in enumerate(zip(seeds, pictures, strict=True)):
             score = float(scores_cpu[i, best[i]])
             settings = {
                 "engine": "instantpainting-galip",

@@ -29,8 +29,8 @@ def test_type_a_prompt_watch_progress_see_and_download_the_picture(live_site, pa
     assert len([v for v in seen if 0 < v < 100]) >= 1, seen
     assert seen == sorted(seen)
 
-    image = page.locator("#results img").first
-    assert page.evaluate("img => img.complete && img.naturalWidth", image.element_handle()) == 768
+    page.wait_for_function("() => { const i = document.querySelector('#results img'); return i && i.complete && i.naturalWidth > 0; }")
+    assert page.evaluate("document.querySelector('#results img').naturalWidth") == 768
 
     with page.expect_download() as info:
         page.locator("#results a[download]").first.click()

@@ -205,4 +205,3 @@ def test_strict_load_rejects_a_missing_key(real_coco_netg_state):
     del broken["GBlocks.5.c_sc.weight"]
     with pytest.raises(RuntimeError, match="GBlocks.5.c_sc.weight"):
         netg.load_state_dict(broken, strict=True, assign=True)
-

@@ -10,8 +10,8 @@ from safetensors.torch import save_file
 
 from generation.engine import Engine, GenerationRequest, WeightsCorrupt, WeightsMissing
 from generation.engine.archs import get_arch
-from generation.engine.clip import build_clip, load_clip_state_dict
 from generation.engine.cli import main as cli_main
+from generation.engine.clip import build_clip, load_clip_state_dict
 from generation.engine.galip import NetG
 from generation.engine.package import load_package
 

@@ -31,7 +31,7 @@ def test_same_request_and_seed_give_the_same_pixels(tiny_engine: Engine):
     req = GenerationRequest("a lighthouse at dusk", width=512, height=384, n=2, seed=42, candidates=2)
     first = tiny_engine.generate(req)
     second = tiny_engine.generate(req)
-    for a, b in zip(first, second):
+    for a, b in zip(first, second, strict=True):
         assert np.array_equal(_pixels(a), _pixels(b))
         assert a.seed == b.seed and a.clip_score == b.clip_score
 
@@ -79,7 +79,9 @@ def test_truncation_bounds_the_noise_to_two_times_the_rate():
     assert torch.equal(z, sample_noise(9, 64, 100, truncation=0.7))
 
 
-@pytest.mark.parametrize("size", [(256, 1024), (1024, 256), (768, 512), (512, 768), (320, 960), (1024, 1024), (256, 256)])
+@pytest.mark.parametrize(
+    "size", [(256, 1024), (1024, 256), (768, 512), (512, 768), (320, 960), (1024, 1024), (256, 256)]
+)
 def test_output_has_exactly_the_requested_size_without_stretching(tiny_engine: Engine, size):
     width, height = size
     [result] = tiny_engine.generate(GenerationRequest("a mountain lake", width=width, height=height, seed=3))

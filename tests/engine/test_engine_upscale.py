@@ -27,7 +27,9 @@ def test_plan_grid_caps_the_aspect():
     assert plan_grid(1024, 256, grid=7, max_aspect=2.0) == (7, 14)
 
 
-@pytest.mark.parametrize(("native", "target"), [((224, 320), (512, 768)), ((64, 256), (256, 1024)), ((224, 224), (1024, 1024))])
+@pytest.mark.parametrize(
+    ("native", "target"), [((224, 320), (512, 768)), ((64, 256), (256, 1024)), ((224, 224), (1024, 1024))]
+)
 def test_cover_crop_scales_both_axes_by_the_same_factor(native, target):
     h, w = native
     th, tw = target

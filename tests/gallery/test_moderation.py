@@ -79,14 +79,15 @@ def admin_action(client, model_url, action, ids):
     return client.post(model_url, {"action": action, "_selected_action": [str(i) for i in ids]}, follow=True)
 
 
-def test_the_report_queue_lists_open_reports_first(client_as, hamlet, othello, iago):
-    old = make_post(user=hamlet, title="handled one")
-    new = make_post(user=hamlet, title="waiting one")
-    done = Report.objects.create(post=old, reporter=othello, reason="spam", status="dismissed")
-    waiting = Report.objects.create(post=new, reporter=othello, reason="spam")
+def test_the_report_queue_lists_open_reports_first_oldest_first(client_as, hamlet, othello, iago):
+    waiting_old = make_post(user=hamlet, title="waiting since long")
+    handled = make_post(user=hamlet, title="already handled")
+    waiting_new = make_post(user=hamlet, title="waiting since now")
+    Report.objects.create(post=waiting_old, reporter=othello, reason="spam")
+    Report.objects.create(post=handled, reporter=othello, reason="spam", status="dismissed")
+    Report.objects.create(post=waiting_new, reporter=othello, reason="spam")
     html = client_as("iago").get("/admin/gallery/report/").content.decode()
-    assert html.index("waiting one") < html.index("handled one")
-    assert done.pk != waiting.pk
+    assert html.index("waiting since long") < html.index("waiting since now") < html.index("already handled")
 
 
 def test_hiding_from_the_queue_hides_the_post_and_resolves_its_reports(client_as, hamlet, othello, iago):
