@@ -197,13 +197,9 @@ class ReportAdmin(_ModerationMixin, admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Report]:
+    def get_ordering(self, request: HttpRequest) -> list[Any]:
         open_first = Case(When(status=Report.Status.OPEN, then=Value(0)), default=Value(1), output_field=IntegerField())
-        return super().get_queryset(request).annotate(open_first=open_first)
-
-    def get_ordering(self, request: HttpRequest) -> list[str]:
-        # An annotation, so not in `ordering` (the admin checks that names real fields).
-        return ["open_first", "created_at"]
+        return [open_first.asc(), "created_at"]
 
     @admin.display(description=_("image"))
     def thumb(self, obj: Report) -> str:

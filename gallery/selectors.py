@@ -14,6 +14,8 @@ from gallery.models import Like, Post
 from generation.models import GenerationImage
 
 ORDERINGS = ("latest", "popular")
+# Settings the post page shows in their own rows (or as the remix link), left out of "All settings".
+SHOWN_APART = {"prompt", "model", "width", "height", "seed", "style", "clip_score", "remix_of"}
 # "Popular" counts likes received in this many recent days.
 POPULAR_WINDOW_DAYS_DEFAULT = 7
 
@@ -94,7 +96,7 @@ def post_settings(*, post: Post) -> list[tuple[str, Any]]:
     generation = post.image.generation
     merged: dict[str, Any] = {}
     for key, value in {**generation.options, **post.image.settings}.items():
-        if key in {"remix_of", "prompt"}:
+        if key in SHOWN_APART:
             continue
         merged[key] = value
     return sorted(merged.items())

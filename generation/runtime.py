@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import sys
 import threading
 from typing import Any
 
@@ -123,6 +124,9 @@ def start_in_process_worker() -> bool:
     if not settings.WORKER_IN_PROCESS or _started.is_set():
         return False
     _started.set()
+    # The worker thread and the server's event loop share one GIL; a shorter switch interval lets
+    # the loop deliver socket events promptly while a forward pass runs Python between kernels.
+    sys.setswitchinterval(0.001)
     stop = threading.Event()
 
     def main() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator

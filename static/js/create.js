@@ -82,6 +82,7 @@
   function showImages(images) {
     var box = el("results");
     box.textContent = "";
+    box.classList.toggle("single", images.length === 1);
     images.forEach(function (img) {
       var card = document.createElement("figure");
       card.className = "result";
@@ -207,6 +208,8 @@
         setStatus("queued", res.data.position ? fmt(T.position, {p: res.data.position, n: res.data.position}) : "");
         if (pollTimer) clearInterval(pollTimer);
         pollTimer = setInterval(poll, socket && socket.readyState === 1 ? 2000 : 700);
+        // On a phone the job panel sits below the form: bring it into view.
+        if (window.matchMedia("(max-width: 959px)").matches) el("job").scrollIntoView({behavior: "smooth", block: "start"});
         return;
       }
       el("generate").disabled = false;

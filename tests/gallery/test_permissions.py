@@ -122,6 +122,8 @@ ADMIN_PAGES = [
     "/admin/generation/generationimage/",
     "/admin/generation/generatormodel/",
     "/admin/generation/blockedterm/",
+    "/admin/socialaccount/socialapp/",  # social login providers are configured here
+    "/admin/authtoken/tokenproxy/",
 ]
 
 
