@@ -31,7 +31,7 @@ worker: setup
 	$(PY) manage.py generation_worker
 
 test: setup-dev
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --ignore=tests/e2e
 	$(PY) -m pytest -q -p no:asyncio tests/e2e
 
 bench-platform: setup-dev

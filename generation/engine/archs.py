@@ -7,57 +7,13 @@ swaps in ViT-B/16 (14x14 bridge grid, the paper's upgraded CLIP). ``galip-small`
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import torch
 
-from .clip import BPE_VOCAB_SIZE, CLIPConfig, build_clip
-from .galip import NetC, NetCConfig, NetD, NetDConfig, NetG, NetGConfig
+from .clip import build_clip
+from .configs import BPE_VOCAB_SIZE, CLIPConfig, GALIPArch, NetCConfig, NetDConfig, NetGConfig
+from .galip import NetC, NetD, NetG
 
 __all__ = ["GALIPArch", "ARCHS", "get_arch", "arch_for_clip", "build_networks", "custom_clip_config"]
-
-
-@dataclass(frozen=True)
-class GALIPArch:
-    name: str
-    clip: CLIPConfig
-    netG: NetGConfig
-    netD: NetDConfig = field(default_factory=NetDConfig)
-    netC: NetCConfig = field(default_factory=NetCConfig)
-    max_aspect: float = 4.0  # longest bridge grid side / shortest, for non-square requests
-
-    def __post_init__(self) -> None:
-        if self.netG.grid != self.clip.grid:
-            raise ValueError(f"{self.name}: NetG grid {self.netG.grid} != CLIP patch grid {self.clip.grid}")
-        if self.netG.clip_width != self.clip.vision_width or self.netD.clip_width != self.clip.vision_width:
-            raise ValueError(f"{self.name}: NetG/NetD clip_width must equal the CLIP vision width")
-        if self.netG.cond_dim != self.clip.embed_dim or self.netC.cond_dim != self.clip.embed_dim:
-            raise ValueError(f"{self.name}: cond_dim must equal the CLIP embed_dim {self.clip.embed_dim}")
-        if self.netC.in_ch != self.netD.out_ch or self.netC.grid != self.clip.grid:
-            raise ValueError(f"{self.name}: NetC must take NetD's channels on the CLIP grid")
-
-    def to_dict(self) -> dict:
-        return {
-            "family": "galip",
-            "name": self.name,
-            "netG": self.netG.to_dict(),
-            "netD": self.netD.to_dict(),
-            "netC": self.netC.to_dict(),
-            "max_aspect": self.max_aspect,
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict, clip: CLIPConfig) -> GALIPArch:
-        if data.get("family", "galip") != "galip":
-            raise ValueError(f"unsupported architecture family {data.get('family')!r}")
-        return cls(
-            name=data.get("name", "custom"),
-            clip=clip,
-            netG=NetGConfig.from_dict(data["netG"]),
-            netD=NetDConfig.from_dict(data.get("netD", {})),
-            netC=NetCConfig.from_dict(data.get("netC", {})),
-            max_aspect=float(data.get("max_aspect", 4.0)),
-        )
 
 
 def custom_clip_config(

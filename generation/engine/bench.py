@@ -327,7 +327,7 @@ class SDPipeline:
         self.parts = {"guided_step": time.perf_counter() - start}
 
 
-def bench_sd(device: torch.device, sizes: list[int], full: bool, step_reps: int) -> list[Row]:
+def bench_sd(device: torch.device, sizes: list[int], full: bool, step_reps: int, sd25_sizes: list[int]) -> list[Row]:
     pipe = SDPipeline(device)
     rows = []
     for size in sizes:
@@ -352,7 +352,8 @@ def bench_sd(device: torch.device, sizes: list[int], full: bool, step_reps: int)
         )
         print(f"  sd 1-step {size}x{size}: {one_step:.2f} s/image {parts} ({_fmt_bytes(mem.peak)})", flush=True)
         vae_decode = pipe.parts["vae_decode"]
-
+        if size not in sd25_sizes:
+            continue
         if full:
             with PeakMemory(device) as mem:
                 start = time.perf_counter()
@@ -456,6 +457,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, help="torch intra-op threads (default: torch's choice)")
     parser.add_argument("--reps", type=int, default=5, help="timed GALIP repetitions at batch 1")
     parser.add_argument("--skip-sd", action="store_true", help="GALIP only (no diffusers needed)")
+    parser.add_argument(
+        "--sd25-all-sizes", action="store_true", help="also time SD's 25 guided steps at 1024 (default: 512 only)"
+    )
     parser.add_argument("--json", help="also write the rows and ratios to this file")
     args = parser.parse_args(argv)
 
@@ -478,7 +482,8 @@ def main(argv: list[str] | None = None) -> int:
     gc.collect()
     if not args.skip_sd:
         print("Stable Diffusion 1.5 architecture (diffusers UNet + KL-VAE, CLIP-L text), random weights:", flush=True)
-        rows += bench_sd(device, sizes, args.full, step_reps=1 if args.quick else 2)
+        sd25_sizes = sizes if args.sd25_all_sizes else sizes[:1]
+        rows += bench_sd(device, sizes, args.full, step_reps=1 if args.quick else 2, sd25_sizes=sd25_sizes)
     mem_label = PeakMemory(device).label
     results = report(rows, device, mem_label)
     print(f"\nbench wall time {time.perf_counter() - started:.0f} s")

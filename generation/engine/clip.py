@@ -9,10 +9,8 @@ QuickGELU for OpenAI-trained weights (``ViT-B-32-quickgelu``).
 
 from __future__ import annotations
 
-import copy
 import functools
 import zipfile
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import open_clip
@@ -21,6 +19,7 @@ import torch.nn.functional as F
 from open_clip.model import CLIP
 from torch import nn
 
+from .configs import BPE_VOCAB_SIZE, CLIPConfig
 from .errors import WeightsCorrupt, WeightsMissing
 from .galip import grid_positional_embedding
 
@@ -35,91 +34,12 @@ __all__ = [
     "BPE_VOCAB_SIZE",
 ]
 
-# Size of the CLIP BPE vocabulary bundled with open_clip (49152 merges' worth + 2 specials).
-BPE_VOCAB_SIZE = 49408
 CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
 CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
 
 # The parts of ``clip_model.visual`` that NetG owns (stored in generator.safetensors under
 # ``mapping.CLIP_ViT.``); the rest of the CLIP model lives in clip.safetensors.
 SHARED_VISUAL_PREFIXES = ("conv1.", "class_embedding", "positional_embedding", "ln_pre.", "transformer.")
-
-
-@dataclass(frozen=True)
-class CLIPConfig:
-    """An open_clip CLIP model, stored in full in model.json so a package never depends on
-    open_clip's bundled config files staying the same.
-
-    ``arch`` is the open_clip name the config came from, or ``"custom"``.
-    """
-
-    arch: str
-    embed_dim: int
-    vision_cfg: dict = field(default_factory=dict)
-    text_cfg: dict = field(default_factory=dict)
-    quick_gelu: bool = False
-
-    @classmethod
-    def from_arch(cls, name: str) -> CLIPConfig:
-        cfg = open_clip.get_model_config(name)
-        if cfg is None:
-            raise ValueError(f"open_clip has no model config named {name!r}")
-        cfg = copy.deepcopy(cfg)
-        vision = cfg["vision_cfg"]
-        if "timm_model_name" in vision or isinstance(vision.get("layers"), (list, tuple)):
-            raise ValueError(f"{name} is not a plain ViT; GALIP needs a ViT visual tower")
-        return cls(
-            arch=name,
-            embed_dim=cfg["embed_dim"],
-            vision_cfg=vision,
-            text_cfg=cfg["text_cfg"],
-            quick_gelu=bool(cfg.get("quick_gelu", False)),
-        )
-
-    @classmethod
-    def from_dict(cls, data: dict) -> CLIPConfig:
-        known = {"arch", "embed_dim", "vision_cfg", "text_cfg", "quick_gelu"}
-        unknown = set(data) - known
-        if unknown:
-            raise ValueError(f"unknown CLIPConfig fields: {sorted(unknown)}")
-        return cls(**data)
-
-    def to_dict(self) -> dict:
-        return {
-            "arch": self.arch,
-            "embed_dim": self.embed_dim,
-            "vision_cfg": dict(self.vision_cfg),
-            "text_cfg": dict(self.text_cfg),
-            "quick_gelu": self.quick_gelu,
-        }
-
-    @property
-    def image_size(self) -> int:
-        return int(self.vision_cfg.get("image_size", 224))
-
-    @property
-    def patch_size(self) -> int:
-        return int(self.vision_cfg.get("patch_size", 16))
-
-    @property
-    def grid(self) -> int:
-        return self.image_size // self.patch_size
-
-    @property
-    def vision_width(self) -> int:
-        return int(self.vision_cfg.get("width", 768))
-
-    @property
-    def vision_layers(self) -> int:
-        return int(self.vision_cfg.get("layers", 12))
-
-    @property
-    def context_length(self) -> int:
-        return int(self.text_cfg.get("context_length", 77))
-
-    @property
-    def vocab_size(self) -> int:
-        return int(self.text_cfg.get("vocab_size", BPE_VOCAB_SIZE))
 
 
 def build_clip(cfg: CLIPConfig, device: torch.device | str | None = None, init: bool = True) -> CLIP:

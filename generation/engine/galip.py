@@ -22,11 +22,12 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
-from dataclasses import asdict, dataclass, fields
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from .configs import NetCConfig, NetDConfig, NetGConfig, scaled_size
 
 __all__ = [
     "NetGConfig",
@@ -44,133 +45,6 @@ __all__ = [
     "CLIPAdapter",
     "grid_positional_embedding",
 ]
-
-
-def _from_dict(cls, data: dict):
-    """Build a config dataclass from a dict, refusing unknown keys so typos in model.json fail loudly."""
-    known = {f.name for f in fields(cls)}
-    unknown = set(data) - known
-    if unknown:
-        raise ValueError(f"unknown {cls.__name__} fields: {sorted(unknown)}")
-    values = dict(data)
-    for f in fields(cls):
-        if f.name in values and isinstance(values[f.name], list):
-            values[f.name] = tuple(values[f.name])
-    return cls(**values)
-
-
-@dataclass(frozen=True)
-class NetGConfig:
-    """Generator shape. Defaults are the released COCO / CC12M model: NetG(64, 100, 512, 256, 3)."""
-
-    ngf: int = 64
-    nz: int = 100
-    cond_dim: int = 512  # sentence embedding size = CLIP embed_dim
-    imsize: int = 256  # GALIP's ``imsize`` argument: fixes the block count and channel ladder only
-    out_size: int = 224  # size of the last G block (GALIP forces 224 whatever imsize says)
-    grid: int = 7  # bridge grid = CLIP image_size // patch_size
-    clip_width: int = 768  # width of the CLIP visual transformer the mapper runs
-    code_ch: int = 64  # channels of the noise code map (fc_code output)
-    mid_ch: int = 32  # middle channels of the M blocks
-    n_mblocks: int = 4
-    n_prompts: int = 8  # learned prompt tokens, one per ViT block from prompt_start on
-    prompt_start: int = 1
-    map_weight: float = 0.1  # F + map_weight * CLIP(F)
-    ch_size: int = 3
-    block_sizes: tuple[int, ...] | None = None  # None: GALIP's 8, 16, 32, ... with the last = out_size
-
-    def __post_init__(self) -> None:
-        levels = math.log2(self.imsize)
-        if levels != int(levels) or self.imsize < 16:
-            raise ValueError(f"imsize must be a power of two >= 16, got {self.imsize}")
-        if self.block_sizes is not None and len(self.block_sizes) != self.n_blocks:
-            raise ValueError(f"block_sizes needs {self.n_blocks} entries for imsize {self.imsize}")
-        if self.out_size % self.grid:
-            raise ValueError(f"out_size {self.out_size} must be a multiple of grid {self.grid}")
-
-    @property
-    def cond_total(self) -> int:
-        """Width of the vector every affine layer sees: noise then sentence embedding."""
-        return self.nz + self.cond_dim
-
-    @property
-    def n_blocks(self) -> int:
-        return int(math.log2(self.imsize)) - 2
-
-    def channels(self) -> list[int]:
-        """GALIP's get_G_in_out_chs: nf * min(2^i, 8) for i = 0 .. log2(imsize)-2, reversed."""
-        levels = int(math.log2(self.imsize)) - 1
-        return [self.ngf * min(2**i, 8) for i in range(levels)][::-1]
-
-    def sizes(self) -> list[int]:
-        """Output size of each G block on the square grid."""
-        if self.block_sizes is not None:
-            return list(self.block_sizes)
-        sizes = [2 ** (j + 3) for j in range(self.n_blocks)]
-        sizes[-1] = self.out_size
-        return sizes
-
-    def native_size(self, grid_hw: tuple[int, int] | None = None) -> tuple[int, int]:
-        """(width, height) of the output for a bridge grid (gh, gw)."""
-        gh, gw = grid_hw or (self.grid, self.grid)
-        return _scaled(self.out_size, gw, self.grid), _scaled(self.out_size, gh, self.grid)
-
-    def to_dict(self) -> dict:
-        data = asdict(self)
-        if data["block_sizes"] is not None:
-            data["block_sizes"] = list(data["block_sizes"])
-        return data
-
-    @classmethod
-    def from_dict(cls, data: dict) -> NetGConfig:
-        return _from_dict(cls, data)
-
-
-@dataclass(frozen=True)
-class NetDConfig:
-    """NetD shape. Defaults: GALIP's taps after ViT blocks 1, 4, 8 of CLIP ViT-B (width 768)."""
-
-    clip_width: int = 768
-    out_ch: int = 512
-    tap_layers: tuple[int, ...] = (1, 4, 8)
-
-    def __post_init__(self) -> None:
-        if len(self.tap_layers) < 1:
-            raise ValueError("NetD needs at least one CLIP tap")
-
-    def to_dict(self) -> dict:
-        data = asdict(self)
-        data["tap_layers"] = list(self.tap_layers)
-        return data
-
-    @classmethod
-    def from_dict(cls, data: dict) -> NetDConfig:
-        return _from_dict(cls, data)
-
-
-@dataclass(frozen=True)
-class NetCConfig:
-    """NetC shape. Defaults: GALIP (512 NetD channels + 512 sentence dims on a 7x7 grid)."""
-
-    in_ch: int = 512
-    cond_dim: int = 512
-    hidden: int = 128
-    grid: int = 7
-
-    def __post_init__(self) -> None:
-        if self.grid < 4:
-            raise ValueError("NetC needs a grid of at least 4 (its first conv is 4x4)")
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> NetCConfig:
-        return _from_dict(cls, data)
-
-
-def _scaled(size: int, cells: int, grid: int) -> int:
-    return max(1, int(round(size * cells / grid)))
 
 
 def grid_positional_embedding(pos: torch.Tensor, grid_hw: tuple[int, int]) -> torch.Tensor:
@@ -387,7 +261,7 @@ class NetG(nn.Module):
             code = F.interpolate(code, size=(gh, gw), mode="bicubic", align_corners=False)
         out = self.mapping(code, cond)
         for block in self.GBlocks:
-            out = block(out, cond, (_scaled(block.size, gh, g), _scaled(block.size, gw, g)))
+            out = block(out, cond, (scaled_size(block.size, gh, g), scaled_size(block.size, gw, g)))
         return self.to_rgb(out)
 
 

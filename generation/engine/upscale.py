@@ -11,11 +11,12 @@
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from .configs import SRConfig
 
 __all__ = ["SRConfig", "SRNet", "plan_grid", "cover_crop", "upscale_to"]
 
@@ -42,26 +43,6 @@ def cover_crop(images: torch.Tensor, width: int, height: int) -> torch.Tensor:
         images = F.interpolate(images, size=(new_h, new_w), mode="bicubic", align_corners=False, antialias=True)
     top, left = (new_h - height) // 2, (new_w - width) // 2
     return images[..., top : top + height, left : left + width]
-
-
-@dataclass(frozen=True)
-class SRConfig:
-    """A small residual super-resolution net (ESPCN-style pixel shuffle on a bicubic skip)."""
-
-    scale: int = 4
-    channels: int = 32
-    blocks: int = 4
-
-    def __post_init__(self) -> None:
-        if self.scale not in (2, 3, 4):
-            raise ValueError("SR scale must be 2, 3 or 4")
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> SRConfig:
-        return cls(**data)
 
 
 class _ResBlock(nn.Module):

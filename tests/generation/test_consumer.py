@@ -114,3 +114,25 @@ async def test_events_from_another_thread_reach_the_socket(users):
     await loop.run_in_executor(None, events.publish, Owner(user_id=hamlet.pk).group, event("threaded"))
     assert (await ws.receive_json_from(timeout=3))["id"] == "threaded"
     await ws.disconnect()
+
+
+async def test_queue_positions_are_pushed_when_they_change(users, tiny_model):
+    from generation import services
+    from generation.owners import Owner
+
+    hamlet, othello = await users()
+    ws = await connect(await session_cookie_for(othello))
+    make = sync_to_async(
+        lambda user: services.generation_create(owner=Owner(user_id=user.pk), spec=services.GenerationSpec(prompt="p", width=256, height=256))
+    )
+    first = await make(hamlet)
+    second = await make(othello)
+    queued = await ws.receive_json_from(timeout=3)
+    assert (queued["type"], queued["id"], queued["position"], queued["queue_length"]) == (
+        "generation.queued", str(second.public_id), 2, 2
+    )
+    await sync_to_async(services.generation_cancel)(generation=first)  # hamlet's job leaves the queue
+    moved = await ws.receive_json_from(timeout=3)
+    assert (moved["id"], moved["position"], moved["queue_length"]) == (str(second.public_id), 1, 1)
+    assert await ws.receive_nothing(timeout=0.2)  # nothing about hamlet's job
+    await ws.disconnect()
