@@ -56,6 +56,7 @@ def _create_page_strings() -> dict[str, str]:
         "upscaling": _("Sharpening to full size"),
         "saving": _("Saving"),
         "download": _("Download"),
+        "publish": _("Publish"),
         "open": _("Open"),
         "seed": _("seed"),
         "network": _("Network error: check your connection and try again."),

@@ -236,6 +236,8 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "InstantPainting <noreply@localhost>")
 
+GALLERY_POPULAR_DAYS = envint("GALLERY_POPULAR_DAYS", 7)
+
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 30
 
 # --- API -----------------------------------------------------------------------------------
@@ -252,6 +254,12 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": os.environ.get("THROTTLE_ANON", "120/min"),
         "user": os.environ.get("THROTTLE_USER", "600/min"),
+        "gallery_read": os.environ.get("THROTTLE_GALLERY_READ", "600/min"),
+        "gallery_read_ip": os.environ.get("THROTTLE_GALLERY_READ_IP", "1200/min"),
+        "gallery_write": os.environ.get("THROTTLE_GALLERY_WRITE", "60/min"),
+        "gallery_write_ip": os.environ.get("THROTTLE_GALLERY_WRITE_IP", "120/min"),
+        "gallery_report": os.environ.get("THROTTLE_GALLERY_REPORT", "20/hour"),
+        "gallery_report_ip": os.environ.get("THROTTLE_GALLERY_REPORT_IP", "60/hour"),
     },
 }
 SPECTACULAR_SETTINGS = {

@@ -107,8 +107,13 @@
       dl.href = img.url + "?download=1";
       dl.setAttribute("download", "");
       dl.textContent = T.download;
+      var publish = document.createElement("a");
+      publish.className = "button small";
+      publish.href = "/publish/" + img.id + "/";
+      publish.textContent = T.publish;
       meta.appendChild(seed);
       meta.appendChild(dl);
+      meta.appendChild(publish);
       card.appendChild(meta);
       box.appendChild(card);
     });

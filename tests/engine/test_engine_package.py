@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -164,3 +166,23 @@ def test_bundled_placeholder_is_small_untrained_and_verified():
     [result] = engine.generate(GenerationRequest("a placeholder", width=512, height=512, seed=0))
     assert result.image.size == (512, 512)
     assert result.settings["model"] == "untrained-tiny"
+
+
+def test_listing_models_and_validating_requests_do_not_import_torch(tiny_package: Path):
+    """The web process reads manifests and checks requests; that must not load torch."""
+    code = (
+        "import sys\n"
+        "from generation.engine import STYLES, GenerationRequest, InvalidRequest, list_models, read_png_settings\n"
+        f"assert [m.name for m in list_models({str(tiny_package.parent)!r})] == ['tiny-test']\n"
+        "GenerationRequest('a cat', style='anime').validate()\n"
+        "assert 'torch' not in sys.modules and 'open_clip' not in sys.modules, 'torch was imported'\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+
+
+def test_every_public_name_resolves():
+    import generation.engine as engine_pkg
+
+    for name in engine_pkg.__all__:
+        assert getattr(engine_pkg, name) is not None, name
