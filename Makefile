@@ -45,9 +45,8 @@ demo-models: setup
 	$(PY) -m generation.training build-demo-models --config generation/training/configs/demo.toml
 
 messages: setup
-	$(PY) manage.py makemessages -l zh_Hans -i ".venv/*" -i "tests/*"
-	$(PY) manage.py makemessages -d djangojs -l zh_Hans -i ".venv/*" -i "staticfiles/*"
-	$(PY) manage.py compilemessages -l zh_Hans
+	$(PY) manage.py makemessages -l zh_Hans -i ".venv/*" -i "tests/*" -i "generation/training/*" -i "staticfiles/*"
+	$(PY) manage.py compilemessages -l zh_Hans -i .venv
 
 lint: setup-dev
 	$(VENV)/bin/ruff check .

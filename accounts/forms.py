@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import BIO_MAX_LENGTH, DISPLAY_NAME_MAX_LENGTH
@@ -20,7 +21,8 @@ class ProfileForm(forms.Form):
         max_length=BIO_MAX_LENGTH,
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("A few words about you (at most %(n)d characters).") % {"n": BIO_MAX_LENGTH},
+        # Lazy interpolation: the text is translated per request, not once at import.
+        help_text=lazy(lambda: _("A few words about you (at most %(n)d characters).") % {"n": BIO_MAX_LENGTH}, str)(),
     )
 
 
