@@ -2,7 +2,7 @@
 one device, random weights for both (same kernels and shapes as trained weights; nothing is
 downloaded).
 
-    python -m generation.engine.bench            # default run (about 6 minutes on a 2-core CPU)
+    python -m generation.engine.bench            # default run (about 10 minutes on a busy 2-core CPU)
     python -m generation.engine.bench --quick    # smoke run, small sizes (about a minute)
     python -m generation.engine.bench --full     # run SD's 25 guided steps instead of estimating
 
@@ -236,7 +236,10 @@ def _sd_models(device: torch.device, dtype: torch.dtype):
         scaling_factor=0.18215,
     )
     text = _sd_text_tower()
-    return [m.to(device=device, dtype=dtype).eval() for m in (unet, vae, text)]
+    models = [m.to(device).eval() for m in (unet, vae, text)]
+    if dtype != torch.float32:  # fp16 on CUDA, as the pipelines ship
+        models = [m.to(dtype) for m in models]
+    return models
 
 
 class SDPipeline:

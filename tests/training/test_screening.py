@@ -39,7 +39,7 @@ def _pairs(tmp_path, n_per_category: int = 12):
 
 def test_mismatched_pairs_are_dropped_and_matching_ones_kept(clip, tmp_path):
     good, bad = _pairs(tmp_path)
-    result = screen_pairs(good + bad, clip, ScreenConfig(threshold=0.1, min_rank_fraction=0.5))
+    result = screen_pairs(good + bad, clip, ScreenConfig(threshold=0.6, min_rank_fraction=0.5))
     dropped = {d["image"] for d in result.dropped}
     assert all(str(p.image) in dropped for p in bad), result.dropped
     kept_good = sum(str(p.image) not in dropped for p in good)
