@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from generation import selectors
+from generation.labels import style_label
 from generation.models import GenerationImage
 from generation.owners import owner_of_request
 
@@ -33,7 +34,7 @@ def create_page(request: HttpRequest) -> HttpResponse:
         "generation/create.html",
         {
             "models": models,
-            "styles": [(key, style.label) for key, style in STYLES.items()],
+            "styles": [(key, style_label(key)) for key in STYLES],
             "size_presets": SIZE_PRESETS,
             "prefill": prefill,
             "recent": recent,
