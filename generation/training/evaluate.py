@@ -30,14 +30,36 @@ from generation.engine.sampler import sample_noise
 from .attributes import AttributeClassifier, classifier_path
 from .synthetic import LANGS, RENDERERS, EvalItem, Scene, eval_items, render
 
-# Which classifier heads make up each reported group, per category.
+# Which classifier heads make up each reported group, per category. For food the objects are
+# the vessel, the base and every ingredient the prompt names (read by its has_<ingredient> head).
 GROUPS: dict[str, dict[str, list[str]]] = {
     "landscape": {"time_of_day": ["time"], "colours": ["body_colour", "season"],
                   "main_objects": ["mountains", "water", "trees"]},
-    "food": {"colours": ["table"], "main_objects": ["vessel", "base", "main"]},
+    "food": {"colours": ["table"], "main_objects": ["vessel", "base", "named_ingredients"]},
     "anime": {"colours": ["hair_colour", "eye_colour", "background"], "main_objects": ["hair_style", "accessory"],
               "expression": ["expression"]},
 }
+
+
+def expected(category: str, attrs: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(reported name, classifier head, expected label) for everything a prompt states."""
+    labels = RENDERERS[category].labels(attrs)
+    out = [(h, h, labels[h]) for h in labels if not h.startswith("has_") and h != "main"]
+    if category == "food":
+        out += [("named_ingredients", f"has_{k}", "yes") for k, _ in attrs["ingredients"]]
+    return out
+
+
+def combo_checks(category: str, match: dict[str, str]) -> list[tuple[str, str]]:
+    """(classifier head, expected label) for the attributes that make a held-out combination."""
+    heads = {h.name for h in RENDERERS[category].heads}
+    out = []
+    for key, value in match.items():
+        if key == "main":
+            out.append((f"has_{value}", "yes"))
+        elif key in heads:
+            out.append((key, value))
+    return out
 
 
 @dataclass
@@ -68,14 +90,6 @@ def _to_tensor(images: list[Image.Image]) -> torch.Tensor:
     return torch.from_numpy(arr).permute(0, 3, 1, 2).float().div(127.5).sub(1)
 
 
-def _head_keys(category: str, match: dict[str, str]) -> list[str]:
-    heads = {h.name for h in RENDERERS[category].heads}
-    keys = [k for k in match if k in heads]
-    if category == "landscape" and "snow" in match:
-        keys.append("mountains")
-    return keys
-
-
 def pairwise_distance(images: torch.Tensor) -> float:
     d = [(a - b).abs().mean().item() for a, b in itertools.combinations(images, 2)]
     return float(np.mean(d)) if d else 0.0
@@ -91,27 +105,25 @@ def evaluate_package(package: str | Path, *, seeds: int = 4, items: list[EvalIte
     renderer = RENDERERS[category]
     clf = classifier or AttributeClassifier.load(classifier_path(category))
     items = items if items is not None else eval_items(category)
-    heads = [h.name for h in renderer.heads]
-
-    correct: dict[tuple[str, str, str], list[bool]] = {}  # (kind, lang, head) -> hits
+    correct: dict[tuple[str, str, str], list[bool]] = {}  # (kind, lang, reported name) -> hits
     combo_hits: dict[tuple[str, str], list[bool]] = {}  # (kind, lang) -> hits on the combo's attributes
     gen_div, real_div = [], []
     all_images, all_prompts = [], []
     grid_rows: list[torch.Tensor] = []
     for n_item, item in enumerate(items):
-        labels = renderer.labels(item.scene.attrs)
+        wanted = expected(category, item.scene.attrs)
         for lang in LANGS:
             prompt = item.captions[lang]
             cond, _ = engine.encode_text(prompt)
             noise = sample_noise(1000 + n_item, seeds, engine.manifest.arch.netG.nz)
             images = engine.render_native(noise, cond).cpu()
             preds = clf.predict(images)
-            for h in heads:
-                correct.setdefault((item.kind, lang, h), []).extend(p == labels[h] for p in preds[h])
+            for name, head, label in wanted:
+                correct.setdefault((item.kind, lang, name), []).extend(p == label for p in preds[head])
             if item.kind != "regular":
                 h = next(x for x in renderer.holdouts if x.name == item.holdout)
-                for k in _head_keys(category, h.match):
-                    combo_hits.setdefault((item.kind, lang), []).extend(p == labels[k] for p in preds[k])
+                for head, label in combo_checks(category, h.match):
+                    combo_hits.setdefault((item.kind, lang), []).extend(p == label for p in preds[head])
             gen_div.append(pairwise_distance(images))
             all_images.append(images)
             all_prompts.append(prompt)
@@ -134,7 +146,7 @@ def evaluate_package(package: str | Path, *, seeds: int = 4, items: list[EvalIte
 
     report = EvalReport(model=engine.manifest.name, category=category, n_images=sum(len(x) for x in all_images))
     report.groups = {g: acc("regular", None, names) for g, names in GROUPS[category].items()}
-    report.per_head = {h: acc("regular", None, [h]) for h in heads}
+    report.per_head = {name: acc("regular", None, [name]) for name in dict.fromkeys(n for n, _, _ in wanted)}
     report.by_lang = {lang: {g: acc("regular", lang, names) for g, names in GROUPS[category].items()} for lang in LANGS}
     for kind in ("heldout", "counterfactual"):
         vals = {lang: combo_hits.get((kind, lang), []) for lang in LANGS}
@@ -166,13 +178,13 @@ def _real_renders(scene: Scene, n: int) -> torch.Tensor:
 
 def _real_accuracy(category: str, items: list[EvalItem], clf: AttributeClassifier) -> dict[str, float]:
     """The classifier's own accuracy on renders of the regular prompts: the ceiling to compare with."""
-    renderer = RENDERERS[category]
     regular = [it for it in items if it.kind == "regular"]
     x = _to_tensor([render(Scene(category, it.scene.attrs, it.scene.seed + 7), 64) for it in regular])
     preds = clf.predict(x)
     out = {}
     for g, names in GROUPS[category].items():
-        vals = [preds[h][i] == renderer.labels(it.scene.attrs)[h] for h in names for i, it in enumerate(regular)]
+        vals = [preds[head][i] == label for i, it in enumerate(regular)
+                for name, head, label in expected(category, it.scene.attrs) if name in names]
         out[g] = float(np.mean(vals))
     return out
 
