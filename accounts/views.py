@@ -5,9 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -18,6 +17,7 @@ from accounts import selectors, services
 from accounts.forms import AvatarForm, ProfileForm
 from accounts.uploads import CappedUploadHandler
 from gallery.selectors import posts_feed
+from instantpainting.files import serve_stored_file
 
 
 def profile_page(request: HttpRequest, username: str) -> HttpResponse:
@@ -45,15 +45,7 @@ def avatar_file(request: HttpRequest, username: str) -> HttpResponse:
     profile = selectors.profile_of(user=user) if user else None
     if profile is None or not profile.avatar:
         raise Http404
-    if settings.S3_BUCKET:
-        return HttpResponseRedirect(default_storage.url(profile.avatar.name))
-    try:
-        handle = default_storage.open(profile.avatar.name, "rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    response = FileResponse(handle, content_type="image/webp")
-    response["Cache-Control"] = "public, max-age=86400"
-    return response
+    return serve_stored_file(profile.avatar.name, content_type="image/webp", cache_control="public, max-age=86400")
 
 
 @csrf_exempt

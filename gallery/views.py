@@ -4,18 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import (
-    FileResponse,
     Http404,
     HttpRequest,
     HttpResponse,
-    HttpResponseRedirect,
     JsonResponse,
 )
 from django.shortcuts import redirect, render
@@ -33,6 +29,7 @@ from gallery.links import absolute_url, share_targets
 from gallery.models import Post
 from gallery.throttles import page_throttle_wait
 from generation.owners import owner_of_request
+from instantpainting.files import serve_stored_file
 
 FEED_PAGE_SIZE = 24
 
@@ -153,11 +150,7 @@ def share_preview(request: HttpRequest, code: str) -> HttpResponse:
         name = services.post_preview_ensure(post=post)
     except FileNotFoundError as exc:
         raise Http404 from exc
-    if settings.S3_BUCKET:
-        return HttpResponseRedirect(default_storage.url(name))
-    response = FileResponse(default_storage.open(name, "rb"), content_type="image/png")
-    response["Cache-Control"] = "public, max-age=3600"
-    return response
+    return serve_stored_file(name, content_type="image/png", cache_control="public, max-age=3600")
 
 
 @require_GET

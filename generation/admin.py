@@ -8,12 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.core.files.storage import default_storage
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import format_html
@@ -23,6 +21,7 @@ from django.utils.translation import ngettext
 
 from generation import services
 from generation.models import BlockedTerm, Generation, GenerationImage, GeneratorModel
+from instantpainting.files import serve_stored_file
 
 THUMB_URL_NAME = "generation_generationimage_thumb"
 
@@ -210,15 +209,7 @@ class GenerationImageAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         image = get_object_or_404(GenerationImage, pk=pk)
-        if settings.S3_BUCKET:
-            return HttpResponseRedirect(default_storage.url(image.thumbnail.name))
-        try:
-            handle = default_storage.open(image.thumbnail.name, "rb")
-        except FileNotFoundError as exc:
-            raise Http404 from exc
-        response = FileResponse(handle, content_type="image/webp")
-        response["Cache-Control"] = "private, max-age=600"
-        return response
+        return serve_stored_file(image.thumbnail.name, content_type="image/webp", cache_control="private, max-age=600")
 
     @admin.display(description=_("image"))
     def thumb(self, obj: GenerationImage) -> str:

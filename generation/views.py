@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -14,7 +12,10 @@ from generation import selectors
 from generation.labels import style_label
 from generation.models import GenerationImage
 from generation.owners import owner_of_request
+from instantpainting.files import serve_stored_file
 
+# Published images are public too, but a file can turn private again (unpublish): no shared caches.
+PRIVATE = "private, max-age=3600"
 SIZE_PRESETS = [(512, 512), (768, 512), (512, 768), (1024, 1024)]
 
 
@@ -87,29 +88,16 @@ def _image_for(request: HttpRequest, public_id: str) -> GenerationImage:
     return image
 
 
-def _serve(request: HttpRequest, name: str, content_type: str, download_name: str | None) -> HttpResponse:
-    if settings.S3_BUCKET:
-        # A presigned URL that expires (S3 querystring auth), handed out only after the check above.
-        return HttpResponseRedirect(default_storage.url(name))
-    try:
-        handle = default_storage.open(name, "rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    response = FileResponse(handle, content_type=content_type, as_attachment=bool(download_name), filename=download_name or "")
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
-
-
 @require_GET
 def image_file(request: HttpRequest, public_id: str) -> HttpResponse:
     image = _image_for(request, public_id)
     download = None
     if request.GET.get("download"):
         download = f"instantpainting-{image.generation.public_id.hex[:8]}-{image.seed}.png"
-    return _serve(request, image.file.name, "image/png", download)
+    return serve_stored_file(image.file.name, content_type="image/png", cache_control=PRIVATE, download_name=download)
 
 
 @require_GET
 def image_thumb(request: HttpRequest, public_id: str) -> HttpResponse:
     image = _image_for(request, public_id)
-    return _serve(request, image.thumbnail.name, "image/webp", None)
+    return serve_stored_file(image.thumbnail.name, content_type="image/webp", cache_control=PRIVATE)

@@ -1,0 +1,27 @@
+"""Serving stored media after a view has checked who may see it."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
+
+
+def serve_stored_file(
+    name: str, *, content_type: str, cache_control: str, download_name: str | None = None
+) -> HttpResponse:
+    """Stream `name` from the default storage; on S3, redirect to a presigned, expiring URL.
+
+    Callers do the permission check first: there is no public media URL to bypass it.
+    """
+    if settings.S3_BUCKET:
+        return HttpResponseRedirect(default_storage.url(name))
+    try:
+        handle = default_storage.open(name, "rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    response = FileResponse(
+        handle, content_type=content_type, as_attachment=bool(download_name), filename=download_name or ""
+    )
+    response["Cache-Control"] = cache_control
+    return response
