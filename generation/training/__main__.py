@@ -1,13 +1,13 @@
 """python -m generation.training <command> …
 
-  render-dataset     draw synthetic captioned scenes into a JSONL data set
-  train-clip         train the small CLIP of a config on its data
-  screen             score pairs with CLIP and drop mismatched ones (report of what and why)
-  train              train GALIP from a config (resumes from its checkpoint)
-  export             write the trained EMA generator as the config's model packages
-  evaluate           attribute accuracy, CLIP R-precision and diversity of model packages
-  train-attributes   train the evaluation attribute classifiers on renders
-  build-demo-models  all of the above for the bundled demo models
+render-dataset     draw synthetic captioned scenes into a JSONL data set
+train-clip         train the small CLIP of a config on its data
+screen             score pairs with CLIP and drop mismatched ones (report of what and why)
+train              train GALIP from a config (resumes from its checkpoint)
+export             write the trained EMA generator as the config's model packages
+evaluate           attribute accuracy, CLIP R-precision and diversity of model packages
+train-attributes   train the evaluation attribute classifiers on renders
+build-demo-models  all of the above for the bundled demo models
 """
 
 from __future__ import annotations
@@ -44,8 +44,9 @@ def cmd_render(args: argparse.Namespace) -> int:
     from .synthetic.dataset import render_dataset
 
     cats = tuple(args.categories or CATEGORIES)
-    path = render_dataset(args.out, categories=cats, per_category=args.per_category, size=args.size,
-                          split=args.split, seed=args.seed)
+    path = render_dataset(
+        args.out, categories=cats, per_category=args.per_category, size=args.size, split=args.split, seed=args.seed
+    )
     _log(f"wrote {path}")
     return 0
 
@@ -156,14 +157,19 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m generation.training", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m generation.training", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = p.add_subparsers(dest="command", required=True)
 
     def with_config(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("--config", default="generation/training/configs/demo.toml")
-        sp.add_argument("--set", action="append", metavar="KEY=VALUE",
-                        help="override a config value, e.g. --set run.out_dir=var/x (JSON values)")
+        sp.add_argument(
+            "--set",
+            action="append",
+            metavar="KEY=VALUE",
+            help="override a config value, e.g. --set run.out_dir=var/x (JSON values)",
+        )
         sp.add_argument("--data", action="append", help="JSONL file or folder of pairs (repeatable)")
 
     sp = sub.add_parser("render-dataset", help="render synthetic scenes with captions")

@@ -30,8 +30,11 @@ class AttributeNet(nn.Module):
         chans = [3, width, width * 2, width * 4, width * 4, width * 8]
         layers: list[nn.Module] = []
         for i in range(5):
-            layers += [nn.Conv2d(chans[i], chans[i + 1], 3, stride=1 if i == 0 else 2, padding=1),
-                       nn.BatchNorm2d(chans[i + 1]), nn.ReLU(inplace=True)]
+            layers += [
+                nn.Conv2d(chans[i], chans[i + 1], 3, stride=1 if i == 0 else 2, padding=1),
+                nn.BatchNorm2d(chans[i + 1]),
+                nn.ReLU(inplace=True),
+            ]
         self.features = nn.Sequential(*layers)
         self.heads = nn.ModuleDict({k: nn.Linear(chans[-1] * 2, n) for k, n in heads.items()})
 
@@ -59,8 +62,10 @@ class AttributeClassifier:
     def save(self, path: str | Path) -> None:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        state = {k: v.detach().half().contiguous() if v.is_floating_point() else v.contiguous()
-                 for k, v in self.net.state_dict().items()}
+        state = {
+            k: v.detach().half().contiguous() if v.is_floating_point() else v.contiguous()
+            for k, v in self.net.state_dict().items()
+        }
         save_file(state, str(path), metadata={"category": self.category, "heads": json.dumps(self.heads)})
 
     @classmethod
@@ -104,8 +109,16 @@ def _augment(x: torch.Tensor, g: torch.Generator) -> torch.Tensor:
     return torch.roll(x, (dy, dx), (2, 3)).clamp(-1, 1)
 
 
-def train_attribute_classifier(category: str, *, n_train: int = 4000, n_val: int = 500, steps: int = 600,
-                               batch: int = 64, seed: int = 0, log: bool = True) -> tuple[AttributeClassifier, dict[str, float]]:
+def train_attribute_classifier(
+    category: str,
+    *,
+    n_train: int = 4000,
+    n_val: int = 500,
+    steps: int = 600,
+    batch: int = 64,
+    seed: int = 0,
+    log: bool = True,
+) -> tuple[AttributeClassifier, dict[str, float]]:
     """Train on fresh renders; returns the classifier and its per-head accuracy on other renders."""
     torch.manual_seed(seed)
     renderer = RENDERERS[category]
@@ -137,7 +150,9 @@ def train_attribute_classifier(category: str, *, n_train: int = 4000, n_val: int
 def accuracy(clf: AttributeClassifier, x: torch.Tensor, y: dict[str, torch.Tensor]) -> dict[str, float]:
     preds = {k: [] for k in clf.heads}
     for i in range(0, len(x), 256):
-        p = clf.predict(x[i:i + 256])
+        p = clf.predict(x[i : i + 256])
         for k in preds:
             preds[k] += p[k]
-    return {k: float(np.mean([clf.heads[k][int(t)] == p for t, p in zip(y[k], preds[k])])) for k in clf.heads}
+    return {
+        k: float(np.mean([clf.heads[k][int(t)] == p for t, p in zip(y[k], preds[k], strict=True)])) for k in clf.heads
+    }

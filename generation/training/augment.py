@@ -43,4 +43,3 @@ def diff_augment(x: torch.Tensor, policy: str) -> torch.Tensor:
             raise ValueError(f"unknown DiffAugment policy {name!r}; known: {', '.join(POLICIES)}")
         x = POLICIES[name](x)
     return x
-

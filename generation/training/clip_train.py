@@ -42,8 +42,10 @@ class ClipBundle:
     def encode_texts(self, texts: list[str], batch: int = 256) -> torch.Tensor:
         """Unnormalised sentence embeddings (what GALIP conditions on)."""
         device = next(self.model.parameters()).device
-        outs = [self.model.encode_text(self.tokens(texts[i:i + batch]).to(device), normalize=False)
-                for i in range(0, len(texts), batch)]
+        outs = [
+            self.model.encode_text(self.tokens(texts[i : i + batch]).to(device), normalize=False)
+            for i in range(0, len(texts), batch)
+        ]
         return torch.cat(outs).float()
 
     def image_encoder(self, tap_layers: tuple[int, ...]) -> CLIPImageEncoder:
@@ -52,7 +54,7 @@ class ClipBundle:
     @torch.no_grad()
     def encode_images(self, images: torch.Tensor, batch: int = 256) -> torch.Tensor:
         enc = CLIPImageEncoder(self.model, (0,))
-        return torch.cat([enc.embed(images[i:i + batch]) for i in range(0, len(images), batch)]).float()
+        return torch.cat([enc.embed(images[i : i + batch]) for i in range(0, len(images), batch)]).float()
 
     def save(self, out_dir: str | Path) -> Path:
         out = Path(out_dir)
@@ -85,8 +87,16 @@ def retrieval_accuracy(bundle: ClipBundle, images: torch.Tensor, captions: list[
     return float((im @ tx.T).argmax(1).eq(torch.arange(len(captions))).float().mean())
 
 
-def train_clip(cfg: ClipTrainConfig, pairs: list[Pair], out_dir: str | Path, *, eval_pairs: list[Pair] | None = None,
-               seed: int = 0, device: str = "cpu", log=print) -> ClipBundle:
+def train_clip(
+    cfg: ClipTrainConfig,
+    pairs: list[Pair],
+    out_dir: str | Path,
+    *,
+    eval_pairs: list[Pair] | None = None,
+    seed: int = 0,
+    device: str = "cpu",
+    log=print,
+) -> ClipBundle:
     """Train and save to out_dir/clip.safetensors; resumes from out_dir/clip_ckpt.pt if present."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -111,8 +121,12 @@ def train_clip(cfg: ClipTrainConfig, pairs: list[Pair], out_dir: str | Path, *, 
 
     decay = [p for n, p in model.named_parameters() if p.ndim >= 2 and "embedding" not in n]
     no_decay = [p for n, p in model.named_parameters() if not (p.ndim >= 2 and "embedding" not in n)]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay},
-                             {"params": no_decay, "weight_decay": 0.0}], lr=cfg.lr, betas=(0.9, 0.98), eps=1e-6)
+    opt = torch.optim.AdamW(
+        [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
+        lr=cfg.lr,
+        betas=(0.9, 0.98),
+        eps=1e-6,
+    )
     start = 0
     ckpt = out / "clip_ckpt.pt"
     if ckpt.exists():
@@ -144,8 +158,10 @@ def train_clip(cfg: ClipTrainConfig, pairs: list[Pair], out_dir: str | Path, *, 
         # Pairs that share a caption are both positives: soft targets over identical captions.
         same = (tokens[pick][:, None, :] == tokens[pick][None, :, :]).all(-1).float().to(device)
         target = same / same.sum(1, keepdim=True)
-        loss = 0.5 * (torch.sum(-target * logits.log_softmax(1), 1).mean()
-                      + torch.sum(-target * logits.T.log_softmax(1), 1).mean())
+        loss = 0.5 * (
+            torch.sum(-target * logits.log_softmax(1), 1).mean()
+            + torch.sum(-target * logits.T.log_softmax(1), 1).mean()
+        )
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()

@@ -38,10 +38,26 @@ class ClipTrainConfig:
     """A small CLIP trained contrastively on the pairs (used when no CLIP weights are given)."""
 
     embed_dim: int = 128
-    vision: dict[str, Any] = field(default_factory=lambda: {
-        "image_size": 64, "patch_size": 8, "width": 128, "layers": 4, "head_width": 32, "mlp_ratio": 3.0})
-    text: dict[str, Any] = field(default_factory=lambda: {
-        "context_length": 96, "vocab_size": 8194, "width": 128, "heads": 4, "layers": 3, "mlp_ratio": 3.0})
+    vision: dict[str, Any] = field(
+        default_factory=lambda: {
+            "image_size": 64,
+            "patch_size": 8,
+            "width": 128,
+            "layers": 4,
+            "head_width": 32,
+            "mlp_ratio": 3.0,
+        }
+    )
+    text: dict[str, Any] = field(
+        default_factory=lambda: {
+            "context_length": 96,
+            "vocab_size": 8194,
+            "width": 128,
+            "heads": 4,
+            "layers": 3,
+            "mlp_ratio": 3.0,
+        }
+    )
     steps: int = 800
     batch_size: int = 96
     lr: float = 1e-3

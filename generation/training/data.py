@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 import torch
@@ -106,5 +107,5 @@ class PairDataset(torch.utils.data.Dataset):
 
 
 def collate(batch: list[tuple[torch.Tensor, str, int]]) -> tuple[torch.Tensor, list[str], torch.Tensor]:
-    xs, caps, idx = zip(*batch)
+    xs, caps, idx = zip(*batch, strict=True)
     return torch.stack(xs), list(caps), torch.tensor(idx)

@@ -33,11 +33,17 @@ from .synthetic import LANGS, RENDERERS, EvalItem, Scene, eval_items, render
 # Which classifier heads make up each reported group, per category. For food the objects are
 # the vessel, the base and every ingredient the prompt names (read by its has_<ingredient> head).
 GROUPS: dict[str, dict[str, list[str]]] = {
-    "landscape": {"time_of_day": ["time"], "colours": ["body_colour", "season"],
-                  "main_objects": ["mountains", "water", "trees"]},
+    "landscape": {
+        "time_of_day": ["time"],
+        "colours": ["body_colour", "season"],
+        "main_objects": ["mountains", "water", "trees"],
+    },
     "food": {"colours": ["table"], "main_objects": ["vessel", "base", "named_ingredients"]},
-    "anime": {"colours": ["hair_colour", "eye_colour", "background"], "main_objects": ["hair_style", "accessory"],
-              "expression": ["expression"]},
+    "anime": {
+        "colours": ["hair_colour", "eye_colour", "background"],
+        "main_objects": ["hair_style", "accessory"],
+        "expression": ["expression"],
+    },
 }
 
 
@@ -80,6 +86,7 @@ class EvalReport:
     diversity_generated: float = 0.0
     diversity_real: float = 0.0
     real_groups: dict[str, float] = field(default_factory=dict)  # the classifier on real renders
+    grid_prompts: list[str] = field(default_factory=list)  # the rows of the sample grid, in order
 
     def to_dict(self) -> dict[str, Any]:
         return self.__dict__.copy()
@@ -96,11 +103,20 @@ def pairwise_distance(images: torch.Tensor) -> float:
 
 
 @torch.no_grad()
-def evaluate_package(package: str | Path, *, seeds: int = 4, items: list[EvalItem] | None = None,
-                     classifier: AttributeClassifier | None = None, grid_path: str | Path | None = None,
-                     models_dir: str | Path | None = None) -> EvalReport:
-    engine = Engine.load(str(package), device="cpu") if models_dir is None else \
-        Engine.load(str(package), device="cpu", models_dir=models_dir)
+def evaluate_package(
+    package: str | Path,
+    *,
+    seeds: int = 4,
+    items: list[EvalItem] | None = None,
+    classifier: AttributeClassifier | None = None,
+    grid_path: str | Path | None = None,
+    models_dir: str | Path | None = None,
+) -> EvalReport:
+    engine = (
+        Engine.load(str(package), device="cpu")
+        if models_dir is None
+        else Engine.load(str(package), device="cpu", models_dir=models_dir)
+    )
     category = engine.manifest.category
     renderer = RENDERERS[category]
     clf = classifier or AttributeClassifier.load(classifier_path(category))
@@ -110,6 +126,11 @@ def evaluate_package(package: str | Path, *, seeds: int = 4, items: list[EvalIte
     gen_div, real_div = [], []
     all_images, all_prompts = [], []
     grid_rows: list[torch.Tensor] = []
+    grid_prompts: list[str] = []
+    # Grid rows: three regular prompts in both languages, then one of each held-out combination.
+    regular = [i for i, it in enumerate(items) if it.kind == "regular"][:3]
+    first_of = {it.holdout: i for i, it in reversed(list(enumerate(items))) if it.kind != "regular"}
+    in_grid = {(i, lang) for i in regular for lang in LANGS} | {(i, "en") for i in first_of.values()}
     for n_item, item in enumerate(items):
         wanted = expected(category, item.scene.attrs)
         for lang in LANGS:
@@ -127,8 +148,9 @@ def evaluate_package(package: str | Path, *, seeds: int = 4, items: list[EvalIte
             gen_div.append(pairwise_distance(images))
             all_images.append(images)
             all_prompts.append(prompt)
-            if grid_path is not None and len(grid_rows) < 12 and n_item % 2 == 0:
+            if grid_path is not None and (n_item, lang) in in_grid:
                 grid_rows.append(torch.cat(list(images), dim=2))
+                grid_prompts.append(prompt)
         reals = _real_renders(item.scene, seeds)
         real_div.append(pairwise_distance(reals))
 
@@ -140,8 +162,12 @@ def evaluate_package(package: str | Path, *, seeds: int = 4, items: list[EvalIte
         hits.extend((emb @ prompts_emb.T).argmax(1).eq(i).tolist())
 
     def acc(kind: str, lang: str | None, names: list[str]) -> float:
-        vals = [v for (k, lg, h), hs in correct.items() if k == kind and (lang is None or lg == lang) and h in names
-                for v in hs]
+        vals = [
+            v
+            for (k, lg, h), hs in correct.items()
+            if k == kind and (lang is None or lg == lang) and h in names
+            for v in hs
+        ]
         return float(np.mean(vals)) if vals else float("nan")
 
     report = EvalReport(model=engine.manifest.name, category=category, n_images=sum(len(x) for x in all_images))
@@ -159,6 +185,7 @@ def evaluate_package(package: str | Path, *, seeds: int = 4, items: list[EvalIte
     report.diversity_real = float(np.mean(real_div))
     report.diversity_ratio = report.diversity_generated / max(1e-9, report.diversity_real)
     report.real_groups = _real_accuracy(category, items, clf)
+    report.grid_prompts = grid_prompts
     if grid_path is not None and grid_rows:
         grid = torch.cat(grid_rows, dim=1).add(1).mul(127.5).round().clamp(0, 255).byte().permute(1, 2, 0).numpy()
         Image.fromarray(grid).save(grid_path)
@@ -183,11 +210,43 @@ def _real_accuracy(category: str, items: list[EvalItem], clf: AttributeClassifie
     preds = clf.predict(x)
     out = {}
     for g, names in GROUPS[category].items():
-        vals = [preds[head][i] == label for i, it in enumerate(regular)
-                for name, head, label in expected(category, it.scene.attrs) if name in names]
+        vals = [
+            preds[head][i] == label
+            for i, it in enumerate(regular)
+            for name, head, label in expected(category, it.scene.attrs)
+            if name in names
+        ]
         out[g] = float(np.mean(vals))
     return out
 
 
 def write_reports(reports: list[EvalReport], path: str | Path) -> None:
     Path(path).write_text(json.dumps([r.to_dict() for r in reports], indent=1, ensure_ascii=False))
+
+
+def showcase_grid(
+    package: str | Path,
+    prompts: list[str],
+    path: str | Path,
+    *,
+    size: int = 256,
+    thumb: int = 160,
+    seeds: tuple[int, ...] = (1, 2),
+) -> Path:
+    """Prompts × seeds generated through `Engine.generate` at `size` (super-resolution included),
+    shrunk to `thumb` px for a small documentation PNG."""
+    from generation.engine import GenerationRequest
+
+    engine = Engine.load(str(package), device="cpu")
+    tiles = []
+    for prompt in prompts:
+        for seed in seeds:
+            [out] = engine.generate(GenerationRequest(prompt, width=size, height=size, seed=seed))
+            tiles.append(out.image.resize((thumb, thumb), Image.Resampling.LANCZOS))
+    cols = len(seeds) * 2
+    rows = (len(tiles) + cols - 1) // cols
+    sheet = Image.new("RGB", (cols * thumb, rows * thumb), (255, 255, 255))
+    for i, tile in enumerate(tiles):
+        sheet.paste(tile, ((i % cols) * thumb, (i // cols) * thumb))
+    sheet.save(path, optimize=True)
+    return Path(path)

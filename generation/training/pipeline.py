@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import torch
 
@@ -50,8 +50,9 @@ def load_sources(sources: list[str]) -> list[Pair]:
     return pairs
 
 
-def get_clip(cfg: BuildConfig, pairs: list[Pair], eval_pairs: list[Pair], device: str = "cpu",
-             log: Log = print) -> ClipBundle:
+def get_clip(
+    cfg: BuildConfig, pairs: list[Pair], eval_pairs: list[Pair], device: str = "cpu", log: Log = print
+) -> ClipBundle:
     """The CLIP of a package named by `clip_package`, else one trained here (once)."""
     if cfg.clip_package:
         from generation.engine.package import load_package, resolve_model
@@ -83,8 +84,15 @@ def screen(cfg: BuildConfig, pairs: list[Pair], clip: ClipBundle, log: Log = pri
     return result.kept
 
 
-def train_gan(cfg: BuildConfig, pairs: list[Pair], clip: ClipBundle, *, max_steps: int | None = None,
-              stop_file: str | None = None, log: Log = print):
+def train_gan(
+    cfg: BuildConfig,
+    pairs: list[Pair],
+    clip: ClipBundle,
+    *,
+    max_steps: int | None = None,
+    stop_file: str | None = None,
+    log: Log = print,
+):
     from .trainer import GALIPTrainer
 
     cfg.run.out_dir = str(_out(cfg) / "gan")
@@ -128,8 +136,14 @@ def export_packages(cfg: BuildConfig, trainer, log: Log = print, snapshot: str |
     return out
 
 
-def build_demo_models(cfg: BuildConfig, *, max_steps: int | None = None, stop_file: str | None = None,
-                      evaluate: bool = True, log: Log = print) -> None:
+def build_demo_models(
+    cfg: BuildConfig,
+    *,
+    max_steps: int | None = None,
+    stop_file: str | None = None,
+    evaluate: bool = True,
+    log: Log = print,
+) -> None:
     torch.set_num_threads(cfg.run.num_threads)
     from .trainer import resolve_device
 

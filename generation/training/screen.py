@@ -32,19 +32,24 @@ class ScreenResult:
         reasons: dict[str, int] = {}
         for d in self.dropped:
             reasons[d["reason"]] = reasons.get(d["reason"], 0) + 1
-        return {"total": len(self.kept) + len(self.dropped), "kept": len(self.kept), "dropped": len(self.dropped),
-                "reasons": reasons}
+        return {
+            "total": len(self.kept) + len(self.dropped),
+            "kept": len(self.kept),
+            "dropped": len(self.dropped),
+            "reasons": reasons,
+        }
 
 
 @torch.no_grad()
-def screen_pairs(pairs: list[Pair], clip: ClipBundle, cfg: ScreenConfig, *, n_negatives: int = 64,
-                 batch: int = 256, seed: int = 0) -> ScreenResult:
+def screen_pairs(
+    pairs: list[Pair], clip: ClipBundle, cfg: ScreenConfig, *, n_negatives: int = 64, batch: int = 256, seed: int = 0
+) -> ScreenResult:
     """Score each pair's first caption (the one a data set author wrote first) against its image."""
     size = clip.config.image_size
     device = next(clip.model.parameters()).device
     img_emb, txt_emb = [], []
     for i in range(0, len(pairs), batch):
-        chunk = pairs[i:i + batch]
+        chunk = pairs[i : i + batch]
         x = torch.stack([torch.from_numpy(load_image(p.image, size)) for p in chunk]).permute(0, 3, 1, 2)
         img_emb.append(F.normalize(clip.encode_images(x.float().div(127.5).sub(1).to(device)), dim=-1))
         txt_emb.append(F.normalize(clip.encode_texts([p.captions[0] for p in chunk]), dim=-1))
@@ -57,16 +62,27 @@ def screen_pairs(pairs: list[Pair], clip: ClipBundle, cfg: ScreenConfig, *, n_ne
     valid = neg != torch.arange(n)[:, None]
     beaten = ((neg_scores < scores[:, None]) & valid).sum(1).float() / valid.sum(1).clamp_min(1).float()
     kept, dropped = [], []
-    for p, s, r in zip(pairs, scores.tolist(), beaten.tolist()):
+    for p, s, r in zip(pairs, scores.tolist(), beaten.tolist(), strict=True):
         if s < cfg.threshold:
             reason, detail = "low_score", f"CLIP score {s:.3f} is below the threshold {cfg.threshold}"
         elif r < cfg.min_rank_fraction:
-            reason, detail = "low_rank", f"the caption beats only {r:.0%} of other captions (needs {cfg.min_rank_fraction:.0%})"
+            reason, detail = (
+                "low_rank",
+                f"the caption beats only {r:.0%} of other captions (needs {cfg.min_rank_fraction:.0%})",
+            )
         else:
             kept.append(p)
             continue
-        dropped.append({"image": str(p.image), "caption": p.captions[0], "score": round(s, 4),
-                        "rank_fraction": round(r, 3), "reason": reason, "detail": detail})
+        dropped.append(
+            {
+                "image": str(p.image),
+                "caption": p.captions[0],
+                "score": round(s, 4),
+                "rank_fraction": round(r, 3),
+                "reason": reason,
+                "detail": detail,
+            }
+        )
     return ScreenResult(kept, dropped, scores.tolist())
 
 

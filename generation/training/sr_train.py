@@ -46,8 +46,8 @@ def train_sr(cfg: SRTrainConfig, out: str | Path | None = None, log=print) -> SR
     for step in range(cfg.steps):
         idx = torch.randint(0, len(lo), (cfg.batch_size,), generator=g)
         y0, x0 = (int(v) for v in torch.randint(0, cfg.native - c + 1, (2,), generator=g))
-        x = lo[idx, :, y0:y0 + c, x0:x0 + c].float().div(127.5).sub(1)
-        y = hi[idx, :, y0 * s:(y0 + c) * s, x0 * s:(x0 + c) * s].float().div(127.5).sub(1)
+        x = lo[idx, :, y0 : y0 + c, x0 : x0 + c].float().div(127.5).sub(1)
+        y = hi[idx, :, y0 * s : (y0 + c) * s, x0 * s : (x0 + c) * s].float().div(127.5).sub(1)
         k = torch.rand(x.shape[0], 1, 1, 1, generator=g) * 0.5
         x = x * (1 - k) + F.avg_pool2d(F.pad(x, (1, 1, 1, 1), mode="replicate"), 3, 1) * k
         x = x + torch.randn(x.shape, generator=g) * 0.02
@@ -61,8 +61,10 @@ def train_sr(cfg: SRTrainConfig, out: str | Path | None = None, log=print) -> SR
     net.eval().requires_grad_(False)
     if out is not None:
         Path(out).parent.mkdir(parents=True, exist_ok=True)
-        torch.save({"config": {"scale": cfg.scale, "channels": cfg.channels, "blocks": cfg.blocks},
-                    "state": net.state_dict()}, out)
+        torch.save(
+            {"config": {"scale": cfg.scale, "channels": cfg.channels, "blocks": cfg.blocks}, "state": net.state_dict()},
+            out,
+        )
     return net
 
 
@@ -81,7 +83,13 @@ def bicubic_gain(net: SRNet, n: int = 60, native: int = 64) -> dict[str, float]:
     for i in range(n):
         sc = sample_scene(CATEGORIES[i % 3], 41_000_000 + i, "any")
         x = torch.from_numpy(np.array(render(sc, native))).permute(2, 0, 1)[None].float().div(127.5).sub(1)
-        y = torch.from_numpy(np.array(render(sc, native * net.cfg.scale))).permute(2, 0, 1)[None].float().div(127.5).sub(1)
+        y = (
+            torch.from_numpy(np.array(render(sc, native * net.cfg.scale)))
+            .permute(2, 0, 1)[None]
+            .float()
+            .div(127.5)
+            .sub(1)
+        )
         sr_err.append((net(x).clamp(-1, 1) - y).abs().mean().item())
         bic = F.interpolate(x, scale_factor=net.cfg.scale, mode="bicubic", align_corners=False).clamp(-1, 1)
         bic_err.append((bic - y).abs().mean().item())

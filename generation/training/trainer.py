@@ -21,8 +21,8 @@ import math
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import torch
@@ -68,8 +68,15 @@ def stage_at(stages: list[Stage], step: int) -> Stage:
 
 
 class GALIPTrainer:
-    def __init__(self, cfg: BuildConfig, clip: ClipBundle, pairs: list[Pair], *, log: Callable[[str], None] = print,
-                 device: str | None = None) -> None:
+    def __init__(
+        self,
+        cfg: BuildConfig,
+        clip: ClipBundle,
+        pairs: list[Pair],
+        *,
+        log: Callable[[str], None] = print,
+        device: str | None = None,
+    ) -> None:
         self.cfg = cfg
         self.log = log
         self.device = resolve_device(device or cfg.run.device)
@@ -87,8 +94,9 @@ class GALIPTrainer:
         self.g_params = {n: p for n, p in self.netG.named_parameters() if p.requires_grad}
         self.ema = {n: p.detach().clone() for n, p in self.g_params.items()}
         self.optG = torch.optim.Adam(list(self.g_params.values()), lr=1e-4, betas=(0.0, 0.9))
-        self.optD = torch.optim.Adam(list(self.netD.parameters()) + list(self.netC.parameters()), lr=4e-4,
-                                     betas=(0.0, 0.9))
+        self.optD = torch.optim.Adam(
+            list(self.netD.parameters()) + list(self.netC.parameters()), lr=4e-4, betas=(0.0, 0.9)
+        )
         self.amp = cfg.run.amp and self.device.type == "cuda"
         self.step = 0
         self.history: list[dict[str, float]] = []
@@ -98,13 +106,15 @@ class GALIPTrainer:
         self.images = torch.from_numpy(np.stack([load_image(p.image, size) for p in pairs])).permute(0, 3, 1, 2)
         self.captions = [c for p in pairs for c in p.captions]
         owner = [i for i, p in enumerate(pairs) for _ in p.captions]
-        self.cap_first = torch.tensor([owner.index(i) for i in range(len(pairs))]) if len(pairs) < 50 else \
-            torch.from_numpy(np.searchsorted(np.array(owner), np.arange(len(pairs))))
+        # owner is sorted, so the first caption of pair i is where i first appears in it
+        self.cap_first = torch.from_numpy(np.searchsorted(np.array(owner), np.arange(len(pairs))))
         self.cap_count = torch.tensor([len(p.captions) for p in pairs])
         self.emb_cache = torch.zeros(len(self.captions), clip.config.embed_dim)
         self.emb_done = torch.zeros(len(self.captions), dtype=torch.bool)
         self.gen = torch.Generator().manual_seed(cfg.run.seed)
-        self.sample_prompts = cfg.run.sample_prompts or [pairs[i].captions[0] for i in range(0, len(pairs), max(1, len(pairs) // 8))][:8]
+        self.sample_prompts = (
+            cfg.run.sample_prompts or [pairs[i].captions[0] for i in range(0, len(pairs), max(1, len(pairs) // 8))][:8]
+        )
         self.sample_noise = torch.randn(4, self.arch.netG.nz, generator=torch.Generator().manual_seed(1234))
 
     # -- data ----------------------------------------------------------------------------------
@@ -133,7 +143,7 @@ class GALIPTrainer:
         b = real.shape[0]
         half = b // 2
         # Pairs (i, i+half) share a sentence and differ in noise: the mode-seeking pairs.
-        sent_fake = torch.cat([sent[:half], sent[:half], sent[2 * half:]])
+        sent_fake = torch.cat([sent[:half], sent[:half], sent[2 * half :]])
         noise = torch.randn(b, self.arch.netG.nz, device=self.device)
 
         # D step. CLIP is frozen, so the fake taps are computed once with G's graph and used
@@ -170,7 +180,7 @@ class GALIPTrainer:
             out = self.netC(self.netD(fake_taps.float()), sent_fake).float()
         adv = -out.mean()
         sim = F.cosine_similarity(fake_emb.float(), sent_fake.float(), dim=-1).mean()
-        pair_dist = (fake[:half] - fake[half:2 * half]).abs().mean((1, 2, 3))
+        pair_dist = (fake[:half] - fake[half : 2 * half]).abs().mean((1, 2, 3))
         ms = F.relu(self.cfg.gan.ms_target - pair_dist).mean() if half else fake.new_zeros(())
         err_g = adv - stage.sim_w * sim + stage.ms_w * ms
         self.optG.zero_grad(set_to_none=True)
@@ -178,8 +188,16 @@ class GALIPTrainer:
         self.optG.step()
         self._update_ema()
         self.step += 1
-        return {"d": err_d.item(), "d_real": err_real.item(), "d_fake": err_fake.item(), "d_mis": err_mis.item(),
-                "gp": gp.item(), "g_adv": adv.item(), "sim": sim.item(), "pair_dist": pair_dist.mean().item()}
+        return {
+            "d": err_d.item(),
+            "d_real": err_real.item(),
+            "d_fake": err_fake.item(),
+            "d_mis": err_mis.item(),
+            "gp": gp.item(),
+            "g_adv": adv.item(),
+            "sim": sim.item(),
+            "pair_dist": pair_dist.mean().item(),
+        }
 
     @torch.no_grad()
     def _update_ema(self) -> None:
@@ -201,8 +219,10 @@ class GALIPTrainer:
         end = min(total, self.step + max_steps) if max_steps else total
         run = self.cfg.run
         hist_path = self.out / "history.jsonl"
-        bar = tqdm(total=end, initial=self.step, desc="galip", file=sys.stderr, mininterval=30,
-                   disable=not sys.stderr.isatty() and os.environ.get("TQDM_FORCE") is None)
+        # A progress bar on a terminal; background runs write the [galip] log lines instead.
+        bar = tqdm(
+            total=end, initial=self.step, desc="galip", file=sys.stderr, mininterval=5, disable=not sys.stderr.isatty()
+        )
         acc: dict[str, float] = {}
         t0 = time.time()
         while self.step < end:
@@ -216,7 +236,9 @@ class GALIPTrainer:
                 n = run.log_every if self.step % run.log_every == 0 else (self.step % run.log_every)
                 avg = {k: round(v / n, 4) for k, v in acc.items()}
                 rate = self.step / max(1e-9, time.time() - t0)
-                self.log(f"[galip] step {self.step}/{total} stage {stage.name} {json.dumps(avg)} ({rate:.2f} steps/s since start of this run)")
+                self.log(
+                    f"[galip] step {self.step}/{total} stage {stage.name} {json.dumps(avg)} ({rate:.2f} steps/s since start of this run)"
+                )
                 with hist_path.open("a") as f:
                     f.write(json.dumps({"step": self.step, "stage": stage.name, **avg}) + "\n")
                 acc = {}
@@ -262,10 +284,14 @@ class GALIPTrainer:
             "step": self.step,
             "netG": {n: p.detach().cpu() for n, p in self.g_params.items()},
             "ema": {n: t.cpu() for n, t in self.ema.items()},
-            "netD": self.netD.state_dict(), "netC": self.netC.state_dict(),
-            "optG": self.optG.state_dict(), "optD": self.optD.state_dict(),
-            "gen": self.gen.get_state(), "torch_rng": torch.get_rng_state(),
-            "emb_cache": self.emb_cache, "emb_done": self.emb_done,
+            "netD": self.netD.state_dict(),
+            "netC": self.netC.state_dict(),
+            "optG": self.optG.state_dict(),
+            "optD": self.optD.state_dict(),
+            "gen": self.gen.get_state(),
+            "torch_rng": torch.get_rng_state(),
+            "emb_cache": self.emb_cache,
+            "emb_done": self.emb_done,
             "arch": self.arch.to_dict(),
         }
         tmp = self.out / "checkpoint.tmp"
@@ -293,13 +319,26 @@ class GALIPTrainer:
         self.log(f"[galip] resumed from {path} at step {self.step}")
         return True
 
-    def export(self, spec: PackageSpec, out_dir: str | Path, extra: dict | None = None,
-               ema: dict[str, torch.Tensor] | None = None, sr_net: torch.nn.Module | None = None) -> ModelManifest:
+    def export(
+        self,
+        spec: PackageSpec,
+        out_dir: str | Path,
+        extra: dict | None = None,
+        ema: dict[str, torch.Tensor] | None = None,
+        sr_net: torch.nn.Module | None = None,
+    ) -> ModelManifest:
         """Write the EMA generator (or a snapshot of it) and the CLIP as an engine package (fp16)."""
         g = self.ema_generator(ema).cpu()
         manifest = write_package(
-            out_dir, name=spec.name, category=spec.category, description=spec.description, trained=True,
-            arch=self.arch, netG=g, clip_model=self.clip.model.cpu(), sr_net=sr_net,
+            out_dir,
+            name=spec.name,
+            category=spec.category,
+            description=spec.description,
+            trained=True,
+            arch=self.arch,
+            netG=g,
+            clip_model=self.clip.model.cpu(),
+            sr_net=sr_net,
             license="Weights trained by InstantPainting on its own synthetic renders; same license as the code.",
             extra={"title": spec.title or spec.name, "training": {"steps": self.step, **(extra or {})}},
         )
@@ -310,7 +349,12 @@ class GALIPTrainer:
 def history_summary(history: list[dict[str, float]], k: int = 5) -> dict[str, float]:
     first = float(np.mean([h["d"] for h in history[:k]]))
     last = float(np.mean([h["d"] for h in history[-k:]]))
-    return {"d_first": first, "d_last": last, "steps": len(history), "finite": float(all(math.isfinite(h["d"]) for h in history))}
+    return {
+        "d_first": first,
+        "d_last": last,
+        "steps": len(history),
+        "finite": float(all(math.isfinite(h["d"]) for h in history)),
+    }
 
 
 __all__ = ["GALIPTrainer", "make_arch", "stage_at", "resolve_device", "history_summary"]

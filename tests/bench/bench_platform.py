@@ -32,6 +32,7 @@ NO_LIMITS = {
     "LIMIT_IP_CONCURRENT": "1000",
     "LIMIT_IP_HOURLY": "100000",
 }
+FINAL = {"generation.succeeded", "generation.failed", "generation.canceled"}
 JOB = {"prompt": "a red sun over the sea", "width": 512, "height": 512, "n": 1}
 
 
@@ -104,16 +105,27 @@ def measure(site: LiveSite, *, idle_jobs: int, clients: int, seconds: float) -> 
     lock = threading.Lock()
 
     def user() -> None:
+        # Like a browser: submit, then follow the job on the socket (no polling load).
         c = Client(site.url)
         c.start_session()
+        listener = Socket(site, c)
+        listener.start()
+        listener.ready.wait(15)
         while time.monotonic() < stop_at:
             status, body, _ = c.post("/api/v1/generations/", JOB)
             if status != 201:
                 time.sleep(0.1)
                 continue
-            if c.wait_finished(body["id"], timeout=300)["status"] == "succeeded":
+            deadline = time.monotonic() + 300
+            while time.monotonic() < deadline:
+                finished = [e for e in listener.events if e.get("id") == body["id"] and e["type"] in FINAL]
+                if finished:
+                    break
+                time.sleep(0.01)
+            if finished and finished[0]["type"] == "generation.succeeded":
                 with lock:
                     done.append(time.monotonic())
+        listener.stop.set()
 
     start = time.monotonic()
     threads = [threading.Thread(target=user, daemon=True) for _ in range(clients)]

@@ -25,7 +25,7 @@ def test_demo_config_names_the_three_packages_and_a_multi_stage_schedule():
 
 def test_unknown_config_keys_are_errors(tmp_path):
     bad = tmp_path / "bad.toml"
-    bad.write_text('[gan]\nema_decai = 0.9\n')
+    bad.write_text("[gan]\nema_decai = 0.9\n")
     with pytest.raises(ValueError, match="ema_decai"):
         load_config(bad)
 

@@ -46,15 +46,27 @@ print("ok")
 
 @pytest.mark.parametrize("prompt", ["a landscape at sunset with snowy mountains", "黄昏时的风景"])
 def test_generation_runs_with_the_renderers_poisoned(tmp_path, prompt):
-    from generation.engine.archs import get_arch
-    from generation.engine.archs import build_networks
+    from generation.engine.archs import build_networks, get_arch
     from generation.engine.package import write_package
 
     arch = get_arch("galip-tiny")
     netg, _, _, clip_model = build_networks(arch)
-    write_package(tmp_path / "pkg", name="iso", category="landscape", description="", trained=False, arch=arch,
-                  netG=netg, clip_model=clip_model)
-    res = subprocess.run([sys.executable, "-c", POISONED_RUN, str(tmp_path / "pkg"), prompt], cwd=REPO,
-                         capture_output=True, text=True, timeout=120)
+    write_package(
+        tmp_path / "pkg",
+        name="iso",
+        category="landscape",
+        description="",
+        trained=False,
+        arch=arch,
+        netG=netg,
+        clip_model=clip_model,
+    )
+    res = subprocess.run(
+        [sys.executable, "-c", POISONED_RUN, str(tmp_path / "pkg"), prompt],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert res.returncode == 0, res.stderr[-2000:]
     assert res.stdout.strip().endswith("ok")

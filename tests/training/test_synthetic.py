@@ -69,8 +69,17 @@ def test_the_named_ingredient_colour_is_on_the_plate(ingredient):
 
 def test_a_plate_without_tomatoes_or_strawberries_has_almost_no_tomato_red():
     for seed in range(6):
-        sc = Scene("food", {"vessel": "plate", "table": "wood", "base": "rice", "arrangement": "row",
-                            "ingredients": (("broccoli", 2), ("egg", 1))}, seed)
+        sc = Scene(
+            "food",
+            {
+                "vessel": "plate",
+                "table": "wood",
+                "base": "rice",
+                "arrangement": "row",
+                "ingredients": (("broccoli", 2), ("egg", 1)),
+            },
+            seed,
+        )
         assert _near(_px(sc), ITEM_RGB["tomato"], 30) < 0.001
 
 
@@ -127,8 +136,17 @@ def test_time_of_day_synonyms_in_both_languages():
 
 
 def test_food_has_a_recipe_form():
-    sc = Scene("food", {"vessel": "bowl", "table": "wood", "base": "noodles", "arrangement": "row",
-                        "ingredients": (("tomato", 2), ("egg", 1))}, 0)
+    sc = Scene(
+        "food",
+        {
+            "vessel": "bowl",
+            "table": "wood",
+            "base": "noodles",
+            "arrangement": "row",
+            "ingredients": (("tomato", 2), ("egg", 1)),
+        },
+        0,
+    )
     r = RENDERERS["food"]
     assert r.recipe_caption(sc.attrs, "en", None) == "Tomato egg noodles; noodles, tomato, egg"
     assert r.recipe_caption(sc.attrs, "zh", None) == "番茄鸡蛋面；面条、番茄、鸡蛋"
@@ -157,9 +175,12 @@ def test_counterfactuals_are_in_training_data_and_in_the_eval_set(category):
 def test_train_split_contains_counterfactual_colours_and_strawberries_on_noodles():
     suns = {sample_scene("landscape", s).attrs["body_colour"] for s in range(400)}
     assert {"green", "blue", "purple"} <= suns
-    on_noodles = [s for s in range(600)
-                  if (a := sample_scene("food", s).attrs)["base"] == "noodles"
-                  and "strawberry" in [k for k, _ in a["ingredients"]]]
+    on_noodles = [
+        s
+        for s in range(600)
+        if (a := sample_scene("food", s).attrs)["base"] == "noodles"
+        and "strawberry" in [k for k, _ in a["ingredients"]]
+    ]
     assert on_noodles
 
 

@@ -22,13 +22,25 @@ TINY_CLIP = ClipTrainConfig(
 
 def _tiny_config(out_dir, steps: int = 20) -> BuildConfig:
     gan = GANConfig(
-        netg={"ngf": 8, "imsize": 32, "out_size": 32, "code_ch": 16, "mid_ch": 8, "n_mblocks": 1, "n_prompts": 1,
-              "prompt_start": 1},
-        netd={"out_ch": 32}, netc={"hidden": 16}, tap_layers=[0, 1], ema_start=5,
+        netg={
+            "ngf": 8,
+            "imsize": 32,
+            "out_size": 32,
+            "code_ch": 16,
+            "mid_ch": 8,
+            "n_mblocks": 1,
+            "n_prompts": 1,
+            "prompt_start": 1,
+        },
+        netd={"out_ch": 32},
+        netc={"hidden": 16},
+        tap_layers=[0, 1],
+        ema_start=5,
         stages=[Stage("warmup", steps // 2, batch_size=8, sim_w=6.0), Stage("main", steps - steps // 2, batch_size=8)],
     )
-    return BuildConfig(gan=gan, run=RunConfig(out_dir=str(out_dir), seed=3, sample_every=10, checkpoint_every=10,
-                                              log_every=5))
+    return BuildConfig(
+        gan=gan, run=RunConfig(out_dir=str(out_dir), seed=3, sample_every=10, checkpoint_every=10, log_every=5)
+    )
 
 
 @pytest.fixture(scope="module")

@@ -21,8 +21,19 @@ RENDERERS: dict[str, Renderer] = {r.category: r for r in (LandscapeRenderer(), F
 CATEGORIES = tuple(RENDERERS)
 
 __all__ = [
-    "CATEGORIES", "LANGS", "RENDERERS", "Canvas", "EvalItem", "Head", "HoldOut", "Renderer", "Scene",
-    "caption", "eval_items", "render", "sample_scene",
+    "CATEGORIES",
+    "LANGS",
+    "RENDERERS",
+    "Canvas",
+    "EvalItem",
+    "Head",
+    "HoldOut",
+    "Renderer",
+    "Scene",
+    "caption",
+    "eval_items",
+    "render",
+    "sample_scene",
 ]
 
 

@@ -17,33 +17,57 @@ ACCESSORIES = ("none", "glasses", "ribbon", "cat_ears", "flower")
 BACKGROUNDS = ("white", "sky", "pink", "night", "forest")
 
 HAIR_RGB: dict[str, Colour] = {
-    "black": (32, 30, 40), "brown": (115, 70, 38), "blonde": (246, 214, 102), "red": (206, 40, 36),
-    "pink": (250, 140, 190), "blue": (50, 110, 230), "silver": (205, 210, 222), "green": (50, 170, 80),
+    "black": (32, 30, 40),
+    "brown": (115, 70, 38),
+    "blonde": (246, 214, 102),
+    "red": (206, 40, 36),
+    "pink": (250, 140, 190),
+    "blue": (50, 110, 230),
+    "silver": (205, 210, 222),
+    "green": (50, 170, 80),
     "purple": (130, 60, 190),
 }
 EYE_RGB: dict[str, Colour] = {
-    "blue": (40, 110, 235), "green": (30, 165, 70), "red": (215, 30, 40), "brown": (120, 70, 30),
-    "purple": (140, 50, 200), "gold": (235, 175, 20),
+    "blue": (40, 110, 235),
+    "green": (30, 165, 70),
+    "red": (215, 30, 40),
+    "brown": (120, 70, 30),
+    "purple": (140, 50, 200),
+    "gold": (235, 175, 20),
 }
 BG_RGB: dict[str, tuple[Colour, Colour]] = {
-    "white": ((248, 248, 248), (230, 230, 234)), "sky": ((90, 160, 240), (190, 225, 252)),
-    "pink": ((252, 190, 215), (246, 160, 196)), "night": ((12, 14, 45), (40, 40, 90)),
+    "white": ((248, 248, 248), (230, 230, 234)),
+    "sky": ((90, 160, 240), (190, 225, 252)),
+    "pink": ((252, 190, 215), (246, 160, 196)),
+    "night": ((12, 14, 45), (40, 40, 90)),
     "forest": ((60, 130, 60), (30, 90, 40)),
 }
 SKIN: Colour = (255, 226, 206)
 
 W_HAIR_COLOUR = {
-    "black": T("black", "黑色"), "brown": T("brown", ("棕色", "褐色")), "blonde": T(("blonde", "golden"), ("金色", "金黄色")),
-    "red": T("red", "红色"), "pink": T("pink", "粉色"), "blue": T("blue", "蓝色"), "silver": T(("silver", "white"), ("银色", "白色")),
-    "green": T("green", "绿色"), "purple": T("purple", "紫色"),
+    "black": T("black", "黑色"),
+    "brown": T("brown", ("棕色", "褐色")),
+    "blonde": T(("blonde", "golden"), ("金色", "金黄色")),
+    "red": T("red", "红色"),
+    "pink": T("pink", "粉色"),
+    "blue": T("blue", "蓝色"),
+    "silver": T(("silver", "white"), ("银色", "白色")),
+    "green": T("green", "绿色"),
+    "purple": T("purple", "紫色"),
 }
 W_HAIR_STYLE = {
-    "long": T("long", "长"), "short": T("short", "短"), "twintails": T(("twin-tail", "pigtailed"), "双马尾"),
+    "long": T("long", "长"),
+    "short": T("short", "短"),
+    "twintails": T(("twin-tail", "pigtailed"), "双马尾"),
     "ponytail": T("ponytail", "马尾"),
 }
 W_EYE_COLOUR = {
-    "blue": T("blue", "蓝色"), "green": T("green", "绿色"), "red": T(("red", "crimson"), "红色"),
-    "brown": T("brown", "棕色"), "purple": T(("purple", "violet"), "紫色"), "gold": T(("golden", "amber"), ("金色", "琥珀色")),
+    "blue": T("blue", "蓝色"),
+    "green": T("green", "绿色"),
+    "red": T(("red", "crimson"), "红色"),
+    "brown": T("brown", "棕色"),
+    "purple": T(("purple", "violet"), "紫色"),
+    "gold": T(("golden", "amber"), ("金色", "琥珀色")),
 }
 W_EXPRESSION = {
     "smiling": T(("smiling", "with a smile", "happy"), ("微笑", "笑着", "开心")),
@@ -64,8 +88,10 @@ W_BG = {
     "night": T(("at night", "night sky background"), ("背景是夜空", "夜晚背景")),
     "forest": T(("in a forest", "green forest background"), ("背景是森林", "森林背景")),
 }
-W_WHO = T(("an anime girl", "an anime character", "a manga-style girl", "an anime portrait of a girl"),
-          ("动漫少女", "动漫角色", "二次元女孩", "漫画风格的女孩"))
+W_WHO = T(
+    ("an anime girl", "an anime character", "a manga-style girl", "an anime portrait of a girl"),
+    ("动漫少女", "动漫角色", "二次元女孩", "漫画风格的女孩"),
+)
 
 
 class AnimeRenderer(Renderer):
@@ -83,8 +109,11 @@ class AnimeRenderer(Renderer):
         HoldOut("silver hair with cat ears", {"hair_colour": "silver", "accessory": "cat_ears"}),
         HoldOut("blue hair at night", {"hair_colour": "blue", "background": "night"}),
         HoldOut("green hair with red eyes", {"hair_colour": "green", "eye_colour": "red"}, counterfactual=True),
-        HoldOut("blonde twin tails with glasses in a forest",
-                {"hair_colour": "blonde", "hair_style": "twintails", "background": "forest"}, counterfactual=True),
+        HoldOut(
+            "blonde twin tails with glasses in a forest",
+            {"hair_colour": "blonde", "hair_style": "twintails", "background": "forest"},
+            counterfactual=True,
+        ),
     )
 
     def sample_attrs(self, rng: np.random.Generator) -> dict[str, Any]:
@@ -127,8 +156,15 @@ class AnimeRenderer(Renderer):
 
         # hair behind the head
         if style == "long":
-            canvas.polygon([(cx - fr * 1.3, cy - fr * 0.4), (cx + fr * 1.3, cy - fr * 0.4),
-                            (cx + fr * 1.45, 1.0), (cx - fr * 1.45, 1.0)], dark)
+            canvas.polygon(
+                [
+                    (cx - fr * 1.3, cy - fr * 0.4),
+                    (cx + fr * 1.3, cy - fr * 0.4),
+                    (cx + fr * 1.45, 1.0),
+                    (cx - fr * 1.45, 1.0),
+                ],
+                dark,
+            )
         elif style == "twintails":
             for s in (-1, 1):
                 canvas.ellipse(cx + s * fr * 1.55, cy + fr * 1.1, fr * 0.42, fr * 1.4, hair)
@@ -144,25 +180,61 @@ class AnimeRenderer(Renderer):
 
         if attrs["accessory"] == "cat_ears":
             for s in (-1, 1):
-                canvas.polygon([(cx + s * fr * 0.35, cy - fr * 1.05), (cx + s * fr * 0.95, cy - fr * 1.75),
-                                (cx + s * fr * 1.1, cy - fr * 0.6)], hair)
-                canvas.polygon([(cx + s * fr * 0.55, cy - fr * 1.0), (cx + s * fr * 0.9, cy - fr * 1.45),
-                                (cx + s * fr * 0.95, cy - fr * 0.8)], (250, 175, 190))
+                canvas.polygon(
+                    [
+                        (cx + s * fr * 0.35, cy - fr * 1.05),
+                        (cx + s * fr * 0.95, cy - fr * 1.75),
+                        (cx + s * fr * 1.1, cy - fr * 0.6),
+                    ],
+                    hair,
+                )
+                canvas.polygon(
+                    [
+                        (cx + s * fr * 0.55, cy - fr * 1.0),
+                        (cx + s * fr * 0.9, cy - fr * 1.45),
+                        (cx + s * fr * 0.95, cy - fr * 0.8),
+                    ],
+                    (250, 175, 190),
+                )
         # face
         canvas.ellipse(cx, cy + fr * 0.05, fr * 0.95, fr * 1.02, SKIN)
         # bangs
-        canvas.polygon([(cx - fr * 1.1, cy + fr * 0.1), (cx - fr * 1.15, cy - fr * 0.8), (cx, cy - fr * 1.3),
-                        (cx + fr * 1.15, cy - fr * 0.8), (cx + fr * 1.1, cy + fr * 0.1), (cx + fr * 0.8, cy - fr * 0.35),
-                        (cx + fr * 0.45, cy - fr * 0.15), (cx + fr * 0.15, cy - fr * 0.45), (cx - fr * 0.2, cy - fr * 0.2),
-                        (cx - fr * 0.55, cy - fr * 0.45), (cx - fr * 0.85, cy - fr * 0.2)], hair)
+        canvas.polygon(
+            [
+                (cx - fr * 1.1, cy + fr * 0.1),
+                (cx - fr * 1.15, cy - fr * 0.8),
+                (cx, cy - fr * 1.3),
+                (cx + fr * 1.15, cy - fr * 0.8),
+                (cx + fr * 1.1, cy + fr * 0.1),
+                (cx + fr * 0.8, cy - fr * 0.35),
+                (cx + fr * 0.45, cy - fr * 0.15),
+                (cx + fr * 0.15, cy - fr * 0.45),
+                (cx - fr * 0.2, cy - fr * 0.2),
+                (cx - fr * 0.55, cy - fr * 0.45),
+                (cx - fr * 0.85, cy - fr * 0.2),
+            ],
+            hair,
+        )
         if style == "short":
             for s in (-1, 1):
-                canvas.polygon([(cx + s * fr * 1.1, cy - fr * 0.5), (cx + s * fr * 1.2, cy + fr * 0.7),
-                                (cx + s * fr * 0.8, cy + fr * 0.5)], hair)
+                canvas.polygon(
+                    [
+                        (cx + s * fr * 1.1, cy - fr * 0.5),
+                        (cx + s * fr * 1.2, cy + fr * 0.7),
+                        (cx + s * fr * 0.8, cy + fr * 0.5),
+                    ],
+                    hair,
+                )
         else:
             for s in (-1, 1):
-                canvas.polygon([(cx + s * fr * 1.12, cy - fr * 0.5), (cx + s * fr * 1.22, cy + fr * 1.3),
-                                (cx + s * fr * 0.82, cy + fr * 0.6)], hair)
+                canvas.polygon(
+                    [
+                        (cx + s * fr * 1.12, cy - fr * 0.5),
+                        (cx + s * fr * 1.22, cy + fr * 1.3),
+                        (cx + s * fr * 0.82, cy + fr * 0.6),
+                    ],
+                    hair,
+                )
 
         # eyes: big, as the style asks, so their colour survives at 64 px
         eye = EYE_RGB[attrs["eye_colour"]]
@@ -177,8 +249,11 @@ class AnimeRenderer(Renderer):
             canvas.line([(ex - fr * 0.28, ey - fr * 0.3), (ex + fr * 0.28, ey - fr * 0.32)], (50, 35, 40), fr * 0.06)
             brow_y = ey - fr * 0.5
             if expr == "angry":
-                canvas.line([(ex - s * fr * 0.25, brow_y - fr * 0.1), (ex + s * fr * 0.2, brow_y + fr * 0.1)],
-                            scale(hair, 0.5), fr * 0.07)
+                canvas.line(
+                    [(ex - s * fr * 0.25, brow_y - fr * 0.1), (ex + s * fr * 0.2, brow_y + fr * 0.1)],
+                    scale(hair, 0.5),
+                    fr * 0.07,
+                )
             elif expr == "surprised":
                 canvas.arc(ex, brow_y, fr * 0.22, fr * 0.1, 200, 340, scale(hair, 0.5), fr * 0.05)
         my = cy + fr * 0.65
@@ -227,4 +302,3 @@ class AnimeRenderer(Renderer):
             return f"{who} with {hair} and {ec} eyes, " + ", ".join(extras) + f", {bg}"
         hair = f"{hc}{hs}发" if attrs["hair_style"] in ("long", "short") else f"{hc}{hs}"
         return f"{hair}、{ec}眼睛的{who}，" + "，".join(extras) + f"，{bg}"
-

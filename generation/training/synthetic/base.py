@@ -125,8 +125,16 @@ class Canvas:
         block = np.repeat(rows[:, None, :], self.px, axis=1)
         self.image.paste(Image.fromarray(block, "RGB"), (0, a))
 
-    def ellipse(self, cx: float, cy: float, rx: float, ry: float, fill: Colour | None,
-                outline: Colour | None = None, width: float = 0.0) -> None:
+    def ellipse(
+        self,
+        cx: float,
+        cy: float,
+        rx: float,
+        ry: float,
+        fill: Colour | None,
+        outline: Colour | None = None,
+        width: float = 0.0,
+    ) -> None:
         box = (self.p(cx - rx), self.p(cy - ry), self.p(cx + rx), self.p(cy + ry))
         self.draw.ellipse(box, fill=fill, outline=outline, width=max(1, int(self.p(width))) if outline else 0)
 
@@ -142,8 +150,9 @@ class Canvas:
     def line(self, points: list[tuple[float, float]], fill: Colour, width: float) -> None:
         self.draw.line(self.pts(points), fill=fill, width=max(1, int(self.p(width))), joint="curve")
 
-    def arc(self, cx: float, cy: float, rx: float, ry: float, start: float, end: float,
-            fill: Colour, width: float) -> None:
+    def arc(
+        self, cx: float, cy: float, rx: float, ry: float, start: float, end: float, fill: Colour, width: float
+    ) -> None:
         box = (self.p(cx - rx), self.p(cy - ry), self.p(cx + rx), self.p(cy + ry))
         self.draw.arc(box, start, end, fill=fill, width=max(1, int(self.p(width))))
 
@@ -154,7 +163,7 @@ class Canvas:
 
 
 def mix(a: Colour, b: Colour, t: float) -> Colour:
-    return tuple(int(round(x * (1 - t) + y * t)) for x, y in zip(a, b))  # type: ignore[return-value]
+    return tuple(int(round(x * (1 - t) + y * t)) for x, y in zip(a, b, strict=True))  # type: ignore[return-value]
 
 
 def scale(c: Colour, f: float) -> Colour:

@@ -11,9 +11,17 @@ from tqdm import tqdm
 from . import CATEGORIES, LANGS, caption, render, sample_scene
 
 
-def render_dataset(out_dir: str | Path, *, categories: tuple[str, ...] = CATEGORIES, per_category: int = 1000,
-                   size: int = 64, split: str = "train", seed: int = 0, captions_per_lang: int = 2,
-                   progress: bool = True) -> Path:
+def render_dataset(
+    out_dir: str | Path,
+    *,
+    categories: tuple[str, ...] = CATEGORIES,
+    per_category: int = 1000,
+    size: int = 64,
+    split: str = "train",
+    seed: int = 0,
+    captions_per_lang: int = 2,
+    progress: bool = True,
+) -> Path:
     """Render `per_category` scenes per category into out_dir/images and out_dir/captions.jsonl.
 
     Seeds are disjoint per category and split (train seeds start at `seed`, eval at seed+5e6)
@@ -33,7 +41,12 @@ def render_dataset(out_dir: str | Path, *, categories: tuple[str, ...] = CATEGOR
                 render(scene, size).save(out / name, optimize=False, compress_level=1)
                 rng = np.random.default_rng([s, 3])
                 caps = [caption(scene, lang, rng) for lang in LANGS for _ in range(captions_per_lang)]
-                row = {"image": name, "captions": list(dict.fromkeys(caps)), "category": cat,
-                       "scene": scene.to_json(), "split": split}
+                row = {
+                    "image": name,
+                    "captions": list(dict.fromkeys(caps)),
+                    "category": cat,
+                    "scene": scene.to_json(),
+                    "split": split,
+                }
                 f.write(json.dumps(row, ensure_ascii=False) + "\n")
     return path

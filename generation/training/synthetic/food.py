@@ -22,28 +22,48 @@ ARRANGEMENTS = ("scattered", "circle", "row")
 W_ING: dict[str, tuple[Term, Term, str]] = {  # singular, plural, Chinese measure word
     "tomato": (T("tomato", ("番茄", "西红柿")), T("tomatoes", ("番茄", "西红柿")), "个"),
     "egg": (T(("egg", "fried egg"), ("鸡蛋", "煎蛋")), T(("eggs", "fried eggs"), ("鸡蛋", "煎蛋")), "个"),
-    "broccoli": (T(("broccoli floret", "piece of broccoli"), "西兰花"), T(("broccoli florets", "pieces of broccoli"), "西兰花"), "朵"),
+    "broccoli": (
+        T(("broccoli floret", "piece of broccoli"), "西兰花"),
+        T(("broccoli florets", "pieces of broccoli"), "西兰花"),
+        "朵",
+    ),
     "shrimp": (T(("shrimp", "prawn"), ("虾", "大虾")), T(("shrimp", "prawns"), ("虾", "大虾")), "只"),
     "mushroom": (T("mushroom", "蘑菇"), T("mushrooms", "蘑菇"), "朵"),
-    "carrot": (T(("carrot slice", "slice of carrot"), "胡萝卜"), T(("carrot slices", "slices of carrot"), "胡萝卜"), "片"),
+    "carrot": (
+        T(("carrot slice", "slice of carrot"), "胡萝卜"),
+        T(("carrot slices", "slices of carrot"), "胡萝卜"),
+        "片",
+    ),
     "strawberry": (T("strawberry", "草莓"), T("strawberries", "草莓"), "颗"),
 }
 W_ING_NAME = {  # mass-noun forms for recipe lists and titles
-    "tomato": T(("tomato", "tomatoes"), ("番茄", "西红柿")), "egg": T("egg", "鸡蛋"),
-    "broccoli": T("broccoli", "西兰花"), "shrimp": T("shrimp", ("虾仁", "虾")),
-    "mushroom": T("mushroom", "蘑菇"), "carrot": T("carrot", "胡萝卜"), "strawberry": T("strawberry", "草莓"),
+    "tomato": T(("tomato", "tomatoes"), ("番茄", "西红柿")),
+    "egg": T("egg", "鸡蛋"),
+    "broccoli": T("broccoli", "西兰花"),
+    "shrimp": T("shrimp", ("虾仁", "虾")),
+    "mushroom": T("mushroom", "蘑菇"),
+    "carrot": T("carrot", "胡萝卜"),
+    "strawberry": T("strawberry", "草莓"),
 }
-W_BASE = {"rice": T(("rice", "steamed rice"), ("米饭", "白米饭")), "noodles": T(("noodles", "wheat noodles"), ("面条", "面"))}
-W_BASE_TITLE = {"rice": T(("rice", "fried rice"), ("饭", "炒饭")), "noodles": T("noodles", ("面", "拌面")),
-                "none": T(("salad", "platter"), ("拼盘", "沙拉"))}
+W_BASE = {
+    "rice": T(("rice", "steamed rice"), ("米饭", "白米饭")),
+    "noodles": T(("noodles", "wheat noodles"), ("面条", "面")),
+}
+W_BASE_TITLE = {
+    "rice": T(("rice", "fried rice"), ("饭", "炒饭")),
+    "noodles": T("noodles", ("面", "拌面")),
+    "none": T(("salad", "platter"), ("拼盘", "沙拉")),
+}
 W_TABLE = {
     "wood": T(("a wooden table", "a wood table"), ("木桌", "木头桌子")),
     "marble": T(("a marble table", "a white marble counter"), ("大理石桌", "大理石台面")),
     "red_cloth": T(("a red tablecloth", "a red checkered tablecloth"), ("红色桌布", "红格子桌布")),
     "blue_cloth": T(("a blue tablecloth", "a blue cloth"), ("蓝色桌布", "蓝布")),
 }
-W_ARRANGE = {"circle": T(("arranged in a circle", "in a ring"), ("摆成一圈", "围成一圈")),
-             "row": T(("in a row", "lined up in a row"), ("排成一排", "摆成一行"))}
+W_ARRANGE = {
+    "circle": T(("arranged in a circle", "in a ring"), ("摆成一圈", "围成一圈")),
+    "row": T(("in a row", "lined up in a row"), ("排成一排", "摆成一行")),
+}
 
 TABLE_RGB: dict[str, tuple[Colour, Colour]] = {
     "wood": ((150, 98, 55), (118, 74, 40)),
@@ -67,8 +87,11 @@ class FoodRenderer(Renderer):
         HoldOut("a bowl on a marble table", {"vessel": "bowl", "table": "marble"}),
         HoldOut("broccoli on a blue tablecloth", {"table": "blue_cloth", "main": "broccoli"}),
         HoldOut("strawberries on rice", {"base": "rice", "has_strawberry": "yes"}, counterfactual=True),
-        HoldOut("strawberries and mushrooms on noodles",
-                {"base": "noodles", "has_strawberry": "yes", "has_mushroom": "yes"}, counterfactual=True),
+        HoldOut(
+            "strawberries and mushrooms on noodles",
+            {"base": "noodles", "has_strawberry": "yes", "has_mushroom": "yes"},
+            counterfactual=True,
+        ),
     )
 
     def sample_attrs(self, rng: np.random.Generator) -> dict[str, Any]:
@@ -86,7 +109,7 @@ class FoodRenderer(Renderer):
             "vessel": choose(rng, VESSELS),
             "table": choose(rng, TABLES),
             "base": base,
-            "ingredients": tuple(zip(map(str, kinds), counts)),
+            "ingredients": tuple(zip(map(str, kinds), counts, strict=True)),
             "arrangement": choose(rng, ARRANGEMENTS),
         }
 
@@ -152,15 +175,25 @@ class FoodRenderer(Renderer):
             canvas.circle(cx, cy, inner * 0.95, (246, 242, 228))
             for _ in range(90):
                 r, t = inner * 0.92 * np.sqrt(rng.random()), rng.uniform(0, 2 * np.pi)
-                canvas.ellipse(cx + r * np.cos(t), cy + r * np.sin(t), 0.008, 0.004,
-                               (255, 253, 245) if rng.random() < 0.5 else (222, 216, 198))
+                canvas.ellipse(
+                    cx + r * np.cos(t),
+                    cy + r * np.sin(t),
+                    0.008,
+                    0.004,
+                    (255, 253, 245) if rng.random() < 0.5 else (222, 216, 198),
+                )
         elif base == "noodles":
             canvas.circle(cx, cy, inner * 0.95, (226, 184, 90))
             for _ in range(22):
                 r0 = rng.uniform(0.05, 0.85) * inner
                 t0 = rng.uniform(0, 2 * np.pi)
-                pts = [(cx + (r0 + 0.02 * np.sin(k)) * np.cos(t0 + k * 0.25),
-                        cy + (r0 + 0.02 * np.sin(k)) * np.sin(t0 + k * 0.25)) for k in range(8)]
+                pts = [
+                    (
+                        cx + (r0 + 0.02 * np.sin(k)) * np.cos(t0 + k * 0.25),
+                        cy + (r0 + 0.02 * np.sin(k)) * np.sin(t0 + k * 0.25),
+                    )
+                    for k in range(8)
+                ]
                 canvas.line(pts, (246, 212, 120) if rng.random() < 0.6 else (200, 150, 60), 0.01)
 
         items = [k for k, n in attrs["ingredients"] for _ in range(n)]
@@ -173,8 +206,10 @@ class FoodRenderer(Renderer):
         if arrangement == "circle":
             ring = inner * 0.55
             t0 = rng.uniform(0, 2 * np.pi)
-            spots = [(cx + ring * np.cos(t0 + 2 * np.pi * i / n), cy + ring * np.sin(t0 + 2 * np.pi * i / n))
-                     for i in range(n)]
+            spots = [
+                (cx + ring * np.cos(t0 + 2 * np.pi * i / n), cy + ring * np.sin(t0 + 2 * np.pi * i / n))
+                for i in range(n)
+            ]
         elif arrangement == "row":
             r_item = min(r_item, inner * 1.6 / (2 * n))
             xs = np.linspace(cx - inner * 0.75 + r_item, cx + inner * 0.75 - r_item, n)
@@ -191,7 +226,7 @@ class FoodRenderer(Renderer):
                     if d > r_item * 1.9:
                         break
                 spots.append(best[1])  # type: ignore[index]
-        for kind, (x, y) in zip(items, spots):
+        for kind, (x, y) in zip(items, spots, strict=True):
             _ITEM_DRAW[kind](canvas, float(x), float(y), r_item * float(rng.uniform(0.9, 1.1)), rng)
 
     # -- captions ----------------------------------------------------------------------------
@@ -215,7 +250,11 @@ class FoodRenderer(Renderer):
                 text += " " + arrange.pick("en", rng)
             return text + f" on {table}"
         v = "盘" if vessel == "plate" else "碗"
-        head = f"{table}上的一{v}{W_BASE[base].pick('zh', rng)}，上面有" if base != "none" else f"{table}上的一个{v}子，里面有"
+        head = (
+            f"{table}上的一{v}{W_BASE[base].pick('zh', rng)}，上面有"
+            if base != "none"
+            else f"{table}上的一个{v}子，里面有"
+        )
         text = head + join_list(items, "zh")
         if arrange is not None:
             text += "，" + arrange.pick("zh", rng)
@@ -251,7 +290,9 @@ def _egg(c: Canvas, x: float, y: float, r: float, rng: np.random.Generator) -> N
 def _broccoli(c: Canvas, x: float, y: float, r: float, rng: np.random.Generator) -> None:
     c.polygon([(x - r * 0.2, y), (x + r * 0.2, y), (x + r * 0.15, y + r), (x - r * 0.15, y + r)], (150, 195, 95))
     for _ in range(6):
-        c.circle(x + rng.uniform(-0.45, 0.45) * r, y - r * rng.uniform(0.0, 0.5), r * 0.42, jitter((35, 118, 42), rng, 12))
+        c.circle(
+            x + rng.uniform(-0.45, 0.45) * r, y - r * rng.uniform(0.0, 0.5), r * 0.42, jitter((35, 118, 42), rng, 12)
+        )
 
 
 def _shrimp(c: Canvas, x: float, y: float, r: float, rng: np.random.Generator) -> None:
@@ -272,16 +313,38 @@ def _carrot(c: Canvas, x: float, y: float, r: float, rng: np.random.Generator) -
 
 
 def _strawberry(c: Canvas, x: float, y: float, r: float, rng: np.random.Generator) -> None:
-    c.polygon([(x - r * 0.85, y - r * 0.3), (x - r * 0.6, y - r * 0.75), (x + r * 0.6, y - r * 0.75),
-               (x + r * 0.85, y - r * 0.3), (x, y + r)], jitter((214, 28, 52), rng, 10))
+    c.polygon(
+        [
+            (x - r * 0.85, y - r * 0.3),
+            (x - r * 0.6, y - r * 0.75),
+            (x + r * 0.6, y - r * 0.75),
+            (x + r * 0.85, y - r * 0.3),
+            (x, y + r),
+        ],
+        jitter((214, 28, 52), rng, 10),
+    )
     for _ in range(5):
         c.circle(x + rng.uniform(-0.45, 0.45) * r, y + rng.uniform(-0.5, 0.3) * r, r * 0.06, (250, 225, 120))
-    c.polygon([(x - r * 0.6, y - r * 0.75), (x, y - r * 1.05), (x + r * 0.6, y - r * 0.75), (x, y - r * 0.55)],
-              (45, 150, 50))
+    c.polygon(
+        [(x - r * 0.6, y - r * 0.75), (x, y - r * 1.05), (x + r * 0.6, y - r * 0.75), (x, y - r * 0.55)], (45, 150, 50)
+    )
 
 
-_ITEM_DRAW = {"tomato": _tomato, "egg": _egg, "broccoli": _broccoli, "shrimp": _shrimp,
-              "mushroom": _mushroom, "carrot": _carrot, "strawberry": _strawberry}
-ITEM_RGB: dict[str, Colour] = {"tomato": (222, 38, 30), "egg": (250, 182, 18), "broccoli": (35, 118, 42),
-                               "shrimp": (246, 128, 82), "mushroom": (140, 92, 55), "carrot": (242, 122, 26),
-                               "strawberry": (214, 28, 52)}
+_ITEM_DRAW = {
+    "tomato": _tomato,
+    "egg": _egg,
+    "broccoli": _broccoli,
+    "shrimp": _shrimp,
+    "mushroom": _mushroom,
+    "carrot": _carrot,
+    "strawberry": _strawberry,
+}
+ITEM_RGB: dict[str, Colour] = {
+    "tomato": (222, 38, 30),
+    "egg": (250, 182, 18),
+    "broccoli": (35, 118, 42),
+    "shrimp": (246, 128, 82),
+    "mushroom": (140, 92, 55),
+    "carrot": (242, 122, 26),
+    "strawberry": (214, 28, 52),
+}

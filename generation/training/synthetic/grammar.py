@@ -53,8 +53,9 @@ EN_NUMBERS = ("zero", "one", "two", "three", "four", "five", "six")
 ZH_NUMBERS = ("零", "一", "两", "三", "四", "五", "六")
 
 
-def count_phrase(n: int, noun: Term, plural: Term, measure_word: str, lang: str,
-                 rng: np.random.Generator | None) -> str:
+def count_phrase(
+    n: int, noun: Term, plural: Term, measure_word: str, lang: str, rng: np.random.Generator | None
+) -> str:
     """'three tomatoes' / '三个番茄'. Digits are used a quarter of the time so both forms occur."""
     use_digit = rng is not None and rng.random() < 0.25
     if lang == "en":

@@ -54,7 +54,9 @@ W_MOUNT = {
     "plain": T(("mountains", "a mountain range", "peaks"), ("群山", "山脉", "山峰")),
     "snowy": T(("snow-capped mountains", "snowy mountains", "snowy peaks"), ("雪山", "积雪的山峰", "白雪覆盖的群山")),
 }
-W_PURPLE_SNOW_MOUNT = T(("mountains with purple snow", "purple snow-capped mountains"), ("紫色积雪的山峰", "紫色的雪山"))
+W_PURPLE_SNOW_MOUNT = T(
+    ("mountains with purple snow", "purple snow-capped mountains"), ("紫色积雪的山峰", "紫色的雪山")
+)
 W_WATER = {
     "lake": T(("a lake", "a calm lake"), ("湖泊", "湖")),
     "river": T(("a river", "a winding river", "a stream"), ("河流", "小河", "一条河")),
@@ -70,7 +72,9 @@ W_CLOUDS = {
     "many": T(("a cloudy sky", "many clouds"), ("多云的天空", "满天的云")),
 }
 W_COLOUR = {
-    "green": T("green", "绿色的"), "blue": T("blue", "蓝色的"), "purple": T("purple", "紫色的"),
+    "green": T("green", "绿色的"),
+    "blue": T("blue", "蓝色的"),
+    "purple": T("purple", "紫色的"),
 }
 W_SUN = T("sun", "太阳")
 W_MOON = T("moon", "月亮")
@@ -93,7 +97,9 @@ class LandscapeRenderer(Renderer):
         HoldOut("river at night", {"time": "night", "water": "river"}),
         HoldOut("autumn forest at dawn", {"time": "dawn", "trees": "forest", "season": "autumn"}),
         HoldOut("green sun at sunset", {"time": "sunset", "body_colour": "green"}, counterfactual=True),
-        HoldOut("blue moon over the sea", {"time": "night", "body_colour": "blue", "water": "sea"}, counterfactual=True),
+        HoldOut(
+            "blue moon over the sea", {"time": "night", "body_colour": "blue", "water": "sea"}, counterfactual=True
+        ),
         HoldOut("purple snow at noon", {"time": "noon", "snow": "purple", "mountains": "snowy"}, counterfactual=True),
     )
 
@@ -140,8 +146,16 @@ class LandscapeRenderer(Renderer):
         body = attrs["body_colour"]
         body_rgb = NATURAL_BODY[time] if body == "natural" else BODY_RGB[body]
         bx = float(rng.uniform(0.15, 0.85))
-        by = {"dawn": rng.uniform(0.34, 0.44), "noon": rng.uniform(0.1, 0.2),
-              "sunset": rng.uniform(0.34, 0.44), "night": rng.uniform(0.1, 0.24)}[time] * horizon / 0.6
+        by = (
+            {
+                "dawn": rng.uniform(0.34, 0.44),
+                "noon": rng.uniform(0.1, 0.2),
+                "sunset": rng.uniform(0.34, 0.44),
+                "night": rng.uniform(0.1, 0.24),
+            }[time]
+            * horizon
+            / 0.6
+        )
         br = float(rng.uniform(0.075, 0.095))
         if time != "night":
             canvas.circle(bx, by, br * 1.45, mix(body_rgb, bottom, 0.55))  # glow
@@ -149,19 +163,34 @@ class LandscapeRenderer(Renderer):
         if time == "night" and rng.random() < 0.5:  # crescent: bite out of the disc with sky
             canvas.circle(bx + br * 0.45, by - br * 0.25, br * 0.85, mix(top, bottom, by / horizon))
 
-        cloud_rgb = {"dawn": (250, 205, 215), "noon": (250, 250, 252), "sunset": (240, 140, 110),
-                     "night": (60, 64, 88)}[time]
+        cloud_rgb = {
+            "dawn": (250, 205, 215),
+            "noon": (250, 250, 252),
+            "sunset": (240, 140, 110),
+            "night": (60, 64, 88),
+        }[time]
         n_clouds = {"none": 0, "few": int(rng.integers(1, 3)), "many": int(rng.integers(4, 7))}[attrs["clouds"]]
         for _ in range(n_clouds):
             cx, cy, w = rng.uniform(0.05, 0.95), rng.uniform(0.06, horizon * 0.6), rng.uniform(0.1, 0.18)
             for k in range(4):
-                canvas.ellipse(cx + (k - 1.5) * w * 0.45, cy + rng.uniform(-0.015, 0.015),
-                               w * 0.42, w * 0.22, jitter(cloud_rgb, rng, 6))
+                canvas.ellipse(
+                    cx + (k - 1.5) * w * 0.45,
+                    cy + rng.uniform(-0.015, 0.015),
+                    w * 0.42,
+                    w * 0.22,
+                    jitter(cloud_rgb, rng, 6),
+                )
 
         snow_rgb = lit(SNOW_RGB[attrs["snow"]])
         if attrs["mountains"] != "none":
-            rock = lit({"spring": (110, 118, 132), "summer": (96, 112, 110), "autumn": (120, 105, 100),
-                        "winter": (128, 132, 150)}[season])
+            rock = lit(
+                {
+                    "spring": (110, 118, 132),
+                    "summer": (96, 112, 110),
+                    "autumn": (120, 105, 100),
+                    "winter": (128, 132, 150),
+                }[season]
+            )
             n = int(rng.integers(2, 4))
             xs = np.sort(rng.uniform(0.1, 0.9, n))
             for i, px in enumerate(xs):
@@ -173,8 +202,14 @@ class LandscapeRenderer(Renderer):
                     f = float(rng.uniform(0.32, 0.42))  # fraction of the height under snow
                     yb = peak + (horizon - peak) * f
                     dx = half * f
-                    cap = [(px - dx, yb), (px, peak), (px + dx, yb), (px + dx * 0.5, yb - 0.02),
-                           (px, yb + 0.01), (px - dx * 0.5, yb - 0.02)]
+                    cap = [
+                        (px - dx, yb),
+                        (px, peak),
+                        (px + dx, yb),
+                        (px + dx * 0.5, yb - 0.02),
+                        (px, yb + 0.01),
+                        (px - dx * 0.5, yb - 0.02),
+                    ]
                     canvas.polygon(cap, snow_rgb)
 
         ground = SNOW_RGB[attrs["snow"]] if season == "winter" else GROUND[season]
@@ -221,14 +256,20 @@ class LandscapeRenderer(Renderer):
                 conifer = season == "winter" or rng.random() < 0.4
                 canvas.rect(x - h * 0.06, y - h * 0.3, x + h * 0.06, y, trunk)
                 if conifer:
-                    canvas.polygon([(x - h * 0.32, y - h * 0.25), (x, y - h * 1.05), (x + h * 0.32, y - h * 0.25)],
-                                   jitter(scale(crown, 0.92), rng, 8))
+                    canvas.polygon(
+                        [(x - h * 0.32, y - h * 0.25), (x, y - h * 1.05), (x + h * 0.32, y - h * 0.25)],
+                        jitter(scale(crown, 0.92), rng, 8),
+                    )
                 else:
                     canvas.ellipse(x, y - h * 0.62, h * 0.3, h * 0.38, jitter(crown, rng, 10))
                     if season == "spring":
                         for _ in range(4):
-                            canvas.circle(x + rng.uniform(-0.2, 0.2) * h, y - h * rng.uniform(0.45, 0.85),
-                                          h * 0.05, lit((250, 170, 200)))
+                            canvas.circle(
+                                x + rng.uniform(-0.2, 0.2) * h,
+                                y - h * rng.uniform(0.45, 0.85),
+                                h * 0.05,
+                                lit((250, 170, 200)),
+                            )
 
     # -- captions ----------------------------------------------------------------------------
     def caption(self, attrs: dict[str, Any], lang: str, rng: np.random.Generator | None) -> str:
@@ -263,4 +304,3 @@ class LandscapeRenderer(Renderer):
         if items:
             text += "，有" + join_list(items, "zh")
         return text
-
