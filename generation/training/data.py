@@ -78,7 +78,7 @@ def load_image(path: str | Path, size: int) -> np.ndarray:
             im = im.crop(((w - s) // 2, (h - s) // 2, (w - s) // 2 + s, (h - s) // 2 + s))
         if s != size:
             im = im.resize((size, size), Image.Resampling.LANCZOS)
-        return np.asarray(im, dtype=np.uint8)
+        return np.array(im, dtype=np.uint8)  # a writable copy: torch.from_numpy needs one
 
 
 class PairDataset(torch.utils.data.Dataset):

@@ -125,7 +125,8 @@ def export_packages(cfg: BuildConfig, trainer, log: Log = print, snapshot: str |
     """One package per `packages` entry; `snapshot` exports an ema_<step>.pt instead of the last EMA."""
     ema = torch.load(snapshot, map_location="cpu") if snapshot else None
     sr = get_sr(cfg, log)
-    step = int(Path(snapshot).stem.split("_")[-1]) if snapshot else trainer.step
+    tail = Path(snapshot).stem.split("_")[-1] if snapshot else ""
+    step = int(tail) if tail.isdigit() else trainer.step
     out = []
     for spec in cfg.packages:
         folder = Path(cfg.models_dir) / spec.name

@@ -224,7 +224,7 @@ class GALIPTrainer:
             total=end, initial=self.step, desc="galip", file=sys.stderr, mininterval=5, disable=not sys.stderr.isatty()
         )
         acc: dict[str, float] = {}
-        t0 = time.time()
+        t0, start, n_acc = time.time(), self.step, 0
         while self.step < end:
             stage = stage_at(self.cfg.gan.stages, self.step)
             losses = self.train_step(stage)
@@ -232,16 +232,14 @@ class GALIPTrainer:
             self.history.append(losses)
             for k, v in losses.items():
                 acc[k] = acc.get(k, 0.0) + v
+            n_acc += 1
             if self.step % run.log_every == 0 or self.step == end:
-                n = run.log_every if self.step % run.log_every == 0 else (self.step % run.log_every)
-                avg = {k: round(v / n, 4) for k, v in acc.items()}
-                rate = self.step / max(1e-9, time.time() - t0)
-                self.log(
-                    f"[galip] step {self.step}/{total} stage {stage.name} {json.dumps(avg)} ({rate:.2f} steps/s since start of this run)"
-                )
+                avg = {k: round(v / n_acc, 4) for k, v in acc.items()}
+                rate = (self.step - start) / max(1e-9, time.time() - t0)
+                self.log(f"[galip] step {self.step}/{total} stage {stage.name} {json.dumps(avg)} ({rate:.2f} steps/s)")
                 with hist_path.open("a") as f:
                     f.write(json.dumps({"step": self.step, "stage": stage.name, **avg}) + "\n")
-                acc = {}
+                acc, n_acc = {}, 0
             if self.step % run.sample_every == 0 or self.step == end:
                 self.sample_grid(self.out / "samples" / f"step_{self.step:06d}.png")
             if self.step % run.checkpoint_every == 0 or self.step == end:
