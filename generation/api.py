@@ -36,6 +36,7 @@ class GenerationCreateInput(serializers.Serializer):
     style_strength = serializers.FloatField(min_value=0.0, max_value=1.0, default=1.0)
     truncation = serializers.FloatField(min_value=0.05, max_value=1.0, default=1.0)
     candidates = serializers.IntegerField(min_value=1, max_value=8, default=1)
+    remix_of = serializers.IntegerField(min_value=1, required=False, help_text="id of the post this remixes")
 
     def validate_style(self, value: str) -> str:
         from generation.engine import STYLES
@@ -152,9 +153,7 @@ class GenerationListCreateApi(APIView):
             truncation=values["truncation"],
             candidates=values["candidates"],
         )
-        extra = {}
-        if request.data.get("remix_of"):
-            extra["remix_of"] = str(request.data.get("remix_of"))[:64]
+        extra = {"remix_of": str(values["remix_of"])} if values.get("remix_of") else {}
         try:
             generation = services.generation_create(owner=owner, spec=spec, client_ip=client_ip(request), extra=extra)
         except services.RateLimited as exc:

@@ -59,7 +59,7 @@ def client_ip(request: Any) -> str | None:
     """The client address. Behind a proxy, set TRUSTED_PROXY_COUNT so X-Forwarded-For is read."""
     from django.conf import settings
 
-    hops = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
+    hops = settings.TRUSTED_PROXY_COUNT
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
     if hops and forwarded:
         parts = [p.strip() for p in forwarded.split(",") if p.strip()]

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -117,8 +117,6 @@ def _check_rate_limits(*, owner: Owner, client_ip: str | None) -> None:
     hour_ago = now - timedelta(hours=1)
     scopes: list[tuple[str, Any]] = [("guest" if owner.is_guest else "user", owner.q())]
     if client_ip:
-        from django.db.models import Q
-
         scopes.append(("ip", Q(client_ip=client_ip)))
     for scope, q in scopes:
         rows = Generation.objects.filter(q)

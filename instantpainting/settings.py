@@ -56,6 +56,9 @@ SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
 SITE_URL = os.environ.get("SITE_URL", "")  # absolute base for share links when behind a proxy
+# Behind N reverse proxies, the client address is the Nth entry from the right of X-Forwarded-For;
+# with 0 the header is ignored (anyone could send one to dodge the per-IP limits).
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
 
 INSTALLED_APPS = [
     "daphne",

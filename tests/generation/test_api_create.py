@@ -77,6 +77,8 @@ def test_prompt_is_trimmed(api, tiny_model):
         ({"candidates": 9}, "candidates"),
         ({"style_strength": 1.5}, "style_strength"),
         ({"truncation": 0}, "truncation"),
+        ({"remix_of": "not-a-post"}, "remix_of"),
+        ({"remix_of": 0}, "remix_of"),
     ],
 )
 def test_bad_input_gets_a_field_error_and_creates_nothing(api, tiny_model, overrides, field):
@@ -175,3 +177,16 @@ def test_token_authentication_creates_jobs_for_the_token_owner(hamlet, tiny_mode
     assert Generation.objects.get(public_id=resp.json()["id"]).user == hamlet
     client.credentials(HTTP_AUTHORIZATION="Token not-a-real-token")
     assert client.post(URL, job(), format="json").status_code == 401
+
+
+def test_x_forwarded_for_is_ignored_unless_behind_a_trusted_proxy(tiny_model, settings):
+    from rest_framework.test import APIClient
+
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "ip": {"concurrent": 1, "hourly": 100}}
+    assert APIClient(REMOTE_ADDR="10.1.2.3").post(URL, job(), format="json").status_code == 201
+    spoofed = APIClient(REMOTE_ADDR="10.1.2.3", HTTP_X_FORWARDED_FOR="203.0.113.9")
+    assert spoofed.post(URL, job(), format="json").status_code == 429  # a made-up header changes nothing
+    settings.TRUSTED_PROXY_COUNT = 1
+    proxied = APIClient(REMOTE_ADDR="10.1.2.3", HTTP_X_FORWARDED_FOR="203.0.113.9")
+    assert proxied.post(URL, job(), format="json").status_code == 201
+    assert Generation.objects.filter(client_ip="203.0.113.9").count() == 1
