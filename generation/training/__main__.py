@@ -6,6 +6,7 @@ screen             score pairs with CLIP and drop mismatched ones (report of wha
 train              train GALIP from a config (resumes from its checkpoint)
 export             write the trained EMA generator as the config's model packages
 evaluate           attribute accuracy, CLIP R-precision and diversity of model packages
+probe-clip         linear probes: which scene attributes a CLIP's image and text embeddings carry
 train-attributes   train the evaluation attribute classifiers on renders
 build-demo-models  all of the above for the bundled demo models
 """
@@ -113,11 +114,13 @@ def cmd_export(args: argparse.Namespace) -> int:
     pairs, eval_pairs = _pairs_for(cfg, args)
     clip = get_clip(cfg, pairs, eval_pairs, log=_log)
     pairs = screen(cfg, pairs, clip, _log)
-    cfg.run.out_dir = str(Path(cfg.run.out_dir) / "gan")
+    build_dir = cfg.run.out_dir
+    cfg.run.out_dir = str(Path(build_dir) / "gan")
     trainer = GALIPTrainer(cfg, clip, pairs[:64], log=_log)
     if not trainer.load_checkpoint():
         _log(f"no checkpoint in {cfg.run.out_dir}: train first")
         return 1
+    cfg.run.out_dir = build_dir  # the build's SR net lives beside gan/, not in it
     export_packages(cfg, trainer, _log, snapshot=args.snapshot)
     return 0
 
@@ -133,6 +136,29 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         _log(json.dumps(rep.to_dict(), ensure_ascii=False))
     if args.out:
         write_reports(reports, args.out)
+    return 0
+
+
+def cmd_probe_clip(args: argparse.Namespace) -> int:
+    from .clip_train import ClipBundle
+    from .probe import attribute_probe
+    from .synthetic import CATEGORIES
+
+    torch.set_num_threads(args.threads)
+    if args.clip_package:
+        from generation.engine.package import load_package, resolve_model
+
+        loaded = load_package(resolve_model(args.clip_package))
+        clip = ClipBundle(loaded.manifest.arch.clip, loaded.clip_model)
+    else:
+        clip = ClipBundle.load(args.clip)
+    results = {}
+    for cat in args.categories or CATEGORIES:
+        results[cat] = attribute_probe(clip, cat, n_train=args.n_train, n_test=args.n_test)
+        for head, acc in results[cat].items():
+            _log(f"{cat:9s} {head:16s} " + "  ".join(f"{k} {v:.0%}" for k, v in acc.items()))
+    if args.out:
+        Path(args.out).write_text(json.dumps(results, indent=1))
     return 0
 
 
@@ -213,6 +239,17 @@ def main(argv: list[str] | None = None) -> int:
     sp.add_argument("--out", help="JSON report path")
     sp.add_argument("--grid-dir", help="write a sample grid per model here")
     sp.set_defaults(fn=cmd_evaluate)
+
+    sp = sub.add_parser("probe-clip", help="linear probes: which attributes a CLIP's embeddings carry")
+    src = sp.add_mutually_exclusive_group(required=True)
+    src.add_argument("--clip", help="folder with clip.safetensors + clip.json (from train-clip)")
+    src.add_argument("--clip-package", help="model package (name or folder) whose CLIP to probe")
+    sp.add_argument("--categories", nargs="*")
+    sp.add_argument("--n-train", type=int, default=1500)
+    sp.add_argument("--n-test", type=int, default=500)
+    sp.add_argument("--threads", type=int, default=1)
+    sp.add_argument("--out", help="JSON report path")
+    sp.set_defaults(fn=cmd_probe_clip)
 
     sp = sub.add_parser("train-attributes", help="train the evaluation attribute classifiers")
     sp.add_argument("--categories", nargs="*")

@@ -23,6 +23,46 @@ from .config import ClipTrainConfig
 from .data import Pair, load_image
 
 
+class AttributeHeads(torch.nn.Module):
+    """Linear read-outs of scene attributes, one per (category, attribute), shared by the image
+    and the text embedding so both towers lay the attributes out the same way."""
+
+    def __init__(self, embed_dim: int, heads: list[tuple[str, int]]) -> None:
+        super().__init__()
+        self.names = [name for name, _ in heads]
+        self.linears = torch.nn.ModuleList(torch.nn.Linear(embed_dim, n) for _, n in heads)
+
+    def loss(self, emb: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        """Mean cross-entropy over the heads that have labels in the batch (label -1 = none)."""
+        terms = []
+        for j, linear in enumerate(self.linears):
+            has = labels[:, j] >= 0
+            if has.any():
+                # normalized embeddings are short; the factor gives the logits a usable range
+                terms.append(F.cross_entropy(linear(emb[has] * 10.0), labels[has, j]))
+        return torch.stack(terms).mean() if terms else emb.new_zeros(())
+
+
+def attribute_targets(pairs: list[Pair]) -> tuple[list[tuple[str, int]], torch.Tensor]:
+    """The heads of every synthetic category and a [pairs, heads] table of class indices from the
+    scene each pair's metadata carries (-1 for other categories' heads and for pairs without one,
+    such as real data)."""
+    from .synthetic import RENDERERS, Scene
+
+    heads = [(f"{cat}/{h.name}", len(h.values)) for cat, r in RENDERERS.items() for h in r.heads]
+    column = {name: j for j, (name, _) in enumerate(heads)}
+    labels = torch.full((len(pairs), len(heads)), -1, dtype=torch.long)
+    for i, pair in enumerate(pairs):
+        if not isinstance(pair.meta.get("scene"), dict):
+            continue
+        scene = Scene.from_json(pair.meta["scene"])
+        renderer = RENDERERS[scene.category]
+        found = renderer.labels(scene.attrs)
+        for h in renderer.heads:
+            labels[i, column[f"{scene.category}/{h.name}"]] = h.values.index(found[h.name])
+    return heads, labels
+
+
 def clip_config(cfg: ClipTrainConfig) -> CLIPConfig:
     return CLIPConfig(arch="custom", embed_dim=cfg.embed_dim, vision_cfg=dict(cfg.vision), text_cfg=dict(cfg.text))
 
@@ -119,8 +159,15 @@ def train_clip(
     ev_images = _images(eval_pairs, size) if eval_pairs else None
     ev_caps = [p.captions[0] for p in eval_pairs] if eval_pairs else []
 
+    head_specs, attr_labels = attribute_targets(pairs)
+    use_attrs = cfg.attr_w > 0 and bool((attr_labels >= 0).any())
+    heads = AttributeHeads(config.embed_dim, head_specs).to(device)
+    if use_attrs:
+        log(f"[clip] attribute terms on for {int((attr_labels >= 0).any(1).sum())} of {len(pairs)} pairs")
+
     decay = [p for n, p in model.named_parameters() if p.ndim >= 2 and "embedding" not in n]
     no_decay = [p for n, p in model.named_parameters() if not (p.ndim >= 2 and "embedding" not in n)]
+    no_decay += list(heads.parameters()) if use_attrs else []
     opt = torch.optim.AdamW(
         [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
         lr=cfg.lr,
@@ -132,6 +179,8 @@ def train_clip(
     if ckpt.exists():
         state = torch.load(ckpt, map_location=device, weights_only=False)
         model.load_state_dict(state["model"])
+        if "heads" in state:
+            heads.load_state_dict(state["heads"])
         opt.load_state_dict(state["opt"])
         start = state["step"]
         log(f"[clip] resumed at step {start}")
@@ -162,17 +211,24 @@ def train_clip(
             torch.sum(-target * logits.log_softmax(1), 1).mean()
             + torch.sum(-target * logits.T.log_softmax(1), 1).mean()
         )
+        attr_loss = torch.zeros(())
+        if use_attrs:
+            lab = attr_labels[idx].to(device)
+            attr_loss = 0.5 * (heads.loss(im, lab) + heads.loss(tx, lab))
+            loss = loss + cfg.attr_w * attr_loss
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
         with torch.no_grad():
             model.logit_scale.clamp_(0, math.log(100))
         if (step + 1) % cfg.eval_every == 0 or step + 1 == cfg.steps:
-            msg = f"[clip] step {step + 1}/{cfg.steps} loss {loss.item():.3f} {time.time() - t0:.0f}s"
+            msg = f"[clip] step {step + 1}/{cfg.steps} loss {loss.item():.3f} attr {attr_loss.item():.3f}"
+            msg += f" {time.time() - t0:.0f}s"
             if ev_images is not None:
                 msg += f" eval top1 {retrieval_accuracy(bundle, ev_images[:256], ev_caps[:256]):.3f}"
             log(msg)
-            torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step + 1}, out / "clip_ckpt.tmp")
+            state = {"model": model.state_dict(), "heads": heads.state_dict(), "opt": opt.state_dict(), "step": step + 1}
+            torch.save(state, out / "clip_ckpt.tmp")
             (out / "clip_ckpt.tmp").replace(ckpt)
     model.eval().requires_grad_(False)
     bundle.save(out)

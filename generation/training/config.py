@@ -64,6 +64,12 @@ class ClipTrainConfig:
     weight_decay: float = 0.1
     warmup: int = 50
     eval_every: int = 100
+    # Weight of the attribute terms: where a pair carries the synthetic scene it was drawn from,
+    # linear heads shared by both towers must read every attribute from the image embedding and
+    # from the caption embedding. Contrastive loss alone, against random in-batch captions,
+    # learns only what tells whole scenes apart (time of day, category) and leaves small parts
+    # (trees, eyes, accessories) unencoded, so neither GALIP's D nor its G could see them.
+    attr_w: float = 0.0
 
 
 @dataclass

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 import torch
@@ -8,7 +9,18 @@ import torch
 from generation.engine import Engine, GenerationRequest
 from generation.engine.clip import build_clip
 from generation.training.clip_train import ClipBundle, clip_config
-from generation.training.config import BuildConfig, ClipTrainConfig, GANConfig, PackageSpec, RunConfig, Stage
+from generation.engine.configs import SRConfig
+from generation.engine.upscale import SRNet
+from generation.training.__main__ import main as training_cli
+from generation.training.config import (
+    BuildConfig,
+    ClipTrainConfig,
+    GANConfig,
+    PackageSpec,
+    RunConfig,
+    Stage,
+    config_to_dict,
+)
 from generation.training.data import read_pairs
 from generation.training.synthetic.dataset import render_dataset
 from generation.training.trainer import GALIPTrainer, history_summary
@@ -93,3 +105,25 @@ def test_export_is_a_package_the_engine_loads_and_generates_from(tiny_run, tmp_p
     assert images[0].image.tobytes() == again[0].image.tobytes()
     manifest = json.loads((tmp_path / "pkg" / "model.json").read_text())
     assert manifest["category"] == "landscape" and manifest["trained"] is True
+
+
+def test_the_export_command_packs_the_checkpoint_with_the_builds_own_sr_net(tiny_run, tmp_path):
+    """`export` reads <out_dir>/gan/checkpoint.pt and <out_dir>/sr.pt; it must not train a new SR net."""
+    root, _, clip, _ = tiny_run
+    build = tmp_path / "build"
+    shutil.copytree(root / "run", build / "gan")
+    clip.save(build / "clip")
+    sr = SRNet(SRConfig(4, 8, 1))
+    torch.save({"config": {"scale": 4, "channels": 8, "blocks": 1}, "state": sr.state_dict()}, build / "sr.pt")
+    cfg = config_to_dict(_tiny_config(build))
+    cfg["screen"]["enabled"] = False
+    cfg["sr"].update(steps=2, n_scenes=4)  # what a wrongly retrained SR net would use (quick to fail)
+    cfg["models_dir"] = str(tmp_path / "models")
+    cfg["packages"] = [{"name": "smoke-food", "category": "food", "description": "smoke"}]
+    (tmp_path / "build.json").write_text(json.dumps(cfg))
+    data = str(root / "data" / "captions.jsonl")
+    assert training_cli(["export", "--config", str(tmp_path / "build.json"), "--data", data]) == 0
+    manifest = json.loads((tmp_path / "models" / "smoke-food" / "model.json").read_text())
+    assert manifest["super_resolution"] == {"scale": 4, "channels": 8, "blocks": 1}
+    assert manifest["training"]["steps"] == torch.load(build / "gan" / "checkpoint.pt", weights_only=False)["step"]
+    assert not (build / "gan" / "sr.pt").exists()
