@@ -45,7 +45,7 @@ demo-models: setup
 	$(PY) -m generation.training build-demo-models --config generation/training/configs/demo.toml
 
 messages: setup
-	$(PY) manage.py makemessages -l zh_Hans -i ".venv/*" -i "tests/*" -i "generation/training/*" -i "staticfiles/*"
+	$(PY) manage.py makemessages -l zh_Hans -i ".venv/*" -i "tests/*" -i "generation/training/*" -i "staticfiles/*" -i "var/*"
 	$(PY) manage.py compilemessages -l zh_Hans -i .venv
 
 lint: setup-dev

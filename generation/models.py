@@ -102,6 +102,14 @@ class Generation(models.Model):
     def is_finished(self) -> bool:
         return self.status in self.FINISHED
 
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE
+
+    @property
+    def progress_percent(self) -> int:
+        return round(100 * min(1.0, max(0.0, self.progress)))
+
 
 class GenerationImage(models.Model):
     """One picture of a generation. Its files are served by a permission-checked view."""

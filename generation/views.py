@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 
 from generation import selectors
 from generation.labels import style_label
-from generation.models import GenerationImage
+from generation.models import Generation, GenerationImage
 from generation.owners import owner_of_request
 from instantpainting.files import serve_stored_file
 
@@ -70,7 +70,8 @@ def history_page(request: HttpRequest) -> HttpResponse:
     owner = owner_of_request(request, create=False)
     rows = selectors.generations_of(owner=owner) if owner else []
     page = Paginator(rows, 24).get_page(request.GET.get("page"))
-    return render(request, "generation/history.html", {"page": page})
+    labels = {value: str(label) for value, label in Generation.Status.choices}
+    return render(request, "generation/history.html", {"page": page, "status_labels": labels})
 
 
 def detail_page(request: HttpRequest, public_id: str) -> HttpResponse:

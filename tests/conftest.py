@@ -132,3 +132,16 @@ def tiny_model(registered_models):
 
 def chromium_path() -> str | None:
     return shutil.which("chromium") or (os.path.exists("/usr/bin/chromium") and "/usr/bin/chromium") or None
+
+
+@pytest.fixture
+def redis_url():
+    url = os.environ.get("TEST_REDIS_URL", "")
+    need_service(bool(url), "Redis (TEST_REDIS_URL)")
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_timeout=3).ping()
+    except redis.RedisError as exc:
+        need_service(False, f"Redis at {url} ({exc})")
+    return url

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from generation.models import GeneratorModel
+from generation.models import Generation, GeneratorModel
 from tests.generation.conftest import job
 
 pytestmark = pytest.mark.django_db
@@ -39,6 +39,19 @@ def test_history_has_a_helpful_empty_state_then_lists_my_jobs(hamlet, tiny_model
     gid = client.post("/api/v1/generations/", job(prompt="a quiet lake"), content_type="application/json").json()["id"]
     html = client.get("/generations/").content.decode()
     assert "a quiet lake" in html and gid in html
+
+
+def test_history_marks_unfinished_jobs_for_the_live_script(hamlet, tiny_model):
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    client.force_login(hamlet)
+    gid = client.post("/api/v1/generations/", job(), content_type="application/json").json()["id"]
+    html = client.get("/generations/").content.decode()
+    assert f'data-id="{gid}" data-status="queued"' in html
+    assert 'class="progress card-progress"' in html and "js/history.js" in html
+    assert '"succeeded": "\\u6210\\u529f"' in html  # the script's status labels, in the page's language
+    Generation.objects.filter(public_id=gid).update(status="failed")
+    html = client.get("/generations/").content.decode()
+    assert 'data-status="failed"' in html and "card-progress" not in html
 
 
 def test_detail_page_is_404_for_anyone_but_the_owner(hamlet, othello, tiny_model):

@@ -40,19 +40,6 @@ def postgres_url():
 
 
 @pytest.fixture
-def redis_url():
-    url = os.environ.get("TEST_REDIS_URL", "")
-    need_service(bool(url), "Redis (TEST_REDIS_URL)")
-    import redis
-
-    try:
-        redis.Redis.from_url(url, socket_timeout=3).ping()
-    except redis.RedisError as exc:
-        need_service(False, f"Redis at {url} ({exc})")
-    return url
-
-
-@pytest.fixture
 def s3_endpoint(tmp_path):
     """moto's S3 server on a free port with an empty bucket; yields the env for the site."""
     exe = shutil.which("moto_server") or str(Path(sys.executable).with_name("moto_server"))
