@@ -6,6 +6,7 @@ screen             score pairs with CLIP and drop mismatched ones (report of wha
 train              train GALIP from a config (resumes from its checkpoint)
 export             write the trained EMA generator as the config's model packages
 evaluate           attribute accuracy, CLIP R-precision and diversity of model packages
+showcase           256 px sample sheets of the demo models for the docs
 probe-clip         linear probes: which scene attributes a CLIP's image and text embeddings carry
 train-attributes   train the evaluation attribute classifiers on renders
 build-demo-models  all of the above for the bundled demo models
@@ -71,19 +72,24 @@ def cmd_train_clip(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_screen(args: argparse.Namespace) -> int:
+def _clip_from(args: argparse.Namespace):
+    """The CLIP named by --clip (a train-clip folder) or --clip-package (a model package)."""
     from .clip_train import ClipBundle
-    from .config import ScreenConfig
-    from .data import read_pairs, write_pairs
-    from .screen import screen_pairs, write_report
 
     if args.clip_package:
         from generation.engine.package import load_package, resolve_model
 
         loaded = load_package(resolve_model(args.clip_package))
-        clip = ClipBundle(loaded.manifest.arch.clip, loaded.clip_model)
-    else:
-        clip = ClipBundle.load(args.clip)
+        return ClipBundle(loaded.manifest.arch.clip, loaded.clip_model)
+    return ClipBundle.load(args.clip)
+
+
+def cmd_screen(args: argparse.Namespace) -> int:
+    from .config import ScreenConfig
+    from .data import read_pairs, write_pairs
+    from .screen import screen_pairs, write_report
+
+    clip = _clip_from(args)
     pairs = read_pairs(args.data)
     result = screen_pairs(pairs, clip, ScreenConfig(threshold=args.threshold, min_rank_fraction=args.min_rank))
     write_report(result, args.report)
@@ -139,19 +145,25 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_showcase(args: argparse.Namespace) -> int:
+    from .evaluate import showcase_grid, shrink_png
+
+    torch.set_num_threads(args.threads)
+    for name in args.models:
+        package = Path(args.models_dir) / name if args.models_dir else name
+        path = Path(args.out_dir) / f"{Path(name).name}-showcase.png"
+        showcase_grid(package, path)
+        shrink_png(path)
+        _log(f"wrote {path}")
+    return 0
+
+
 def cmd_probe_clip(args: argparse.Namespace) -> int:
-    from .clip_train import ClipBundle
     from .probe import attribute_probe
     from .synthetic import CATEGORIES
 
     torch.set_num_threads(args.threads)
-    if args.clip_package:
-        from generation.engine.package import load_package, resolve_model
-
-        loaded = load_package(resolve_model(args.clip_package))
-        clip = ClipBundle(loaded.manifest.arch.clip, loaded.clip_model)
-    else:
-        clip = ClipBundle.load(args.clip)
+    clip = _clip_from(args)
     results = {}
     for cat in args.categories or CATEGORIES:
         results[cat] = attribute_probe(clip, cat, n_train=args.n_train, n_test=args.n_test)
@@ -239,6 +251,13 @@ def main(argv: list[str] | None = None) -> int:
     sp.add_argument("--out", help="JSON report path")
     sp.add_argument("--grid-dir", help="write a sample grid per model here")
     sp.set_defaults(fn=cmd_evaluate)
+
+    sp = sub.add_parser("showcase", help="sample sheets of the demo models at 256 px (docs/demo-*-showcase.png)")
+    sp.add_argument("models", nargs="*", default=["demo-landscape", "demo-food", "demo-anime"])
+    sp.add_argument("--models-dir", help="folder holding the packages (default: the site's models/)")
+    sp.add_argument("--out-dir", default="docs")
+    sp.add_argument("--threads", type=int, default=1)
+    sp.set_defaults(fn=cmd_showcase)
 
     sp = sub.add_parser("probe-clip", help="linear probes: which attributes a CLIP's embeddings carry")
     src = sp.add_mutually_exclusive_group(required=True)

@@ -189,6 +189,7 @@ def evaluate_package(
     if grid_path is not None and grid_rows:
         grid = torch.cat(grid_rows, dim=1).add(1).mul(127.5).round().clamp(0, 255).byte().permute(1, 2, 0).numpy()
         Image.fromarray(grid).save(grid_path)
+        shrink_png(grid_path)
     return report
 
 
@@ -224,20 +225,49 @@ def write_reports(reports: list[EvalReport], path: str | Path) -> None:
     Path(path).write_text(json.dumps([r.to_dict() for r in reports], indent=1, ensure_ascii=False))
 
 
+# The prompts of docs/demo-<category>-showcase.png (`python -m generation.training showcase`).
+SHOWCASE_PROMPTS: dict[str, list[str]] = {
+    "landscape": [
+        "a landscape at sunset in autumn with snow-capped mountains and a lake",
+        "a landscape at night in winter with a forest",
+        "a landscape at noon in summer with a green sun and the sea",
+        "黄昏时的风景，有雪山和湖泊",
+    ],
+    "food": [
+        "a bowl of noodles topped with two eggs and three shrimp on a wooden table",
+        "a plate with four strawberries on a blue tablecloth",
+        "Tomato egg rice; rice, tomato, egg",
+        "红色桌布上的一碗米饭，上面有三朵西兰花",
+    ],
+    "anime": [
+        "an anime girl with long pink hair and blue eyes, smiling, on a white background",
+        "an anime girl with short blue hair and green eyes, wearing glasses, at night",
+        "an anime girl with long blonde hair and red eyes, with cat ears, against a blue sky",
+        "金色双马尾、红色眼睛的动漫少女，微笑，背景是森林",
+    ],
+}
+
+
+def shrink_png(path: str | Path, colours: int = 192) -> None:
+    """Palette-quantize a documentation PNG in place (a fraction of the bytes, same look)."""
+    Image.open(path).convert("RGB").quantize(colours, method=Image.Quantize.MEDIANCUT).save(path, optimize=True)
+
+
 def showcase_grid(
     package: str | Path,
-    prompts: list[str],
     path: str | Path,
+    prompts: list[str] | None = None,
     *,
     size: int = 256,
-    thumb: int = 160,
+    thumb: int = 128,
     seeds: tuple[int, ...] = (1, 2),
 ) -> Path:
-    """Prompts × seeds generated through `Engine.generate` at `size` (super-resolution included),
-    shrunk to `thumb` px for a small documentation PNG."""
+    """Prompts (default: SHOWCASE_PROMPTS of the package's category) × seeds generated through
+    `Engine.generate` at `size` (super-resolution included), shrunk to `thumb` px tiles."""
     from generation.engine import GenerationRequest
 
     engine = Engine.load(str(package), device="cpu")
+    prompts = prompts or SHOWCASE_PROMPTS[engine.manifest.category]
     tiles = []
     for prompt in prompts:
         for seed in seeds:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 
 import pytest
@@ -83,3 +84,16 @@ def test_the_probe_finds_what_the_bundled_clip_was_taught():
     assert min(result["time"].values()) >= 0.9, result["time"]
     for head in ("mountains", "trees", "water"):
         assert result[head]["text_en"] >= 0.8 and result[head]["text_zh"] >= 0.8, (head, result[head])
+
+
+def test_probe_command_writes_a_report_for_a_trained_clip_folder(pairs, tmp_path):
+    from generation.training.__main__ import main as training_cli
+
+    cfg = dataclasses.replace(TINY_CLIP, steps=2, batch_size=8, warmup=1, eval_every=2)
+    train_clip(cfg, pairs, tmp_path / "clip", log=lambda m: None)
+    out = tmp_path / "probe.json"
+    args = ["probe-clip", "--clip", str(tmp_path / "clip"), "--categories", "food", "--n-train", "40", "--n-test", "20"]
+    assert training_cli([*args, "--out", str(out)]) == 0
+    report = json.loads(out.read_text())
+    assert set(report) == {"food"} and set(report["food"]["vessel"]) == {"image", "text_en", "text_zh"}
+    assert all(0.0 <= v <= 1.0 for head in report["food"].values() for v in head.values())

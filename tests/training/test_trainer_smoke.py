@@ -8,10 +8,10 @@ import torch
 
 from generation.engine import Engine, GenerationRequest
 from generation.engine.clip import build_clip
-from generation.training.clip_train import ClipBundle, clip_config
 from generation.engine.configs import SRConfig
 from generation.engine.upscale import SRNet
 from generation.training.__main__ import main as training_cli
+from generation.training.clip_train import ClipBundle, clip_config
 from generation.training.config import (
     BuildConfig,
     ClipTrainConfig,
