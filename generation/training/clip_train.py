@@ -29,7 +29,6 @@ class AttributeHeads(torch.nn.Module):
 
     def __init__(self, embed_dim: int, heads: list[tuple[str, int]]) -> None:
         super().__init__()
-        self.names = [name for name, _ in heads]
         self.linears = torch.nn.ModuleList(torch.nn.Linear(embed_dim, n) for _, n in heads)
 
     def loss(self, emb: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:

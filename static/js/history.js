@@ -8,8 +8,7 @@
   });
   if (!Object.keys(cards).length || !window.WebSocket) return;
   var labels = JSON.parse(document.getElementById("status-labels").textContent);
-  var api = document.currentScript ? document.currentScript.getAttribute("data-api") : null;
-  api = api || document.querySelector('script[src*="history.js"]').getAttribute("data-api");
+  var api = document.querySelector('script[src*="history.js"]').getAttribute("data-api");
   var socket = null;
 
   function setStatus(card, status) {
