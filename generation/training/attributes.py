@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 from torch import nn
 
-from .synthetic import RENDERERS, render, sample_scene
+from .synthetic import RENDERERS, Scene, render, sample_scene
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 
@@ -85,11 +85,15 @@ def classifier_path(category: str) -> Path:
     return ASSETS / f"attr-{category}.safetensors"
 
 
+def labelled_scenes(category: str, n: int, seed: int) -> list[Scene]:
+    """The scenes render_labelled draws for (category, n, seed), in its order."""
+    return [sample_scene(category, seed + i, "any") for i in range(n)]
+
+
 def render_labelled(category: str, n: int, seed: int, size: int = 64) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
     renderer = RENDERERS[category]
     imgs, labels = [], {h.name: [] for h in renderer.heads}
-    for i in range(n):
-        sc = sample_scene(category, seed + i, "any")
+    for sc in labelled_scenes(category, n, seed):
         imgs.append(np.asarray(render(sc, size)))
         lab = renderer.labels(sc.attrs)
         for h in renderer.heads:

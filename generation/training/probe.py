@@ -12,9 +12,9 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from .attributes import render_labelled
+from .attributes import labelled_scenes, render_labelled
 from .clip_train import ClipBundle
-from .synthetic import LANGS, RENDERERS, caption, sample_scene
+from .synthetic import LANGS, RENDERERS, caption
 
 
 def _fit_and_score(x: torch.Tensor, y: torch.Tensor, n_classes: int, n_train: int, steps: int = 300) -> float:
@@ -41,7 +41,7 @@ def attribute_probe(
     images, labels = render_labelled(category, n, seed)
     with torch.no_grad():
         feats = {"image": bundle.encode_images(images)}
-        scenes = [sample_scene(category, seed + i, "any") for i in range(n)]  # render_labelled's scenes
+        scenes = labelled_scenes(category, n, seed)
         for lang in LANGS:
             feats[f"text_{lang}"] = bundle.encode_texts([caption(s, lang) for s in scenes])
     return {
