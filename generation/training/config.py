@@ -97,6 +97,10 @@ class Stage:
     gp_w: float = 2.0  # MA-GP k
     gp_p: float = 6.0  # MA-GP p
     diffaug: str = "translation"
+    # The pixel discriminator (pixel_d.PixelD), off at 0: its hinge weight in D and G, and the
+    # weight of its attribute heads (real renders in D, G's pictures against their captions).
+    pix_w: float = 0.0
+    pix_attr_w: float = 0.0
 
 
 @dataclass
@@ -104,6 +108,10 @@ class GANConfig:
     netg: dict[str, Any] = field(default_factory=dict)  # NetGConfig fields (nz, ngf, imsize, ...)
     netd: dict[str, Any] = field(default_factory=dict)
     netc: dict[str, Any] = field(default_factory=dict)
+    pixd_width: int = 32  # base width of the pixel discriminator (built when a stage uses it)
+    # Steps that train the pixel D's attribute heads on real renders alone before its first
+    # stage, so G gets a signal from its first step instead of from heads still at chance.
+    pixd_warmup: int = 0
     tap_layers: list[int] = field(default_factory=lambda: [1, 2, 3])
     ema_decay: float = 0.999
     ema_start: int = 200  # EMA copies G before this step (a young G moves too fast to average)

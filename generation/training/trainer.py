@@ -8,7 +8,9 @@ Additions over the official loop, each because the small demo models needed it:
   seeds of one prompt differ instead of collapsing to one picture;
 - an EMA copy of G, which is what gets exported;
 - sentence embeddings cached per caption (the CLIP text tower is frozen), so each caption is
-  encoded once per run.
+  encoded once per run;
+- optionally a second, pixel-space discriminator with attribute heads (pixel_d.PixelD), for the
+  parts a small CLIP cannot see.
 
 Networks come from generation.engine (NetG/NetD/NetC, CLIPImageEncoder); this module only
 trains them. Checkpoints hold everything needed to resume at the same step.
@@ -36,9 +38,10 @@ from generation.engine.galip import NetC, NetCConfig, NetD, NetDConfig, NetG, Ne
 from generation.engine.package import ModelManifest, write_package
 
 from .augment import diff_augment
-from .clip_train import ClipBundle
+from .clip_train import ClipBundle, attribute_targets
 from .config import BuildConfig, PackageSpec, Stage
 from .data import Pair, load_image
+from .pixel_d import PixelD, caption_labels
 
 
 def resolve_device(name: str) -> torch.device:
@@ -109,6 +112,13 @@ class GALIPTrainer:
         # owner is sorted, so the first caption of pair i is where i first appears in it
         self.cap_first = torch.from_numpy(np.searchsorted(np.array(owner), np.arange(len(pairs))))
         self.cap_count = torch.tensor([len(p.captions) for p in pairs])
+        self.pixD: PixelD | None = None
+        if any(s.pix_w or s.pix_attr_w for s in cfg.gan.stages):
+            heads, self.pair_labels = attribute_targets(pairs)
+            self.cap_labels = caption_labels(self.captions, owner, heads, self.pair_labels)
+            self.pixD = PixelD(clip.config.embed_dim, heads, cfg.gan.pixd_width).to(self.device)
+            self.optP = torch.optim.Adam(self.pixD.parameters(), lr=4e-4, betas=(0.0, 0.9))
+        self.pixd_ready = False  # its heads trained (warm-up done or restored from a checkpoint)
         self.emb_cache = torch.zeros(len(self.captions), clip.config.embed_dim)
         self.emb_done = torch.zeros(len(self.captions), dtype=torch.bool)
         self.gen = torch.Generator().manual_seed(cfg.run.seed)
@@ -125,34 +135,42 @@ class GALIPTrainer:
             self.emb_done[todo] = True
         return self.emb_cache[cap_idx]
 
-    def _batch(self, batch_size: int) -> tuple[torch.Tensor, torch.Tensor]:
+    def _batch(self, batch_size: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Real images, their sentence embeddings, and the pair and caption indices drawn."""
         idx = torch.randint(0, len(self.pairs), (batch_size,), generator=self.gen)
         cap = self.cap_first[idx] + (torch.rand(batch_size, generator=self.gen) * self.cap_count[idx]).long()
         real = self.images[idx].float().div(127.5).sub(1)
-        return real.to(self.device), self._embeddings(cap).to(self.device)
+        return real.to(self.device), self._embeddings(cap).to(self.device), idx, cap
 
     # -- one GALIP step ------------------------------------------------------------------------
     def _autocast(self):
         return torch.autocast(device_type=self.device.type, dtype=torch.bfloat16, enabled=self.amp)
 
     def train_step(self, stage: Stage) -> dict[str, float]:
-        for opt, lr in ((self.optG, stage.lr_g), (self.optD, stage.lr_d)):
+        if self.pixD is not None and (stage.pix_w or stage.pix_attr_w) and not self.pixd_ready:
+            self.warm_pixel_d(self.cfg.gan.pixd_warmup, stage)
+        opts = [(self.optG, stage.lr_g), (self.optD, stage.lr_d)]
+        if self.pixD is not None:
+            opts.append((self.optP, stage.lr_d))
+        for opt, lr in opts:
             for group in opt.param_groups:
                 group["lr"] = lr
-        real, sent = self._batch(stage.batch_size)
+        real, sent, idx, cap = self._batch(stage.batch_size)
         b = real.shape[0]
         half = b // 2
         # Pairs (i, i+half) share a sentence and differ in noise: the mode-seeking pairs.
-        sent_fake = torch.cat([sent[:half], sent[:half], sent[2 * half :]])
+        fake_order = torch.cat([torch.arange(half), torch.arange(half), torch.arange(2 * half, b)])
+        sent_fake = sent[fake_order.to(self.device)]
         noise = torch.randn(b, self.arch.netG.nz, device=self.device)
 
         # D step. CLIP is frozen, so the fake taps are computed once with G's graph and used
         # detached here and attached in the G step (the same numbers GALIP's two passes give).
         with self._autocast():
             fake = self.netG(noise, sent_fake).float()
-            fake_taps, fake_emb = self.img_enc(diff_augment(fake, stage.diffaug))
+            fake_aug, real_aug = diff_augment(fake, stage.diffaug), diff_augment(real, stage.diffaug)
+            fake_taps, fake_emb = self.img_enc(fake_aug)
             with torch.no_grad():
-                real_taps, _ = self.img_enc(diff_augment(real, stage.diffaug))
+                real_taps, _ = self.img_enc(real_aug)
         real_taps = real_taps.float().detach().requires_grad_(True)
         sent_gp = sent.detach().requires_grad_(True)
         self.netD.requires_grad_(True)
@@ -172,6 +190,8 @@ class GALIPTrainer:
         self.optD.zero_grad(set_to_none=True)
         err_d.backward()
         self.optD.step()
+        uses_pix = self.pixD is not None and bool(stage.pix_w or stage.pix_attr_w)
+        pix = self._pixel_d_step(stage, real_aug, fake_aug.detach(), sent, sent_fake, idx) if uses_pix else {}
 
         # G step against the updated D (D's parameters frozen so no grads are spent on them).
         self.netD.requires_grad_(False)
@@ -183,6 +203,14 @@ class GALIPTrainer:
         pair_dist = (fake[:half] - fake[half : 2 * half]).abs().mean((1, 2, 3))
         ms = F.relu(self.cfg.gan.ms_target - pair_dist).mean() if half else fake.new_zeros(())
         err_g = adv - stage.sim_w * sim + stage.ms_w * ms
+        if uses_pix:
+            self.pixD.requires_grad_(False)
+            with self._autocast():
+                h = self.pixD(fake_aug)
+                pix_g = -self.pixD.judge(h, sent_fake).float().mean()
+            attr_fake = self.pixD.attribute_loss(h.float(), self.cap_labels[cap[fake_order]].to(self.device))
+            err_g = err_g + stage.pix_w * pix_g + stage.pix_attr_w * attr_fake
+            pix.update(pix_g=pix_g.item(), attr_fake=attr_fake.item())
         self.optG.zero_grad(set_to_none=True)
         err_g.backward()
         self.optG.step()
@@ -197,7 +225,54 @@ class GALIPTrainer:
             "g_adv": adv.item(),
             "sim": sim.item(),
             "pair_dist": pair_dist.mean().item(),
+            **pix,
         }
+
+    def warm_pixel_d(self, steps: int, stage: Stage) -> None:
+        """Train the pixel D's attribute heads (and its trunk) on real renders alone."""
+        assert self.pixD is not None
+        self.pixD.requires_grad_(True)
+        t0, acc = time.time(), []
+        for i in range(1, steps + 1):
+            real, _, idx, _ = self._batch(stage.batch_size)
+            with self._autocast():
+                h = self.pixD(diff_augment(real, stage.diffaug))
+            loss = self.pixD.attribute_loss(h.float(), self.pair_labels[idx].to(self.device))
+            self.optP.zero_grad(set_to_none=True)
+            loss.backward()
+            self.optP.step()
+            acc.append(loss.item())
+            if i % 100 == 0 or i == steps:
+                self.log(f"[galip] pixel D warm-up {i}/{steps}: attribute loss {np.mean(acc):.4f} ({i / (time.time() - t0):.1f} steps/s)")
+                acc = []
+        self.pixd_ready = True
+
+    def _pixel_d_step(
+        self,
+        stage: Stage,
+        real: torch.Tensor,
+        fake: torch.Tensor,
+        sent: torch.Tensor,
+        sent_fake: torch.Tensor,
+        idx: torch.Tensor,
+    ) -> dict[str, float]:
+        """Hinge on real / fake / mismatched like GALIP's D, plus the attribute heads on real."""
+        assert self.pixD is not None
+        self.pixD.requires_grad_(True)
+        with self._autocast():
+            h_real = self.pixD(real)
+            s_real, s_mis = self.pixD.judge(h_real, sent), self.pixD.judge(h_real, sent.roll(1, 0))
+            s_fake = self.pixD.judge(self.pixD(fake), sent_fake)
+        hinge = (
+            F.relu(1.0 - s_real.float()).mean()
+            + 0.5 * (F.relu(1.0 + s_fake.float()).mean() + F.relu(1.0 + s_mis.float()).mean())
+        )
+        attr_real = self.pixD.attribute_loss(h_real.float(), self.pair_labels[idx].to(self.device))
+        loss = stage.pix_w * hinge + stage.pix_attr_w * attr_real
+        self.optP.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optP.step()
+        return {"pix_d": hinge.item(), "attr_real": attr_real.item()}
 
     @torch.no_grad()
     def _update_ema(self) -> None:
@@ -292,6 +367,8 @@ class GALIPTrainer:
             "emb_done": self.emb_done,
             "arch": self.arch.to_dict(),
         }
+        if self.pixD is not None:
+            state.update(pixD=self.pixD.state_dict(), optP=self.optP.state_dict(), pixd_ready=self.pixd_ready)
         tmp = self.out / "checkpoint.tmp"
         torch.save(state, tmp)
         os.replace(tmp, self.checkpoint_path())
@@ -309,6 +386,12 @@ class GALIPTrainer:
         self.netC.load_state_dict(state["netC"])
         self.optG.load_state_dict(state["optG"])
         self.optD.load_state_dict(state["optD"])
+        if self.pixD is not None and "pixD" in state:
+            self.pixD.load_state_dict(state["pixD"])
+            self.optP.load_state_dict(state["optP"])
+            self.pixd_ready = bool(state["pixd_ready"])
+        elif self.pixD is not None:
+            self.log("[galip] the checkpoint has no pixel discriminator: it starts fresh")
         self.gen.set_state(state["gen"])
         torch.set_rng_state(state["torch_rng"])
         if state["emb_cache"].shape == self.emb_cache.shape:

@@ -1,0 +1,82 @@
+"""A second discriminator that reads pixels, beside GALIP's CLIP-feature D (training only).
+
+GALIP's D sees an image only through the frozen CLIP's taps. A small CLIP at 64 px cannot read
+shape-defined parts there (a linear probe of the bundled CLIP's image side: hair style 41 %,
+expression 32 %, accessory 45 %, trees 61 %), so D gives G no signal for them and G does not
+draw them. This branch looks at the pixels themselves:
+
+- a projection-conditioned hinge D (Miyato & Koyama, 2018): the score is a linear read-out of
+  pooled conv features plus their dot product with a projection of the sentence embedding,
+  spectral-normalised so no gradient penalty is needed (features summed over positions, as
+  in SNGAN's projection D);
+- attribute heads on the same features (as in AC-GAN, Odena et al., 2017), trained on real
+  renders only — where a pair carries the scene it was drawn from — while G pays cross-entropy
+  when those heads do not read, from its picture, what its caption says. Real data has no
+  scenes, so on it the heads switch off and only the adversarial part remains.
+
+The evaluation classifier (attributes.AttributeNet) is a separate network trained on its own
+renders; nothing here is shared with it. Nothing here is exported: the engine never sees it.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.nn.utils.parametrizations import spectral_norm
+
+# Caption forms that leave attributes unsaid: a recipe ("title; ingredient, ...") names the
+# dish and its ingredients but not the vessel or the table, so G is not asked for those.
+RECIPE_SEPARATORS = (";", "；")
+UNSAID_IN_RECIPES = ("food/vessel", "food/table")
+
+
+class PixelD(nn.Module):
+    def __init__(self, cond_dim: int, heads: list[tuple[str, int]], width: int = 32) -> None:
+        super().__init__()
+        chans = [width, width * 2, width * 4, width * 4, width * 8]
+        layers: list[nn.Module] = [spectral_norm(nn.Conv2d(3, chans[0], 3, 1, 1)), nn.LeakyReLU(0.2)]
+        for cin, cout in zip(chans, chans[1:]):
+            layers += [spectral_norm(nn.Conv2d(cin, cout, 4, 2, 1)), nn.LeakyReLU(0.2)]
+        self.features = nn.Sequential(*layers)
+        self.score = spectral_norm(nn.Linear(chans[-1], 1))
+        self.project = spectral_norm(nn.Linear(cond_dim, chans[-1], bias=False))
+        self.head_names = [name for name, _ in heads]
+        self.head_sizes = [n for _, n in heads]
+        self.heads = nn.Linear(chans[-1], sum(self.head_sizes))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """x: [B,3,H,W] in [-1,1] -> pooled features [B,C]. Summed, not averaged, over the
+        positions: with spectral-normalised layers a mean leaves the heads so little signal that
+        they learned at a third of the pace on renders."""
+        return self.features(x).sum((2, 3))
+
+    def judge(self, h: torch.Tensor, sent: torch.Tensor) -> torch.Tensor:
+        """The score of features h under sentence embeddings sent: [B]."""
+        return self.score(h).squeeze(1) + (self.project(sent) * h).sum(1)
+
+    def attribute_loss(self, h: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        """Mean cross-entropy over the heads that have a label (-1 = none); 0 when none do."""
+        total, count = h.new_zeros(()), 0
+        for logits, target in zip(self.heads(h).split(self.head_sizes, dim=1), labels.T):
+            known = target >= 0
+            if known.any():
+                total = total + F.cross_entropy(logits[known].float(), target[known], reduction="sum")
+                count += int(known.sum())
+        return total / max(count, 1)
+
+
+def caption_labels(
+    captions: list[str], owner: list[int], heads: list[tuple[str, int]], pair_labels: torch.Tensor
+) -> torch.Tensor:
+    """Per caption, the attributes it asks for: its pair's scene labels, less those its form
+    leaves unsaid (recipes say nothing of vessel or table)."""
+    labels = pair_labels[torch.tensor(owner, dtype=torch.long)].clone()
+    unsaid = [j for j, (name, _) in enumerate(heads) if name in UNSAID_IN_RECIPES]
+    for i, caption in enumerate(captions):
+        if unsaid and any(s in caption for s in RECIPE_SEPARATORS):
+            labels[i, unsaid] = -1
+    return labels
+
+
+__all__ = ["PixelD", "caption_labels"]

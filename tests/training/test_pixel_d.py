@@ -1,0 +1,133 @@
+"""The pixel discriminator with attribute heads (generation/training/pixel_d.py)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from generation.engine.clip import build_clip
+from generation.training.clip_train import ClipBundle, attribute_targets, clip_config
+from generation.training.config import Stage
+from generation.training.data import load_image, read_pairs
+from generation.training.pixel_d import PixelD, caption_labels
+from generation.training.synthetic.dataset import render_dataset
+from generation.training.trainer import GALIPTrainer
+
+from .test_trainer_smoke import TINY_CLIP, _tiny_config
+
+
+@pytest.fixture(scope="module")
+def pairs(tmp_path_factory):
+    root = tmp_path_factory.mktemp("pixel_d")
+    return read_pairs(render_dataset(root / "data", per_category=16, size=32, progress=False))
+
+
+@pytest.fixture(scope="module")
+def clip():
+    torch.manual_seed(0)
+    cc = clip_config(TINY_CLIP)
+    return ClipBundle(cc, build_clip(cc))
+
+
+def _pixel_config(out_dir, steps: int):
+    cfg = _tiny_config(out_dir, steps=steps)
+    cfg.gan.stages = [Stage("attributes", steps, batch_size=8, pix_w=1.0, pix_attr_w=1.0)]
+    cfg.gan.pixd_width = 8
+    cfg.gan.pixd_warmup = 10
+    return cfg
+
+
+def test_recipe_captions_do_not_ask_for_vessel_or_table(pairs):
+    heads, pair_labels = attribute_targets(pairs)
+    captions = [c for p in pairs for c in p.captions]
+    owner = [i for i, p in enumerate(pairs) for _ in p.captions]
+    labels = caption_labels(captions, owner, heads, pair_labels)
+    names = [n for n, _ in heads]
+    vessel, table, base = names.index("food/vessel"), names.index("food/table"), names.index("food/base")
+    recipes = [i for i, c in enumerate(captions) if ";" in c or "；" in c]
+    described = [i for i, c in enumerate(captions) if pairs[owner[i]].meta["category"] == "food" and i not in recipes]
+    assert recipes and described
+    for i in recipes:
+        assert labels[i, vessel] == -1 and labels[i, table] == -1
+        assert labels[i, base] == pair_labels[owner[i], base] >= 0  # the dish itself is still asked for
+    for i in described:
+        assert torch.equal(labels[i], pair_labels[owner[i]])
+
+
+def test_attribute_loss_reads_only_the_labelled_heads():
+    torch.manual_seed(0)
+    net = PixelD(16, [("a/x", 3), ("a/y", 2)], width=4)
+    h = torch.randn(4, net.heads.in_features)
+    labels = torch.tensor([[0, 1], [2, -1], [-1, -1], [1, 0]])
+    loss = net.attribute_loss(h, labels)
+    logits = net.heads(h)
+    ce = torch.nn.functional.cross_entropy
+    x_sum = ce(logits[[0, 1, 3], :3], torch.tensor([0, 2, 1]), reduction="sum")
+    y_sum = ce(logits[[0, 3], 3:], torch.tensor([1, 0]), reduction="sum")
+    expected = (x_sum + y_sum) / 5
+    assert torch.allclose(loss, expected, atol=1e-6)
+    assert net.attribute_loss(h, torch.full((4, 2), -1)).item() == 0.0
+
+
+def test_the_heads_learn_to_read_renders(pairs):
+    heads, labels = attribute_targets(pairs)
+    images = torch.from_numpy(np.stack([load_image(p.image, 32) for p in pairs])).permute(0, 3, 1, 2)
+    images = images.float().div(127.5).sub(1)
+    torch.manual_seed(0)
+    net = PixelD(32, heads, width=16)
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3, betas=(0.0, 0.9))
+    losses = []
+    for _ in range(60):
+        idx = torch.randint(0, len(pairs), (24,))
+        loss = net.attribute_loss(net(images[idx]), labels[idx])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert sum(losses[-10:]) / 10 < sum(losses[:10]) / 10 - 0.2, losses
+
+
+def test_pixel_stage_trains_and_resumes_with_its_discriminator(pairs, clip, tmp_path):
+    torch.manual_seed(1)
+    first: list[str] = []
+    trainer = GALIPTrainer(_pixel_config(tmp_path / "run", 12), clip, pairs, log=first.append)
+    assert trainer.pixD is not None and not trainer.pixd_ready
+    before = {n: t.clone() for n, t in trainer.pixD.state_dict().items()}
+    trainer.train()
+    assert trainer.pixd_ready and any("pixel D warm-up 10/10" in m for m in first)
+    assert all(k in trainer.history[-1] for k in ("pix_d", "pix_g", "attr_real", "attr_fake"))
+    assert all(math.isfinite(v) for h in trainer.history for v in h.values())
+    assert not torch.equal(before["heads.weight"], trainer.pixD.state_dict()["heads.weight"])
+    rows = [json.loads(line) for line in (tmp_path / "run" / "history.jsonl").read_text().splitlines()]
+    assert "attr_fake" in rows[-1]
+
+    logs: list[str] = []
+    again = GALIPTrainer(_pixel_config(tmp_path / "run", 14), clip, pairs, log=logs.append)
+    assert again.load_checkpoint() and again.step == 12
+    for name, t in again.pixD.state_dict().items():
+        assert torch.equal(t, trainer.pixD.state_dict()[name]), name
+    assert again.pixd_ready
+    again.train()
+    assert not any("starts fresh" in m or "warm-up" in m for m in logs)
+
+
+def test_a_checkpoint_from_before_the_pixel_stage_resumes_with_a_fresh_pixel_d(pairs, clip, tmp_path):
+    plain = GALIPTrainer(_tiny_config(tmp_path / "run", steps=4), clip, pairs, log=lambda m: None)
+    assert plain.pixD is None
+    plain.train()
+    assert "attr_real" not in plain.history[-1]
+    cfg = _tiny_config(tmp_path / "run", steps=4)
+    cfg.gan.pixd_warmup = 10
+    cfg.gan.stages = [*cfg.gan.stages, dataclasses.replace(cfg.gan.stages[-1], name="attributes", pix_attr_w=1.0)]
+    logs: list[str] = []
+    later = GALIPTrainer(cfg, clip, pairs, log=logs.append)
+    assert later.load_checkpoint() and later.step == 4
+    assert any("starts fresh" in m for m in logs)
+    later.train()
+    assert any("pixel D warm-up 10/10" in m for m in logs)
+    assert later.step == 6 and "attr_fake" in later.history[-1]
