@@ -117,7 +117,9 @@ class GALIPTrainer:
             heads, self.pair_labels = attribute_targets(pairs)
             self.cap_labels = caption_labels(self.captions, owner, heads, self.pair_labels)
             self.pixD = PixelD(clip.config.embed_dim, heads, cfg.gan.pixd_width).to(self.device)
-            self.optP = torch.optim.Adam(self.pixD.parameters(), lr=4e-4, betas=(0.0, 0.9))
+            self.optP = torch.optim.Adam(self.pixD.adversarial_parameters(), lr=4e-4, betas=(0.0, 0.9))
+            # The reader is a plain classifier of real renders: classifier settings, not GAN ones.
+            self.optA = torch.optim.Adam(self.pixD.reader_parameters(), lr=1e-3, betas=(0.5, 0.999))
         self.pixd_ready = False  # its heads trained (warm-up done or restored from a checkpoint)
         self.emb_cache = torch.zeros(len(self.captions), clip.config.embed_dim)
         self.emb_done = torch.zeros(len(self.captions), dtype=torch.bool)
@@ -149,7 +151,7 @@ class GALIPTrainer:
     def train_step(self, stage: Stage) -> dict[str, float]:
         if self.pixD is not None and (stage.pix_w or stage.pix_attr_w) and not self.pixd_ready:
             self.warm_pixel_d(self.cfg.gan.pixd_warmup, stage)
-        opts = [(self.optG, stage.lr_g), (self.optD, stage.lr_d)]
+        opts = [(self.optG, stage.lr_g), (self.optD, stage.lr_d)]  # the reader keeps its own lr
         if self.pixD is not None:
             opts.append((self.optP, stage.lr_d))
         for opt, lr in opts:
@@ -206,9 +208,9 @@ class GALIPTrainer:
         if uses_pix:
             self.pixD.requires_grad_(False)
             with self._autocast():
-                h = self.pixD(fake_aug)
-                pix_g = -self.pixD.judge(h, sent_fake).float().mean()
-            attr_fake = self.pixD.attribute_loss(h.float(), self.cap_labels[cap[fake_order]].to(self.device))
+                pix_g = -self.pixD.judge(self.pixD(fake_aug), sent_fake).float().mean()
+                logits = self.pixD.read(fake_aug)
+            attr_fake = self.pixD.attribute_loss(logits.float(), self.cap_labels[cap[fake_order]].to(self.device))
             err_g = err_g + stage.pix_w * pix_g + stage.pix_attr_w * attr_fake
             pix.update(pix_g=pix_g.item(), attr_fake=attr_fake.item())
         self.optG.zero_grad(set_to_none=True)
@@ -229,18 +231,18 @@ class GALIPTrainer:
         }
 
     def warm_pixel_d(self, steps: int, stage: Stage) -> None:
-        """Train the pixel D's attribute heads (and its trunk) on real renders alone."""
+        """Train the pixel D's attribute reader on real renders alone."""
         assert self.pixD is not None
         self.pixD.requires_grad_(True)
         t0, acc = time.time(), []
         for i in range(1, steps + 1):
             real, _, idx, _ = self._batch(stage.batch_size)
             with self._autocast():
-                h = self.pixD(diff_augment(real, stage.diffaug))
-            loss = self.pixD.attribute_loss(h.float(), self.pair_labels[idx].to(self.device))
-            self.optP.zero_grad(set_to_none=True)
+                logits = self.pixD.read(diff_augment(real, stage.diffaug))
+            loss = self.pixD.attribute_loss(logits.float(), self.pair_labels[idx].to(self.device))
+            self.optA.zero_grad(set_to_none=True)
             loss.backward()
-            self.optP.step()
+            self.optA.step()
             acc.append(loss.item())
             if i % 100 == 0 or i == steps:
                 self.log(f"[galip] pixel D warm-up {i}/{steps}: attribute loss {np.mean(acc):.4f} ({i / (time.time() - t0):.1f} steps/s)")
@@ -256,22 +258,24 @@ class GALIPTrainer:
         sent_fake: torch.Tensor,
         idx: torch.Tensor,
     ) -> dict[str, float]:
-        """Hinge on real / fake / mismatched like GALIP's D, plus the attribute heads on real."""
+        """Hinge on real / fake / mismatched like GALIP's D; the attribute reader on real."""
         assert self.pixD is not None
         self.pixD.requires_grad_(True)
         with self._autocast():
             h_real = self.pixD(real)
             s_real, s_mis = self.pixD.judge(h_real, sent), self.pixD.judge(h_real, sent.roll(1, 0))
             s_fake = self.pixD.judge(self.pixD(fake), sent_fake)
+            logits = self.pixD.read(real)
         hinge = (
             F.relu(1.0 - s_real.float()).mean()
             + 0.5 * (F.relu(1.0 + s_fake.float()).mean() + F.relu(1.0 + s_mis.float()).mean())
         )
-        attr_real = self.pixD.attribute_loss(h_real.float(), self.pair_labels[idx].to(self.device))
-        loss = stage.pix_w * hinge + stage.pix_attr_w * attr_real
+        attr_real = self.pixD.attribute_loss(logits.float(), self.pair_labels[idx].to(self.device))
         self.optP.zero_grad(set_to_none=True)
-        loss.backward()
+        self.optA.zero_grad(set_to_none=True)
+        (stage.pix_w * hinge + stage.pix_attr_w * attr_real).backward()
         self.optP.step()
+        self.optA.step()
         return {"pix_d": hinge.item(), "attr_real": attr_real.item()}
 
     @torch.no_grad()
@@ -368,7 +372,12 @@ class GALIPTrainer:
             "arch": self.arch.to_dict(),
         }
         if self.pixD is not None:
-            state.update(pixD=self.pixD.state_dict(), optP=self.optP.state_dict(), pixd_ready=self.pixd_ready)
+            state.update(
+                pixD=self.pixD.state_dict(),
+                optP=self.optP.state_dict(),
+                optA=self.optA.state_dict(),
+                pixd_ready=self.pixd_ready,
+            )
         tmp = self.out / "checkpoint.tmp"
         torch.save(state, tmp)
         os.replace(tmp, self.checkpoint_path())
@@ -389,6 +398,7 @@ class GALIPTrainer:
         if self.pixD is not None and "pixD" in state:
             self.pixD.load_state_dict(state["pixD"])
             self.optP.load_state_dict(state["optP"])
+            self.optA.load_state_dict(state["optA"])
             self.pixd_ready = bool(state["pixd_ready"])
         elif self.pixD is not None:
             self.log("[galip] the checkpoint has no pixel discriminator: it starts fresh")
