@@ -98,7 +98,8 @@ class Stage:
     gp_p: float = 6.0  # MA-GP p
     diffaug: str = "translation"
     # The pixel discriminator (pixel_d.PixelD), off at 0: its hinge weight in D and G, and the
-    # weight of its attribute heads (real renders in D, G's pictures against their captions).
+    # weight of its attribute reader's cross-entropy in G's loss (G's pictures against their
+    # captions; the reader itself trains on real renders whenever this is not 0).
     pix_w: float = 0.0
     pix_attr_w: float = 0.0
 

@@ -273,7 +273,9 @@ class GALIPTrainer:
         attr_real = self.pixD.attribute_loss(logits.float(), self.pair_labels[idx].to(self.device))
         self.optP.zero_grad(set_to_none=True)
         self.optA.zero_grad(set_to_none=True)
-        (stage.pix_w * hinge + stage.pix_attr_w * attr_real).backward()
+        # The reader's loss is not scaled by pix_attr_w (that is what G pays): scaled up, it
+        # outran Adam's second moment and the reader diverged within 20 steps.
+        (stage.pix_w * hinge + (attr_real if stage.pix_attr_w else 0.0)).backward()
         self.optP.step()
         self.optA.step()
         return {"pix_d": hinge.item(), "attr_real": attr_real.item()}

@@ -130,3 +130,18 @@ def test_a_checkpoint_from_before_the_pixel_stage_resumes_with_a_fresh_pixel_d(p
     later.train()
     assert any("pixel D warm-up 10/10" in m for m in logs)
     assert later.step == 6 and "attr_fake" in later.history[-1]
+
+
+def test_the_readers_own_training_does_not_scale_with_what_g_pays(pairs, clip, tmp_path):
+    """pix_attr_w weights G's loss only: a reader trained with its loss scaled up diverged."""
+    readers = []
+    for w in (1.0, 3.0):
+        cfg = _pixel_config(tmp_path / f"w{w}", 3)
+        cfg.gan.stages[0].pix_attr_w = w
+        torch.manual_seed(5)
+        trainer = GALIPTrainer(cfg, clip, pairs, log=lambda m: None)
+        trainer.train()
+        readers.append({n: t.clone() for n, t in trainer.pixD.state_dict().items() if n.startswith(("reader", "heads"))})
+    assert readers[0].keys() == readers[1].keys() and readers[0]
+    for name, t in readers[0].items():
+        assert torch.allclose(t, readers[1][name]), name
