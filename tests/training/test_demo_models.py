@@ -16,17 +16,17 @@ from generation.training.evaluate import evaluate_package
 from generation.training.synthetic import eval_items
 
 # category -> group -> floor (fraction correct on regular prompts, English and Chinese)
-# Measured on this prompt subset when the models were exported (step 6059): landscape 100% / 91% /
-# 65%, food 100% / 93%, anime 87% / 39%. Chance is 25% for time of day and about 10-50% elsewhere.
+# Measured on this prompt subset when the models were exported (step 8000): landscape 100% / 95% /
+# 69%, food 100% / 97%, anime 100% / 49%. Chance is 25% for time of day and about 10-50% elsewhere.
 FLOORS = {
-    "landscape": {"time_of_day": 0.9, "colours": 0.8, "main_objects": 0.55},
-    "food": {"colours": 0.9, "main_objects": 0.85},
-    "anime": {"colours": 0.78, "main_objects": 0.3},
+    "landscape": {"time_of_day": 0.9, "colours": 0.85, "main_objects": 0.6},
+    "food": {"colours": 0.9, "main_objects": 0.9},
+    "anime": {"colours": 0.9, "main_objects": 0.4},
 }
 DIVERSITY_FLOOR = 0.5  # the target: generated / real pairwise pixel distance between seeds (0.52-0.90)
-HELDOUT_FLOOR = 0.55  # measured 61-75%
-COUNTERFACTUAL_FLOOR = 0.5  # measured 57-63%
-R_PRECISION_FLOOR = 0.45  # measured 59-71% among about 30 prompts (chance about 3%)
+HELDOUT_FLOOR = 0.55  # measured 58-69%
+COUNTERFACTUAL_FLOOR = 0.5  # measured 60-77%
+R_PRECISION_FLOOR = 0.55  # measured 67-72% among about 30 prompts (chance about 3%)
 
 
 @pytest.fixture(scope="module", params=["landscape", "food", "anime"])
