@@ -110,8 +110,8 @@ class GANConfig:
     netd: dict[str, Any] = field(default_factory=dict)
     netc: dict[str, Any] = field(default_factory=dict)
     pixd_width: int = 32  # base width of the pixel discriminator (built when a stage uses it)
-    # Steps that train the pixel D's attribute heads on real renders alone before its first
-    # stage, so G gets a signal from its first step instead of from heads still at chance.
+    # Steps that train the pixel D's attribute reader on real renders alone before its first
+    # stage, so G gets a signal from its first step instead of from a reader still at chance.
     pixd_warmup: int = 0
     tap_layers: list[int] = field(default_factory=lambda: [1, 2, 3])
     ema_decay: float = 0.999

@@ -80,8 +80,9 @@ class PixelD(nn.Module):
         return self.heads(torch.cat([f.mean((2, 3)), f.amax((2, 3))], 1))
 
     def attribute_loss(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        """Mean cross-entropy over the heads that have a label (-1 = none); 0 when none do."""
-        total, count = logits.new_zeros(()), 0
+        """Mean cross-entropy over the heads that have a label (-1 = none); 0 when none do (still
+        part of the graph, so a batch of real, unlabelled pairs backpropagates like any other)."""
+        total, count = logits.sum() * 0.0, 0
         for part, target in zip(logits.split(self.head_sizes, dim=1), labels.T):
             known = target >= 0
             if known.any():

@@ -9,8 +9,8 @@ Additions over the official loop, each because the small demo models needed it:
 - an EMA copy of G, which is what gets exported;
 - sentence embeddings cached per caption (the CLIP text tower is frozen), so each caption is
   encoded once per run;
-- optionally a second, pixel-space discriminator with attribute heads (pixel_d.PixelD), for the
-  parts a small CLIP cannot see.
+- optionally a second, pixel-space discriminator with an attribute reader (pixel_d.PixelD), for
+  the parts a small CLIP cannot see.
 
 Networks come from generation.engine (NetG/NetD/NetC, CLIPImageEncoder); this module only
 trains them. Checkpoints hold everything needed to resume at the same step.
@@ -120,7 +120,7 @@ class GALIPTrainer:
             self.optP = torch.optim.Adam(self.pixD.adversarial_parameters(), lr=4e-4, betas=(0.0, 0.9))
             # The reader is a plain classifier of real renders: classifier settings, not GAN ones.
             self.optA = torch.optim.Adam(self.pixD.reader_parameters(), lr=1e-3, betas=(0.5, 0.999))
-        self.pixd_ready = False  # its heads trained (warm-up done or restored from a checkpoint)
+        self.pixd_ready = False  # its reader trained (warm-up done or restored from a checkpoint)
         self.emb_cache = torch.zeros(len(self.captions), clip.config.embed_dim)
         self.emb_done = torch.zeros(len(self.captions), dtype=torch.bool)
         self.gen = torch.Generator().manual_seed(cfg.run.seed)
@@ -149,7 +149,7 @@ class GALIPTrainer:
         return torch.autocast(device_type=self.device.type, dtype=torch.bfloat16, enabled=self.amp)
 
     def train_step(self, stage: Stage) -> dict[str, float]:
-        if self.pixD is not None and (stage.pix_w or stage.pix_attr_w) and not self.pixd_ready:
+        if self.pixD is not None and stage.pix_attr_w and not self.pixd_ready:
             self.warm_pixel_d(self.cfg.gan.pixd_warmup, stage)
         opts = [(self.optG, stage.lr_g), (self.optD, stage.lr_d)]  # the reader keeps its own lr
         if self.pixD is not None:
@@ -233,6 +233,10 @@ class GALIPTrainer:
     def warm_pixel_d(self, steps: int, stage: Stage) -> None:
         """Train the pixel D's attribute reader on real renders alone."""
         assert self.pixD is not None
+        self.pixd_ready = True
+        if not (self.pair_labels >= 0).any():
+            self.log("[galip] no pair carries a synthetic scene: the attribute reader has nothing to learn")
+            return
         self.pixD.requires_grad_(True)
         t0, acc = time.time(), []
         for i in range(1, steps + 1):
@@ -247,7 +251,6 @@ class GALIPTrainer:
             if i % 100 == 0 or i == steps:
                 self.log(f"[galip] pixel D warm-up {i}/{steps}: attribute loss {np.mean(acc):.4f} ({i / (time.time() - t0):.1f} steps/s)")
                 acc = []
-        self.pixd_ready = True
 
     def _pixel_d_step(
         self,

@@ -145,3 +145,25 @@ def test_the_readers_own_training_does_not_scale_with_what_g_pays(pairs, clip, t
     assert readers[0].keys() == readers[1].keys() and readers[0]
     for name, t in readers[0].items():
         assert torch.allclose(t, readers[1][name]), name
+
+
+def test_real_pairs_without_scenes_train_the_pixel_d_without_its_reader(clip, tmp_path):
+    """Real data carries no scene: the warm-up is skipped and the reader gets no signal."""
+    from PIL import Image
+
+    from generation.training.data import Pair
+
+    real = []
+    for i in range(8):
+        path = tmp_path / f"photo{i}.png"
+        Image.new("RGB", (32, 32), (30 * i, 80, 200 - 20 * i)).save(path)
+        real.append(Pair(path, [f"a photo of something number {i}"]))
+    logs: list[str] = []
+    trainer = GALIPTrainer(_pixel_config(tmp_path / "run", 3), clip, real, log=logs.append)
+    reader = {n: t.clone() for n, t in trainer.pixD.state_dict().items() if n.startswith(("reader", "heads"))}
+    trainer.train()
+    assert any("nothing to learn" in m for m in logs)
+    assert [h["attr_real"] for h in trainer.history] == [0.0, 0.0, 0.0]
+    assert all(math.isfinite(h["pix_d"]) for h in trainer.history)
+    for name, t in reader.items():
+        assert torch.equal(t, trainer.pixD.state_dict()[name]), name
