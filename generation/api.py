@@ -68,6 +68,7 @@ class GenerationOutput(serializers.ModelSerializer):
     images = ImageOutput(many=True, read_only=True)
     url = serializers.CharField(source="get_absolute_url")
     settings = serializers.SerializerMethodField()
+    error = serializers.CharField(source="error_message", read_only=True)
 
     class Meta:
         model = Generation

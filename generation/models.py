@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext, gettext_lazy as _
 
 
 class GeneratorModel(models.Model):
@@ -109,6 +109,20 @@ class Generation(models.Model):
     @property
     def progress_percent(self) -> int:
         return round(100 * min(1.0, max(0.0, self.progress)))
+
+    @property
+    def error_message(self) -> str:
+        """The failure reason in the reader's language. The worker writes `error` in its own
+        (outside a request: the default); the reasons with a fixed meaning are worded again here
+        from `error_code`. Engine messages stay as the engine wrote them."""
+        lost = gettext("The worker running this job stopped responding.")
+        if self.error_code == "internal":
+            return gettext("The picture could not be made because of an internal error. Try again.")
+        if self.error_code == "worker_lost" and self.status == self.Status.FAILED:
+            return gettext("%(reason)s Gave up after %(n)d attempts.") % {"reason": lost, "n": self.attempts}
+        if self.error_code == "worker_lost":
+            return lost
+        return self.error
 
 
 class GenerationImage(models.Model):

@@ -501,7 +501,14 @@ def generation_reap_stale() -> int:
                     error_code="worker_lost",
                 )
             else:
-                moved = same.update(status=Generation.Status.QUEUED, worker="", stage="", progress=0.0, error=reason)
+                moved = same.update(
+                    status=Generation.Status.QUEUED,
+                    worker="",
+                    stage="",
+                    progress=0.0,
+                    error=reason,
+                    error_code="worker_lost",
+                )
                 if moved:
                     _enqueue(generation)
             if moved and generation.task_id:

@@ -146,12 +146,23 @@
       case "generation.failed":
         setStatus("failed", event.error);
         finish();
+        if (event.code) rewordFailure(event.id);
         break;
       case "generation.canceled":
         setStatus("canceled", "");
         finish();
         break;
     }
+  }
+
+  // The worker words its reason in its own language; the API words it in the reader's.
+  function rewordFailure(id) {
+    fetch(api + id + "/", {credentials: "same-origin", headers: {"Accept": "application/json"}})
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (data) {
+        if (data && job && data.id === job.id && data.status === "failed" && data.error) setStatus("failed", data.error);
+      })
+      .catch(function () {});
   }
 
   // --- websocket, with polling as the fallback ------------------------------------------

@@ -97,6 +97,38 @@ def test_history_page_in_chinese(tiny_model):
     assert "创作你的第一幅作品" in html
 
 
+@pytest.mark.parametrize(
+    "status, code, stored, english, chinese",
+    [
+        ("failed", "internal", "The picture could not be made because of an internal error. Try again.",
+         "internal error. Try again.", "由于内部错误，图片生成失败，请重试。"),
+        ("failed", "worker_lost", "The worker running this job stopped responding. Gave up after 3 attempts.",
+         "Gave up after 3 attempts.", "执行该任务的工作进程已无响应。 已尝试 3 次，放弃生成。"),
+        ("queued", "worker_lost", "The worker running this job stopped responding.",
+         "stopped responding.", "执行该任务的工作进程已无响应。"),
+        ("failed", "engine", "prompt: must not be empty", "prompt: must not be empty", "prompt: must not be empty"),
+    ],
+)
+def test_failure_reasons_are_shown_in_the_readers_language(hamlet, tiny_model, status, code, stored, english, chinese):
+    """The worker stores its reason in its own language; pages and the API word it for the reader."""
+    from generation.models import Generation
+    from tests.generation.conftest import job
+
+    client = Client()
+    client.force_login(hamlet)
+    gid = client.post("/api/v1/generations/", job(), content_type="application/json").json()["id"]
+    Generation.objects.filter(public_id=gid).update(status=status, error=stored, error_code=code, attempts=3)
+    url = f"/api/v1/generations/{gid}/"
+    assert english in client.get(url).json()["error"]
+    zh = zh_client()
+    zh.force_login(hamlet)
+    assert zh.get(url).json()["error"] == chinese
+    assert zh.get(url).json()["error_code"] == code
+    detail = Generation.objects.get(public_id=gid).get_absolute_url()
+    assert chinese in page(zh, detail)
+    assert english in page(client, detail)
+
+
 def test_gallery_page_in_chinese():
     html = page(zh_client(), "/gallery/")
     assert "<h1>画廊</h1>" in html
