@@ -17,10 +17,13 @@ draw them. This branch looks at the pixels themselves:
   trees, hair style, expression and accessories at chance.
 
 The evaluation classifier (attributes.AttributeNet) is a separate network trained apart from
-this one; nothing here is shared with it or loaded from it. Nothing here is exported: the engine never sees it.
+this one; nothing here is shared with it or loaded from it. Nothing here is exported: the
+engine never sees it.
 """
 
 from __future__ import annotations
+
+import itertools
 
 import torch
 import torch.nn.functional as F
@@ -37,7 +40,7 @@ def _trunk(width: int, norm) -> nn.Sequential:
     """64 px -> 4 px conv features: a 3x3 conv, then four stride-2 4x4 convs."""
     chans = [width, width * 2, width * 4, width * 4, width * 8]
     layers: list[nn.Module] = [norm(nn.Conv2d(3, chans[0], 3, 1, 1)), nn.LeakyReLU(0.2)]
-    for cin, cout in zip(chans, chans[1:]):
+    for cin, cout in itertools.pairwise(chans):
         layers += [norm(nn.Conv2d(cin, cout, 4, 2, 1)), nn.LeakyReLU(0.2)]
     return nn.Sequential(*layers)
 
@@ -83,7 +86,7 @@ class PixelD(nn.Module):
         """Mean cross-entropy over the heads that have a label (-1 = none); 0 when none do (still
         part of the graph, so a batch of real, unlabelled pairs backpropagates like any other)."""
         total, count = logits.sum() * 0.0, 0
-        for part, target in zip(logits.split(self.head_sizes, dim=1), labels.T):
+        for part, target in zip(logits.split(self.head_sizes, dim=1), labels.T, strict=True):
             known = target >= 0
             if known.any():
                 total = total + F.cross_entropy(part[known].float(), target[known], reduction="sum")

@@ -249,7 +249,9 @@ class GALIPTrainer:
             self.optA.step()
             acc.append(loss.item())
             if i % 100 == 0 or i == steps:
-                self.log(f"[galip] pixel D warm-up {i}/{steps}: attribute loss {np.mean(acc):.4f} ({i / (time.time() - t0):.1f} steps/s)")
+                self.log(
+                    f"[galip] pixel D warm-up {i}/{steps}: attribute loss {np.mean(acc):.4f} ({i / (time.time() - t0):.1f} steps/s)"
+                )
                 acc = []
 
     def _pixel_d_step(
@@ -269,9 +271,8 @@ class GALIPTrainer:
             s_real, s_mis = self.pixD.judge(h_real, sent), self.pixD.judge(h_real, sent.roll(1, 0))
             s_fake = self.pixD.judge(self.pixD(fake), sent_fake)
             logits = self.pixD.read(real)
-        hinge = (
-            F.relu(1.0 - s_real.float()).mean()
-            + 0.5 * (F.relu(1.0 + s_fake.float()).mean() + F.relu(1.0 + s_mis.float()).mean())
+        hinge = F.relu(1.0 - s_real.float()).mean() + 0.5 * (
+            F.relu(1.0 + s_fake.float()).mean() + F.relu(1.0 + s_mis.float()).mean()
         )
         attr_real = self.pixD.attribute_loss(logits.float(), self.pair_labels[idx].to(self.device))
         self.optP.zero_grad(set_to_none=True)

@@ -100,12 +100,27 @@ def test_history_page_in_chinese(tiny_model):
 @pytest.mark.parametrize(
     "status, code, stored, english, chinese",
     [
-        ("failed", "internal", "The picture could not be made because of an internal error. Try again.",
-         "internal error. Try again.", "由于内部错误，图片生成失败，请重试。"),
-        ("failed", "worker_lost", "The worker running this job stopped responding. Gave up after 3 attempts.",
-         "Gave up after 3 attempts.", "执行该任务的工作进程已无响应。 已尝试 3 次，放弃生成。"),
-        ("queued", "worker_lost", "The worker running this job stopped responding.",
-         "stopped responding.", "执行该任务的工作进程已无响应。"),
+        (
+            "failed",
+            "internal",
+            "The picture could not be made because of an internal error. Try again.",
+            "internal error. Try again.",
+            "由于内部错误，图片生成失败，请重试。",
+        ),
+        (
+            "failed",
+            "worker_lost",
+            "The worker running this job stopped responding. Gave up after 3 attempts.",
+            "Gave up after 3 attempts.",
+            "执行该任务的工作进程已无响应。 已尝试 3 次，放弃生成。",
+        ),
+        (
+            "queued",
+            "worker_lost",
+            "The worker running this job stopped responding.",
+            "stopped responding.",
+            "执行该任务的工作进程已无响应。",
+        ),
         ("failed", "engine", "prompt: must not be empty", "prompt: must not be empty", "prompt: must not be empty"),
     ],
 )

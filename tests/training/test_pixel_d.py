@@ -141,7 +141,9 @@ def test_the_readers_own_training_does_not_scale_with_what_g_pays(pairs, clip, t
         torch.manual_seed(5)
         trainer = GALIPTrainer(cfg, clip, pairs, log=lambda m: None)
         trainer.train()
-        readers.append({n: t.clone() for n, t in trainer.pixD.state_dict().items() if n.startswith(("reader", "heads"))})
+        readers.append(
+            {n: t.clone() for n, t in trainer.pixD.state_dict().items() if n.startswith(("reader", "heads"))}
+        )
     assert readers[0].keys() == readers[1].keys() and readers[0]
     for name, t in readers[0].items():
         assert torch.allclose(t, readers[1][name]), name
