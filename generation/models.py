@@ -116,14 +116,14 @@ class Generation(models.Model):
         """The failure reason in the reader's language. The worker writes `error` in its own
         (outside a request: the default); the reasons with a fixed meaning are worded again here
         from `error_code`. Engine messages stay as the engine wrote them."""
-        lost = gettext("The worker running this job stopped responding.")
         if self.error_code == "internal":
             return gettext("The picture could not be made because of an internal error. Try again.")
-        if self.error_code == "worker_lost" and self.status == self.Status.FAILED:
-            return gettext("%(reason)s Gave up after %(n)d attempts.") % {"reason": lost, "n": self.attempts}
-        if self.error_code == "worker_lost":
+        if self.error_code != "worker_lost":
+            return self.error
+        lost = gettext("The worker running this job stopped responding.")
+        if self.status != self.Status.FAILED:
             return lost
-        return self.error
+        return gettext("%(reason)s Gave up after %(n)d attempts.") % {"reason": lost, "n": self.attempts}
 
 
 class GenerationImage(models.Model):

@@ -155,14 +155,19 @@
     }
   }
 
-  // The worker words its reason in its own language; the API words it in the reader's.
-  function rewordFailure(id) {
+  // The current job as the API shows it, to `then(data)` when it is still the page's job.
+  function fetchJob(id, then) {
     fetch(api + id + "/", {credentials: "same-origin", headers: {"Accept": "application/json"}})
       .then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (data) {
-        if (data && job && data.id === job.id && data.status === "failed" && data.error) setStatus("failed", data.error);
-      })
+      .then(function (data) { if (data && job && data.id === job.id) then(data); })
       .catch(function () {});
+  }
+
+  // The worker words its reason in its own language; the API words it in the reader's.
+  function rewordFailure(id) {
+    fetchJob(id, function (data) {
+      if (data.status === "failed" && data.error) setStatus("failed", data.error);
+    });
   }
 
   // --- websocket, with polling as the fallback ------------------------------------------
@@ -176,17 +181,13 @@
 
   function poll() {
     if (!job) return;
-    fetch(api + job.id + "/", {credentials: "same-origin", headers: {"Accept": "application/json"}})
-      .then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (data) {
-        if (!data || !job || data.id !== job.id) return;
-        if (data.status === "queued" && data.position) handle({type: "generation.queued", id: data.id, position: data.position, queue_length: data.position});
-        else if (data.status === "running") handle({type: "generation.progress", id: data.id, stage: data.stage || "encoding", fraction: data.progress});
-        else if (data.status === "succeeded") handle({type: "generation.succeeded", id: data.id, images: data.images});
-        else if (data.status === "failed") handle({type: "generation.failed", id: data.id, error: data.error});
-        else if (data.status === "canceled") handle({type: "generation.canceled", id: data.id});
-      })
-      .catch(function () {});
+    fetchJob(job.id, function (data) {
+      if (data.status === "queued" && data.position) handle({type: "generation.queued", id: data.id, position: data.position, queue_length: data.position});
+      else if (data.status === "running") handle({type: "generation.progress", id: data.id, stage: data.stage || "encoding", fraction: data.progress});
+      else if (data.status === "succeeded") handle({type: "generation.succeeded", id: data.id, images: data.images});
+      else if (data.status === "failed") handle({type: "generation.failed", id: data.id, error: data.error});
+      else if (data.status === "canceled") handle({type: "generation.canceled", id: data.id});
+    });
   }
 
   form.addEventListener("submit", function (e) {
