@@ -36,7 +36,10 @@ def _config(args: argparse.Namespace):
             overrides[key] = json.loads(value)
         except json.JSONDecodeError:
             overrides[key] = value
-    cfg = load_config(args.config, overrides)
+    try:
+        cfg = load_config(args.config, overrides)
+    except (OSError, ValueError) as e:  # a missing file, bad TOML/JSON, a wrong key or value
+        raise SystemExit(f"config {args.config}: {e}") from None
     torch.set_num_threads(cfg.run.num_threads)
     return cfg
 

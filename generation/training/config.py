@@ -2,16 +2,18 @@
 
 One file describes a whole build (see configs/demo.toml): the data, the CLIP to train or load,
 the generator/discriminator shapes and the stages of the GAN schedule. Unknown keys are errors,
-so a typo never silently falls back to a default.
+so a typo never silently falls back to a default, and so are values of the wrong type or out
+of range (a negative step count, a learning rate of 0, a decay of 1.5), named by their key.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import tomllib
-from dataclasses import asdict, dataclass, field, fields, is_dataclass
+from dataclasses import MISSING, asdict, dataclass, field, fields, is_dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args, get_origin, get_type_hints
 
 T = TypeVar("T")
 
@@ -173,23 +175,117 @@ class BuildConfig:
     models_dir: str = "models"
 
 
+# Allowed ranges, (low, high) inclusive, None for open; fields not listed take any value of their type.
+_POSITIVE, _COUNT, _WEIGHT, _UNIT = (1e-12, None), (0, None), (0.0, None), (0.0, 1.0)
+_LIMITS: dict[type, dict[str, tuple[float | None, float | None]]] = {
+    DataConfig: {"size": (8, None)},
+    SyntheticConfig: {"per_category": (1, None), "eval_per_category": _COUNT, "size": (8, None)},
+    ClipTrainConfig: {
+        "embed_dim": (1, None),
+        "steps": _COUNT,
+        "batch_size": (2, None),  # contrastive: a batch needs other captions to tell apart
+        "lr": _POSITIVE,
+        "weight_decay": _WEIGHT,
+        "warmup": _COUNT,
+        "eval_every": (1, None),
+        "attr_w": _WEIGHT,
+    },
+    ScreenConfig: {"threshold": (-1.0, 1.0), "min_rank_fraction": _UNIT},
+    Stage: {
+        "steps": _COUNT,
+        "batch_size": (2, None),  # mismatched pairs are the batch rolled by one
+        "lr_g": _POSITIVE,
+        "lr_d": _POSITIVE,
+        "sim_w": _WEIGHT,
+        "ms_w": _WEIGHT,
+        "gp_w": _WEIGHT,
+        "gp_p": _POSITIVE,
+        "pix_w": _WEIGHT,
+        "pix_attr_w": _WEIGHT,
+    },
+    GANConfig: {
+        "pixd_width": (1, None),
+        "pixd_warmup": _COUNT,
+        "ema_decay": (0.0, 0.999999),
+        "ema_start": _COUNT,
+        "ms_target": _WEIGHT,
+    },
+    RunConfig: {
+        "num_threads": (1, None),
+        "sample_every": (1, None),
+        "checkpoint_every": (1, None),
+        "snapshot_every": (1, None),
+        "log_every": (1, None),
+    },
+    SRTrainConfig: {
+        "scale": (2, None),
+        "channels": (1, None),
+        "blocks": (1, None),
+        "native": (8, None),
+        "n_scenes": (1, None),
+        "steps": _COUNT,
+        "batch_size": (1, None),
+        "crop": (4, None),
+        "lr": _POSITIVE,
+    },
+}
+
+
+def _typed(value: Any, hint: Any, key: str) -> Any:
+    """`value` as the field's type (an int is a float where a float is asked), or a ValueError."""
+    origin = get_origin(hint) or hint
+    if hint is Any:
+        return value
+    if origin is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    ok = isinstance(value, origin) and not (origin in (int, float) and isinstance(value, bool))
+    if ok and origin is float and not math.isfinite(value):
+        raise ValueError(f"{key} must be a finite number (got {value!r})")
+    if ok and origin is list and get_args(hint) and get_args(hint)[0] in (int, str):
+        ok = all(isinstance(v, get_args(hint)[0]) and not isinstance(v, bool) for v in value)
+    if not ok:
+        name = str(hint) if get_args(hint) else hint.__name__
+        raise ValueError(f"{key} must be of type {name} (got {type(value).__name__} {value!r})")
+    return value
+
+
+def _check_range(obj: Any, where: str) -> None:
+    if isinstance(obj, GANConfig) and not obj.stages:
+        raise ValueError(f"{where}.stages: the schedule needs at least one stage")
+    for name, (low, high) in _LIMITS.get(type(obj), {}).items():
+        value = getattr(obj, name)
+        if (low is not None and value < low) or (high is not None and value > high):
+            wanted = f"at least {low:g}" if high is None else f"between {low:g} and {high:g}"
+            if (low, high) == _POSITIVE:
+                wanted = "above 0"
+            raise ValueError(f"{where}.{name} must be {wanted} (got {value!r})")
+
+
 def _build(cls: type[T], data: dict[str, Any], where: str) -> T:
+    if not isinstance(data, dict):
+        raise ValueError(f"{where} must be a table of keys (got {type(data).__name__} {data!r})")
     known = {f.name: f for f in fields(cls)}  # type: ignore[arg-type]
+    hints = get_type_hints(cls)
     unknown = set(data) - set(known)
     if unknown:
         raise ValueError(f"{where}: unknown keys {sorted(unknown)}")
+    missing = [n for n, f in known.items() if f.default is MISSING and f.default_factory is MISSING and n not in data]
+    if missing:
+        raise ValueError(f"{where}: missing keys {missing}")
     kwargs: dict[str, Any] = {}
     for name, value in data.items():
         default = known[name].default_factory() if callable(known[name].default_factory) else known[name].default  # type: ignore[misc]
-        if is_dataclass(default) and isinstance(value, dict):
+        if is_dataclass(default):
             kwargs[name] = _build(type(default), value, f"{where}.{name}")
-        elif name == "stages":
-            kwargs[name] = [_build(Stage, s, f"{where}.stages[{i}]") for i, s in enumerate(value)]
-        elif name == "packages":
-            kwargs[name] = [_build(PackageSpec, s, f"{where}.packages[{i}]") for i, s in enumerate(value)]
+        elif name in ("stages", "packages"):
+            item = Stage if name == "stages" else PackageSpec
+            items = _typed(value, list, f"{where}.{name}")
+            kwargs[name] = [_build(item, s, f"{where}.{name}[{i}]") for i, s in enumerate(items)]
         else:
-            kwargs[name] = value
-    return cls(**kwargs)
+            kwargs[name] = _typed(value, hints[name], f"{where}.{name}")
+    obj = cls(**kwargs)
+    _check_range(obj, where)
+    return obj
 
 
 def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> BuildConfig:

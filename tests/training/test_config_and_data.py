@@ -30,6 +30,46 @@ def test_unknown_config_keys_are_errors(tmp_path):
         load_config(bad)
 
 
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("gan.stages", [{"name": "main", "steps": -3}], r"stages\[0\]\.steps must be at least 0 \(got -3\)"),
+        ("gan.stages", [{"name": "a", "steps": 5, "pix_attr_w": -1}], r"pix_attr_w must be at least 0"),
+        ("gan.stages", [{"name": "a", "steps": 5, "batch_size": 1}], r"batch_size must be at least 2"),
+        ("gan.stages", [{"name": "a"}], r"stages\[0\]: missing keys \['steps'\]"),
+        ("gan.stages", [], r"at least one stage"),
+        ("gan.ema_decay", 1.5, r"ema_decay must be between 0 and"),
+        ("gan.pixd_warmup", -10, r"pixd_warmup must be at least 0"),
+        ("clip.lr", 0, r"clip\.lr must be above 0"),
+        ("clip.lr", float("nan"), r"finite"),
+        ("screen.threshold", 2, r"threshold must be between -1 and 1"),
+        ("run.num_threads", "2", r"num_threads must be of type int \(got str"),
+        ("sr.enabled", 1, r"enabled must be of type bool"),
+        ("clip.steps", True, r"steps must be of type int"),
+        ("gan.tap_layers", [1, "a"], r"tap_layers must be of type list\[int\]"),
+        ("gan", 5, r"gan must be a table"),
+        ("packages", [{"name": "x"}], r"missing keys \['category'\]"),
+    ],
+)
+def test_bad_config_values_are_errors_that_name_the_key(key, value, message):
+    with pytest.raises(ValueError, match=message):
+        load_config(DEMO, {key: value})
+
+
+def test_an_int_where_a_float_is_asked_is_a_float():
+    assert load_config(DEMO, {"clip.lr": 1}).clip.lr == 1.0
+
+
+def test_the_cli_reports_a_bad_config_without_a_traceback(capsys):
+    from generation.training.__main__ import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["train", "--config", str(DEMO), "--set", "gan.ema_decay=-0.5"])
+    assert str(exit_.value).startswith("config ") and "gan.ema_decay must be between 0 and" in str(exit_.value)
+    with pytest.raises(SystemExit, match="No such file"):
+        main(["train", "--config", "no/such/config.toml"])
+
+
 def test_json_configs_and_overrides_work(tmp_path):
     path = tmp_path / "c.json"
     path.write_text(json.dumps({"gan": {"stages": [{"name": "only", "steps": 7}]}}))
