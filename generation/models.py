@@ -111,19 +111,32 @@ class Generation(models.Model):
     def progress_percent(self) -> int:
         return round(100 * min(1.0, max(0.0, self.progress)))
 
+    # What the reader is told for each error code, in their language. The worker's own text
+    # stays in `error` for the operator (admin, logs): an engine message names files and devices
+    # on the server, which a visitor must not see.
+    ERROR_REASONS = {
+        "internal": _("The picture could not be made because of an internal error. Try again."),
+        "worker_lost": _("The worker running this job stopped responding."),
+        "transient": _("The server was too busy to make the picture. Try again in a moment."),
+        "model_not_found": _("This job's model is no longer installed on the server. Pick another model and try again."),
+        "manifest_invalid": _("This model's files on the server are damaged, so it cannot make pictures. Pick another model."),
+        "weights_missing": _("This model's files on the server are missing, so it cannot make pictures. Pick another model."),
+        "weights_corrupt": _("This model's files on the server are damaged, so it cannot make pictures. Pick another model."),
+        "invalid": _("The model cannot use one of this job's settings. Change them and try again."),
+        "engine": _("The model could not make this picture. Try again, or pick another model."),
+    }
+    RETRIED = ("worker_lost", "transient")  # codes a job is put back on the queue for
+
     @property
     def error_message(self) -> str:
-        """The failure reason in the reader's language. The worker writes `error` in its own
-        (outside a request: the default); the reasons with a fixed meaning are worded again here
-        from `error_code`. Engine messages stay as the engine wrote them."""
-        if self.error_code == "internal":
-            return gettext("The picture could not be made because of an internal error. Try again.")
-        if self.error_code != "worker_lost":
-            return self.error
-        lost = gettext("The worker running this job stopped responding.")
-        if self.status != self.Status.FAILED:
-            return lost
-        return gettext("%(reason)s Gave up after %(n)d attempts.") % {"reason": lost, "n": self.attempts}
+        """The failure reason in the reader's language, worded from `error_code`; a job that was
+        retried until it gave up says how often it was tried."""
+        reason = self.ERROR_REASONS.get(self.error_code)
+        if reason is None:
+            return self.error if not self.error_code else str(self.ERROR_REASONS["engine"])
+        if self.error_code in self.RETRIED and self.status == self.Status.FAILED:
+            return gettext("%(reason)s Gave up after %(n)d attempts.") % {"reason": reason, "n": self.attempts}
+        return str(reason)
 
 
 class GenerationImage(models.Model):

@@ -319,7 +319,8 @@ def generation_run(*, generation_id: int, worker_id: str) -> str:
         except TransientEngineError as exc:
             return _retry_or_fail(generation, owner, worker_id, str(exc), code="transient")
         except EngineError as exc:
-            return _finish(generation, owner, worker_id, Generation.Status.FAILED, error=str(exc), code="engine")
+            logger.warning("generation %s failed in the engine (%s): %s", gid, exc.code, exc)
+            return _finish(generation, owner, worker_id, Generation.Status.FAILED, error=str(exc), code=exc.code)
         except Exception:
             logger.exception("generation %s failed", gid)
             return _finish(
@@ -427,7 +428,10 @@ def _finish(
     elif status == Generation.Status.CANCELED:
         events.publish(owner.group, {"type": "generation.canceled", "id": gid})
     else:
-        events.publish(owner.group, {"type": "generation.failed", "id": gid, "error": error, "code": code})
+        # The event carries the reason worded from its code (never the worker's own text, which may
+        # name server files); the page asks the API for it in the reader's language.
+        generation.refresh_from_db(fields=["status", "error", "error_code", "attempts"])
+        events.publish(owner.group, {"type": "generation.failed", "id": gid, "error": generation.error_message, "code": code})
     return status
 
 

@@ -121,7 +121,27 @@ def test_history_page_in_chinese(tiny_model):
             "stopped responding.",
             "执行该任务的工作进程已无响应。",
         ),
-        ("failed", "engine", "prompt: must not be empty", "prompt: must not be empty", "prompt: must not be empty"),
+        (
+            "failed",
+            "transient",
+            "The picture could not be made after 3 attempts: out of memory on cuda:0; try again shortly",
+            "too busy to make the picture. Try again in a moment. Gave up after 3 attempts.",
+            "服务器太忙，未能生成图片，请稍后再试。 已尝试 3 次，放弃生成。",
+        ),
+        (
+            "failed",
+            "weights_missing",
+            "weights file not found: expected it at /srv/models/demo/generator.safetensors",
+            "files on the server are missing",
+            "该模型在服务器上的文件缺失，无法生成图片。请选择其他模型。",
+        ),
+        (
+            "failed",
+            "engine",
+            "sampler crashed in /srv/instantpainting/generation/engine/sampler.py",
+            "The model could not make this picture.",
+            "该模型无法生成这张图片。请重试，或选择其他模型。",
+        ),
     ],
 )
 def test_failure_reasons_are_shown_in_the_readers_language(hamlet, tiny_model, status, code, stored, english, chinese):
@@ -142,6 +162,7 @@ def test_failure_reasons_are_shown_in_the_readers_language(hamlet, tiny_model, s
     detail = Generation.objects.get(public_id=gid).get_absolute_url()
     assert chinese in page(zh, detail)
     assert english in page(client, detail)
+    assert "/srv/" not in page(client, detail) + client.get(url).json()["error"]  # server paths stay with the operator
 
 
 def test_gallery_page_in_chinese():

@@ -153,6 +153,33 @@ def test_a_transient_error_is_retried_with_backoff_then_fails_after_the_last_att
     assert "2 attempts" in generation.error
 
 
+def test_a_model_with_missing_weights_fails_the_job_with_a_reason_that_names_no_server_file(
+    hamlet, hamlet_api, tiny_model, tmp_path, monkeypatch
+):
+    """A real load failure: the operator keeps the engine's text (it names the file), the owner
+    is told in words what to do, and neither the API nor the live event shows a server path."""
+    import shutil
+
+    from generation import events
+
+    broken = tmp_path / "broken-package"
+    shutil.copytree(tiny_model.path, broken)
+    (broken / "generator.safetensors").unlink()
+    type(tiny_model).objects.filter(pk=tiny_model.pk).update(path=str(broken))
+    sent = []
+    monkeypatch.setattr(events, "publish", lambda group, message: sent.append(message))
+    generation = create(Owner(user_id=hamlet.pk))
+    assert services.generation_run(generation_id=generation.pk, worker_id="w1") == "failed"
+    generation.refresh_from_db()
+    assert generation.error_code == "weights_missing"
+    assert str(broken) in generation.error  # for the operator: admin and worker log
+    body = hamlet_api.get(f"{URL}{generation.public_id}/").json()
+    assert body["status"] == "failed" and body["error_code"] == "weights_missing"
+    assert "files on the server are missing" in body["error"] and str(tmp_path) not in body["error"]
+    failed = [m for m in sent if m["type"] == "generation.failed"]
+    assert failed == [{"type": "generation.failed", "id": str(generation.public_id), "error": body["error"], "code": "weights_missing"}]
+
+
 def test_the_reaper_requeues_a_job_whose_worker_went_silent(hamlet, tiny_model, settings):
     settings.WORKER_STALE_SECONDS = 10
     generation = create(Owner(user_id=hamlet.pk))
