@@ -72,3 +72,28 @@ def test_history_lists_what_i_made(live_site, page_factory):
     page.goto(live_site.url + "/generations/")
     assert page.locator(".card").count() == 1
     assert "noodles" in page.text_content(".card")
+
+
+def test_where_websockets_are_refused_the_page_polls_and_still_shows_the_picture(live_site, page_factory):
+    """A proxy that refuses websocket upgrades: the create page falls back to asking the API."""
+    page = page_factory("phone")
+    refused = []
+
+    def refuse(ws) -> None:  # noqa: ANN001 - Playwright's WebSocketRoute
+        refused.append(ws.url)
+        ws.close()
+
+    page.route_web_socket("**/ws/generations/", refuse)
+    polls = []
+    page.on(
+        "request",
+        lambda r: polls.append(r.url) if r.method == "GET" and "/api/v1/generations/" in r.url else None,
+    )
+    page.goto(live_site.url + "/")
+    page.fill("#prompt", "a green forest under snow-capped mountains")
+    page.click("#generate")
+    page.wait_for_selector("#results img", timeout=60_000)
+    assert page.text_content("#job-status").strip() == "Done"
+    assert page.get_attribute("#job-progress", "aria-valuenow") == "100"
+    assert refused, "the page never tried its websocket"
+    assert polls and all(url.rstrip("/").rsplit("/", 1)[-1] == polls[0].rstrip("/").rsplit("/", 1)[-1] for url in polls)
