@@ -23,6 +23,7 @@ __all__ = [
 
 # Size of the CLIP BPE vocabulary bundled with open_clip (49152 merges' worth + 2 specials).
 BPE_VOCAB_SIZE = 49408
+UPSAMPLE_MODES = ("nearest", "bilinear")  # NetGConfig.upsample
 
 
 def _from_dict(cls, data: dict):
@@ -57,6 +58,9 @@ class NetGConfig:
     map_weight: float = 0.1  # F + map_weight * CLIP(F)
     ch_size: int = 3
     block_sizes: tuple[int, ...] | None = None  # None: GALIP's 8, 16, 32, ... with the last = out_size
+    # How each G block enlarges its input: GALIP's "nearest" (the released models), or "bilinear",
+    # which keeps a small G from drawing the bridge's patch grid as a mosaic of 8x8-pixel tiles.
+    upsample: str = "nearest"
 
     def __post_init__(self) -> None:
         levels = math.log2(self.imsize)
@@ -64,6 +68,8 @@ class NetGConfig:
             raise ValueError(f"imsize must be a power of two >= 16, got {self.imsize}")
         if self.block_sizes is not None and len(self.block_sizes) != self.n_blocks:
             raise ValueError(f"block_sizes needs {self.n_blocks} entries for imsize {self.imsize}")
+        if self.upsample not in UPSAMPLE_MODES:
+            raise ValueError(f"upsample must be one of {', '.join(UPSAMPLE_MODES)}, got {self.upsample!r}")
         if self.out_size % self.grid:
             raise ValueError(f"out_size {self.out_size} must be a multiple of grid {self.grid}")
 

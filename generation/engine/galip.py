@@ -134,11 +134,13 @@ class MBlock(nn.Module):
 
 
 class GBlock(nn.Module):
-    """Up-sampling block: nearest resize, then fusion before each 3x3 conv, plus a shortcut."""
+    """Up-sampling block: resize (nearest as in GALIP, or bilinear), then fusion before each
+    3x3 conv, plus a shortcut."""
 
-    def __init__(self, cond_dim: int, in_ch: int, out_ch: int, size: int) -> None:
+    def __init__(self, cond_dim: int, in_ch: int, out_ch: int, size: int, upsample: str = "nearest") -> None:
         super().__init__()
         self.size = size
+        self.upsample = upsample
         self.learnable_sc = in_ch != out_ch
         self.c1 = nn.Conv2d(in_ch, out_ch, 3, 1, 1)
         self.c2 = nn.Conv2d(out_ch, out_ch, 3, 1, 1)
@@ -148,7 +150,11 @@ class GBlock(nn.Module):
             self.c_sc = nn.Conv2d(in_ch, out_ch, 1, stride=1, padding=0)
 
     def forward(self, x: torch.Tensor, y: torch.Tensor, size: tuple[int, int] | None = None) -> torch.Tensor:
-        x = F.interpolate(x, size=size or (self.size, self.size))
+        size = size or (self.size, self.size)
+        if self.upsample == "bilinear":
+            x = F.interpolate(x, size=size, mode="bilinear", align_corners=False, antialias=False)
+        else:
+            x = F.interpolate(x, size=size)
         h = self.c1(self.fuse1(x, y))
         h = self.c2(self.fuse2(h, y))
         return (self.c_sc(x) if self.learnable_sc else x) + h
@@ -237,7 +243,7 @@ class NetG(nn.Module):
         self.mapping = CLIPAdapter(cfg, clip_visual)
         chs, sizes = cfg.channels(), cfg.sizes()
         self.GBlocks = nn.ModuleList(
-            [GBlock(cfg.cond_total, chs[j], chs[j + 1], sizes[j]) for j in range(cfg.n_blocks)]
+            [GBlock(cfg.cond_total, chs[j], chs[j + 1], sizes[j], cfg.upsample) for j in range(cfg.n_blocks)]
         )
         self.to_rgb = nn.Sequential(nn.LeakyReLU(0.2, inplace=True), nn.Conv2d(chs[-1], cfg.ch_size, 3, 1, 1))
         if freeze_clip:

@@ -104,6 +104,9 @@ class Stage:
     # captions; the reader itself trains on real renders whenever this is not 0).
     pix_w: float = 0.0
     pix_attr_w: float = 0.0
+    # How G's blocks enlarge from this stage on ("nearest" or "bilinear"; "" keeps gan.netg's).
+    # Snapshots and exports record the mode of the stage they come from.
+    upsample: str = ""
 
 
 @dataclass
@@ -231,6 +234,10 @@ _LIMITS: dict[type, dict[str, tuple[float | None, float | None]]] = {
 }
 
 
+# Fields that take one of a few words.
+_CHOICES: dict[type, dict[str, tuple[str, ...]]] = {Stage: {"upsample": ("", "nearest", "bilinear")}}
+
+
 def _typed(value: Any, hint: Any, key: str) -> Any:
     """`value` as the field's type (an int is a float where a float is asked), or a ValueError."""
     origin = get_origin(hint) or hint
@@ -250,6 +257,9 @@ def _typed(value: Any, hint: Any, key: str) -> Any:
 
 
 def _check_range(obj: Any, where: str) -> None:
+    for name, allowed in _CHOICES.get(type(obj), {}).items():
+        if getattr(obj, name) not in allowed:
+            raise ValueError(f"{where}.{name} must be one of {list(allowed)} (got {getattr(obj, name)!r})")
     if isinstance(obj, GANConfig) and not obj.stages:
         raise ValueError(f"{where}.stages: the schedule needs at least one stage")
     for name, (low, high) in _LIMITS.get(type(obj), {}).items():

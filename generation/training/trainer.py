@@ -18,6 +18,7 @@ trains them. Checkpoints hold everything needed to resume at the same step.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -90,6 +91,7 @@ class GALIPTrainer:
         self.clip = clip
         clip.model.to(self.device).eval().requires_grad_(False)
         self.arch = make_arch(cfg, clip)
+        self.base_upsample = self.arch.netG.upsample  # gan.netg's; a stage may switch it
         self.netG = NetG(self.arch.netG, clip.model.visual).to(self.device)
         self.netD = NetD(self.arch.netD).to(self.device)
         self.netC = NetC(self.arch.netC).to(self.device)
@@ -294,6 +296,17 @@ class GALIPTrainer:
     def total_steps(self) -> int:
         return sum(s.steps for s in self.cfg.gan.stages)
 
+    def use_upsample(self, stage: Stage) -> None:
+        """G's blocks enlarge as `stage` says (gan.netg's mode when it says nothing); the arch
+        that samples, snapshots and exports are built from follows."""
+        mode = stage.upsample or self.base_upsample
+        if mode == self.arch.netG.upsample:
+            return
+        self.arch = dataclasses.replace(self.arch, netG=dataclasses.replace(self.arch.netG, upsample=mode))
+        for block in self.netG.GBlocks:
+            block.upsample = mode
+        self.log(f"[galip] stage {stage.name}: G blocks upsample {mode} from step {self.step}")
+
     def train(self, max_steps: int | None = None, stop_file: str | Path | None = None) -> None:
         """Run the schedule from the current step; checkpoints, samples and logs as configured.
 
@@ -312,6 +325,7 @@ class GALIPTrainer:
         t0, start, n_acc = time.time(), self.step, 0
         while self.step < end:
             stage = stage_at(self.cfg.gan.stages, self.step)
+            self.use_upsample(stage)
             losses = self.train_step(stage)
             bar.update(1)
             self.history.append(losses)
@@ -413,6 +427,8 @@ class GALIPTrainer:
         if state["emb_cache"].shape == self.emb_cache.shape:
             self.emb_cache, self.emb_done = state["emb_cache"], state["emb_done"]
         self.step = int(state["step"])
+        # the mode the run was in: that of the stage of its last step
+        self.use_upsample(stage_at(self.cfg.gan.stages, max(0, self.step - 1)))
         self.log(f"[galip] resumed from {path} at step {self.step}")
         return True
 

@@ -205,3 +205,36 @@ def test_strict_load_rejects_a_missing_key(real_coco_netg_state):
     del broken["GBlocks.5.c_sc.weight"]
     with pytest.raises(RuntimeError, match="GBlocks.5.c_sc.weight"):
         netg.load_state_dict(broken, strict=True, assign=True)
+
+
+def test_bilinear_upsampling_draws_no_tile_edges_where_nearest_does():
+    """NetGConfig.upsample: the same weights, two ways to enlarge. Nearest copies each bridge
+    cell into a block, so pixel steps pile up on the 8-pixel grid of a 64 px output; bilinear
+    spreads them out. Packages without the field keep GALIP's nearest."""
+    import dataclasses
+
+    from generation.engine.archs import build_networks
+
+    arch = get_arch("galip-tiny")
+    torch.manual_seed(0)
+    netg, _, _, clip = build_networks(arch)
+    smooth_cfg = dataclasses.replace(arch.netG, upsample="bilinear")
+    smooth = NetG(smooth_cfg, clip.visual)
+    smooth.load_state_dict(netg.state_dict())
+    noise, sent = torch.randn(4, arch.netG.nz), torch.randn(4, arch.netG.cond_dim)
+    with torch.no_grad():
+        tiled, soft = netg(noise, sent), smooth(noise, sent)
+    assert not torch.allclose(tiled, soft)
+
+    def edge_ratio(x: torch.Tensor) -> float:
+        """Mean column-to-column step on the tile borders over that inside the tiles."""
+        step = (x[..., 1:] - x[..., :-1]).abs().mean((0, 1, 2))
+        cell = x.shape[-1] // arch.netG.grid
+        on = torch.tensor([i % cell == cell - 1 for i in range(len(step))])
+        return float(step[on].mean() / step[~on].mean())
+
+    assert edge_ratio(tiled) > 1.5 * edge_ratio(soft)
+    assert NetGConfig.from_dict({k: v for k, v in arch.netG.to_dict().items() if k != "upsample"}).upsample == "nearest"
+    assert smooth_cfg.to_dict()["upsample"] == "bilinear"
+    with pytest.raises(ValueError, match="upsample must be one of nearest, bilinear"):
+        dataclasses.replace(arch.netG, upsample="bicubic")

@@ -37,6 +37,7 @@ def test_unknown_config_keys_are_errors(tmp_path):
         ("gan.stages", [{"name": "a", "steps": 5, "pix_attr_w": -1}], r"pix_attr_w must be at least 0"),
         ("gan.stages", [{"name": "a", "steps": 5, "batch_size": 1}], r"batch_size must be at least 2"),
         ("gan.stages", [{"name": "a"}], r"stages\[0\]: missing keys \['steps'\]"),
+        ("gan.stages", [{"name": "a", "steps": 5, "upsample": "cubic"}], r"upsample must be one of \['', 'nearest'"),
         ("gan.stages", [], r"at least one stage"),
         ("gan.ema_decay", 1.5, r"ema_decay must be between 0 and"),
         ("gan.pixd_warmup", -10, r"pixd_warmup must be at least 0"),

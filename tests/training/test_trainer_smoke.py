@@ -127,3 +127,33 @@ def test_the_export_command_packs_the_checkpoint_with_the_builds_own_sr_net(tiny
     assert manifest["super_resolution"] == {"scale": 4, "channels": 8, "blocks": 1}
     assert manifest["training"]["steps"] == torch.load(build / "gan" / "checkpoint.pt", weights_only=False)["step"]
     assert not (build / "gan" / "sr.pt").exists()
+
+
+def test_a_stage_can_switch_the_generator_to_bilinear_upsampling(tiny_run, tmp_path):
+    """A last stage with upsample = "bilinear": G's blocks switch when it starts, a resumed run
+    comes back in that mode, and a package records the mode of the step it comes from."""
+    from generation.training.pipeline import export_packages
+
+    _, _, clip, pairs = tiny_run
+    cfg = _tiny_config(tmp_path / "run", steps=4)
+    cfg.gan.stages = [Stage("tiles", 2, batch_size=8), Stage("smooth", 2, batch_size=8, upsample="bilinear")]
+    cfg.run.snapshot_every = 2
+    trainer = GALIPTrainer(cfg, clip, pairs, log=lambda m: None)
+    assert {b.upsample for b in trainer.netG.GBlocks} == {"nearest"}
+    trainer.train()
+    assert {b.upsample for b in trainer.netG.GBlocks} == {"bilinear"}
+    assert trainer.arch.netG.upsample == "bilinear" and trainer.ema_generator().GBlocks[-1].upsample == "bilinear"
+
+    again = GALIPTrainer(cfg, clip, pairs, log=lambda m: None)
+    assert again.load_checkpoint() and again.step == 4
+    assert {b.upsample for b in again.netG.GBlocks} == {"bilinear"}
+
+    cfg.sr.enabled = False
+    cfg.packages = [PackageSpec("smooth-landscape", "landscape")]
+    for snapshot, mode in (("ema_000002.pt", "nearest"), (None, "bilinear")):
+        cfg.models_dir = str(tmp_path / f"models-{mode}")
+        snap = str(tmp_path / "run" / snapshot) if snapshot else None
+        [folder] = export_packages(cfg, again, log=lambda m: None, snapshot=snap)
+        assert json.loads((folder / "model.json").read_text())["architecture"]["netG"]["upsample"] == mode
+        engine = Engine.load(str(folder), device="cpu")
+        assert {b.upsample for b in engine.netG.GBlocks} == {mode}
