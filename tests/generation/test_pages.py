@@ -39,6 +39,8 @@ def test_history_has_a_helpful_empty_state_then_lists_my_jobs(hamlet, tiny_model
     gid = client.post("/api/v1/generations/", job(prompt="a quiet lake"), content_type="application/json").json()["id"]
     html = client.get("/generations/").content.decode()
     assert "a quiet lake" in html and gid in html
+    assert ">now</time>" in html  # not "0 minutes"
+    assert "Page 1 of 1" not in html and 'class="pagination"' not in html  # one page needs no pager
 
 
 def test_history_marks_unfinished_jobs_for_the_live_script(hamlet, tiny_model):
