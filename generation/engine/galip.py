@@ -152,7 +152,7 @@ class GBlock(nn.Module):
     def forward(self, x: torch.Tensor, y: torch.Tensor, size: tuple[int, int] | None = None) -> torch.Tensor:
         size = size or (self.size, self.size)
         if self.upsample == "bilinear":
-            x = F.interpolate(x, size=size, mode="bilinear", align_corners=False, antialias=False)
+            x = F.interpolate(x, size=size, mode="bilinear", align_corners=False)
         else:
             x = F.interpolate(x, size=size)
         h = self.c1(self.fuse1(x, y))

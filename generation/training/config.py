@@ -15,6 +15,8 @@ from dataclasses import MISSING, asdict, dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any, TypeVar, get_args, get_origin, get_type_hints
 
+from generation.engine.configs import UPSAMPLE_MODES
+
 T = TypeVar("T")
 
 
@@ -235,7 +237,7 @@ _LIMITS: dict[type, dict[str, tuple[float | None, float | None]]] = {
 
 
 # Fields that take one of a few words.
-_CHOICES: dict[type, dict[str, tuple[str, ...]]] = {Stage: {"upsample": ("", "nearest", "bilinear")}}
+_CHOICES: dict[type, dict[str, tuple[str, ...]]] = {Stage: {"upsample": ("", *UPSAMPLE_MODES)}}
 
 
 def _typed(value: Any, hint: Any, key: str) -> Any:
@@ -256,7 +258,7 @@ def _typed(value: Any, hint: Any, key: str) -> Any:
     return value
 
 
-def _check_range(obj: Any, where: str) -> None:
+def _check_values(obj: Any, where: str) -> None:
     for name, allowed in _CHOICES.get(type(obj), {}).items():
         if getattr(obj, name) not in allowed:
             raise ValueError(f"{where}.{name} must be one of {list(allowed)} (got {getattr(obj, name)!r})")
@@ -294,7 +296,7 @@ def _build(cls: type[T], data: dict[str, Any], where: str) -> T:
         else:
             kwargs[name] = _typed(value, hints[name], f"{where}.{name}")
     obj = cls(**kwargs)
-    _check_range(obj, where)
+    _check_values(obj, where)
     return obj
 
 
