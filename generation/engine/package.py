@@ -158,7 +158,10 @@ def _cast_for_storage(state_dict: dict[str, torch.Tensor], dtype: torch.dtype | 
 
 def _save(tensors: dict[str, torch.Tensor], path: Path) -> FileEntry:
     tmp = path.with_name(path.name + ".tmp")
-    save_file(tensors, str(tmp), metadata={"format": "pt", "engine": ENGINE_VERSION})
+    # One metadata key only: safetensors writes its metadata map in a random order
+    # (safetensors/safetensors#584), so with two keys the same tensors gave files with other
+    # bytes and another sha256. model.json carries the engine version.
+    save_file(tensors, str(tmp), metadata={"format": "pt"})
     os.replace(tmp, path)
     return FileEntry(path.name, sha256_file(path), path.stat().st_size)
 

@@ -186,3 +186,15 @@ def test_every_public_name_resolves():
 
     for name in engine_pkg.__all__:
         assert getattr(engine_pkg, name) is not None, name
+
+
+def test_the_same_tensors_always_give_the_same_file(tmp_path: Path):
+    """A rebuilt package keeps its sha256 when its weights did not change (safetensors writes
+    metadata maps in a random order, so the writer keeps to one key)."""
+    import torch
+
+    from generation.engine.package import _save
+
+    tensors = {"b": torch.arange(6.0).view(2, 3), "a": torch.ones(4, dtype=torch.float16)}
+    digests = {_save(tensors, tmp_path / f"w{i}.safetensors").sha256 for i in range(8)}
+    assert len(digests) == 1
