@@ -123,13 +123,11 @@ def get_sr(cfg: BuildConfig, log: Log = print):
 
 def export_packages(cfg: BuildConfig, trainer, log: Log = print, snapshot: str | None = None) -> list[Path]:
     """One package per `packages` entry; `snapshot` exports an ema_<step>.pt instead of the last EMA."""
-    from .trainer import stage_at
-
     ema = torch.load(snapshot, map_location="cpu") if snapshot else None
     sr = get_sr(cfg, log)
     tail = Path(snapshot).stem.split("_")[-1] if snapshot else ""
     step = int(tail) if tail.isdigit() else trainer.step
-    trainer.use_upsample(stage_at(cfg.gan.stages, max(0, step - 1)))  # the snapshot's stage's mode
+    trainer.use_upsample_of(step)  # a snapshot's stage may have resized otherwise than the last
     out = []
     for spec in cfg.packages:
         folder = Path(cfg.models_dir) / spec.name

@@ -307,6 +307,10 @@ class GALIPTrainer:
             block.upsample = mode
         self.log(f"[galip] stage {stage.name}: G blocks upsample {mode} from step {self.step}")
 
+    def use_upsample_of(self, step: int) -> None:
+        """The mode G was in when it made `step`: that of the stage of the step before it."""
+        self.use_upsample(stage_at(self.cfg.gan.stages, max(0, step - 1)))
+
     def train(self, max_steps: int | None = None, stop_file: str | Path | None = None) -> None:
         """Run the schedule from the current step; checkpoints, samples and logs as configured.
 
@@ -427,8 +431,7 @@ class GALIPTrainer:
         if state["emb_cache"].shape == self.emb_cache.shape:
             self.emb_cache, self.emb_done = state["emb_cache"], state["emb_done"]
         self.step = int(state["step"])
-        # the mode the run was in: that of the stage of its last step
-        self.use_upsample(stage_at(self.cfg.gan.stages, max(0, self.step - 1)))
+        self.use_upsample_of(self.step)
         self.log(f"[galip] resumed from {path} at step {self.step}")
         return True
 

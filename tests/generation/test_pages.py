@@ -43,6 +43,18 @@ def test_history_has_a_helpful_empty_state_then_lists_my_jobs(hamlet, tiny_model
     assert "Page 1 of 1" not in html and 'class="pagination"' not in html  # one page needs no pager
 
 
+def test_history_pages_past_24_jobs(hamlet, tiny_model):
+    Generation.objects.bulk_create(
+        Generation(user=hamlet, prompt=f"job {i}", model=tiny_model, width=256, height=256, seed=i) for i in range(25)
+    )
+    client = Client()
+    client.force_login(hamlet)
+    first = client.get("/generations/").content.decode()
+    assert "Page 1 of 2" in first and 'rel="next" href="?page=2"' in first
+    second = client.get("/generations/?page=2").content.decode()
+    assert "Page 2 of 2" in second and 'rel="prev" href="?page=1"' in second and 'rel="next"' not in second
+
+
 def test_history_marks_unfinished_jobs_for_the_live_script(hamlet, tiny_model):
     client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
     client.force_login(hamlet)
