@@ -88,6 +88,20 @@ class ScreenConfig:
 
 
 @dataclass
+class TextTuneConfig:
+    """A re-tune of the CLIP text tower alone (clip_train.retune_text), made once when the first
+    GAN stage that asks for it (`retune_text = true`) begins; that stage and the later ones
+    condition on the tuned tower, and packages exported from them carry it."""
+
+    steps: int = 400
+    batch_size: int = 128
+    lr: float = 2e-4
+    attr_w: float = 1.0  # the text tower's own attribute read-outs (cross-entropy)
+    keep_w: float = 1.0  # pull towards the old unnormalised embeddings (relative squared distance)
+    log_every: int = 50
+
+
+@dataclass
 class Stage:
     """One stage of the GAN schedule; fields override the defaults of TrainConfig for its steps."""
 
@@ -109,6 +123,9 @@ class Stage:
     # How G's blocks enlarge from this stage on ("nearest" or "bilinear"; "" keeps gan.netg's).
     # Snapshots and exports record the mode of the stage they come from.
     upsample: str = ""
+    # From this stage on, G and both Ds read the sentence embeddings of the re-tuned CLIP text
+    # tower (gan.text_retune); once on, it stays on for the stages after.
+    retune_text: bool = False
 
 
 @dataclass
@@ -124,6 +141,7 @@ class GANConfig:
     ema_decay: float = 0.999
     ema_start: int = 200  # EMA copies G before this step (a young G moves too fast to average)
     ms_target: float = 0.15  # mode seeking: wanted mean |Δpixel| (in [-1, 1] units) between two seeds
+    text_retune: TextTuneConfig = field(default_factory=TextTuneConfig)
     stages: list[Stage] = field(default_factory=lambda: [Stage("main", 1000)])
 
 
@@ -207,6 +225,14 @@ _LIMITS: dict[type, dict[str, tuple[float | None, float | None]]] = {
         "gp_p": _POSITIVE,
         "pix_w": _WEIGHT,
         "pix_attr_w": _WEIGHT,
+    },
+    TextTuneConfig: {
+        "steps": _COUNT,
+        "batch_size": (2, None),  # contrastive, as in the CLIP's own training
+        "lr": _POSITIVE,
+        "attr_w": _WEIGHT,
+        "keep_w": _WEIGHT,
+        "log_every": (1, None),
     },
     GANConfig: {
         "pixd_width": (1, None),

@@ -127,7 +127,7 @@ def export_packages(cfg: BuildConfig, trainer, log: Log = print, snapshot: str |
     sr = get_sr(cfg, log)
     tail = Path(snapshot).stem.split("_")[-1] if snapshot else ""
     step = int(tail) if tail.isdigit() else trainer.step
-    trainer.use_upsample_of(step)  # a snapshot's stage may have resized otherwise than the last
+    trainer.use_stage_of(step)  # a snapshot's stage may have resized or read text otherwise
     out = []
     for spec in cfg.packages:
         folder = Path(cfg.models_dir) / spec.name

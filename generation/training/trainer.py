@@ -31,6 +31,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from PIL import Image
+from safetensors.torch import load_file, save_file
 from tqdm import tqdm
 
 from generation.engine.archs import GALIPArch
@@ -39,7 +40,7 @@ from generation.engine.galip import NetC, NetCConfig, NetD, NetDConfig, NetG, Ne
 from generation.engine.package import ModelManifest, write_package
 
 from .augment import diff_augment
-from .clip_train import ClipBundle, attribute_targets
+from .clip_train import ClipBundle, attribute_targets, retune_text, text_parameters
 from .config import BuildConfig, PackageSpec, Stage
 from .data import Pair, load_image
 from .pixel_d import PixelD, caption_labels
@@ -61,14 +62,19 @@ def make_arch(cfg: BuildConfig, clip: ClipBundle, name: str = "galip-demo") -> G
     return GALIPArch(name, c, NetGConfig(**g), netd, NetCConfig(**cc))
 
 
-def stage_at(stages: list[Stage], step: int) -> Stage:
-    """The stage that owns global step `step` (stages run back to back)."""
+def stage_index(stages: list[Stage], step: int) -> int:
+    """The index of the stage that owns global step `step` (stages run back to back)."""
     end = 0
-    for s in stages:
+    for i, s in enumerate(stages):
         end += s.steps
         if step < end:
-            return s
-    return stages[-1]
+            return i
+    return len(stages) - 1
+
+
+def stage_at(stages: list[Stage], step: int) -> Stage:
+    """The stage that owns global step `step`."""
+    return stages[stage_index(stages, step)]
 
 
 class GALIPTrainer:
@@ -125,6 +131,9 @@ class GALIPTrainer:
         self.pixd_ready = False  # its reader trained (warm-up done or restored from a checkpoint)
         self.emb_cache = torch.zeros(len(self.captions), clip.config.embed_dim)
         self.emb_done = torch.zeros(len(self.captions), dtype=torch.bool)
+        # The CLIP text tower as it came, and re-tuned once a stage asks (Stage.retune_text).
+        self.text_base = {n: p.detach().clone() for n, p in text_parameters(clip.model).items()}
+        self.text_tuned = False
         self.gen = torch.Generator().manual_seed(cfg.run.seed)
         self.sample_prompts = (
             cfg.run.sample_prompts or [pairs[i].captions[0] for i in range(0, len(pairs), max(1, len(pairs) // 8))][:8]
@@ -311,6 +320,46 @@ class GALIPTrainer:
         """The mode G was in when it made `step`: that of the stage of the step before it."""
         self.use_upsample(stage_at(self.cfg.gan.stages, max(0, step - 1)))
 
+    def use_text(self, step: int) -> None:
+        """The text tower of the stage that owns `step`: re-tuned from the first stage with
+        `retune_text` on (made once and kept in out_dir/clip_text.safetensors, so a resumed
+        run reads the same weights), the CLIP's own before it. Changing it empties the cache
+        of sentence embeddings."""
+        stages = self.cfg.gan.stages
+        tuned = any(s.retune_text for s in stages[: stage_index(stages, step) + 1])
+        if tuned == self.text_tuned:
+            return
+        state = self.text_base
+        if tuned:
+            path = self.out / "clip_text.safetensors"
+            if not path.exists():
+                self.log(f"[galip] step {step}: re-tuning the CLIP text tower (gan.text_retune)")
+                with torch.random.fork_rng(devices=[]):  # G's and D's random stream goes on as it was
+                    bundle = retune_text(
+                        self.clip,
+                        self.pairs,
+                        self.cfg.gan.text_retune,
+                        seed=self.cfg.run.seed,
+                        device=str(self.device),
+                        log=self.log,
+                    )
+                save_file(
+                    {n: p.detach().float().cpu().contiguous() for n, p in text_parameters(bundle.model).items()},
+                    str(path),
+                )
+            state = load_file(str(path))
+        with torch.no_grad():
+            for n, p in text_parameters(self.clip.model).items():
+                p.copy_(state[n].to(p.device))
+        self.text_tuned = tuned
+        self.emb_done.zero_()
+        self.log(f"[galip] step {step}: sentence embeddings from the {'re-tuned' if tuned else 'original'} text tower")
+
+    def use_stage_of(self, step: int) -> None:
+        """G's resize mode and the text tower as they were when G made `step`."""
+        self.use_upsample_of(step)
+        self.use_text(max(0, step - 1))
+
     def train(self, max_steps: int | None = None, stop_file: str | Path | None = None) -> None:
         """Run the schedule from the current step; checkpoints, samples and logs as configured.
 
@@ -330,6 +379,7 @@ class GALIPTrainer:
         while self.step < end:
             stage = stage_at(self.cfg.gan.stages, self.step)
             self.use_upsample(stage)
+            self.use_text(self.step)
             losses = self.train_step(stage)
             bar.update(1)
             self.history.append(losses)
@@ -393,6 +443,7 @@ class GALIPTrainer:
             "torch_rng": torch.get_rng_state(),
             "emb_cache": self.emb_cache,
             "emb_done": self.emb_done,
+            "text_tuned": self.text_tuned,
             "arch": self.arch.to_dict(),
         }
         if self.pixD is not None:
@@ -428,10 +479,10 @@ class GALIPTrainer:
             self.log("[galip] the checkpoint has no pixel discriminator: it starts fresh")
         self.gen.set_state(state["gen"])
         torch.set_rng_state(state["torch_rng"])
-        if state["emb_cache"].shape == self.emb_cache.shape:
-            self.emb_cache, self.emb_done = state["emb_cache"], state["emb_done"]
         self.step = int(state["step"])
-        self.use_upsample_of(self.step)
+        self.use_stage_of(self.step)
+        if state["emb_cache"].shape == self.emb_cache.shape and state.get("text_tuned", False) == self.text_tuned:
+            self.emb_cache, self.emb_done = state["emb_cache"], state["emb_done"]
         self.log(f"[galip] resumed from {path} at step {self.step}")
         return True
 

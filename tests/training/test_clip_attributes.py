@@ -97,3 +97,75 @@ def test_probe_command_writes_a_report_for_a_trained_clip_folder(pairs, tmp_path
     report = json.loads(out.read_text())
     assert set(report) == {"food"} and set(report["food"]["vessel"]) == {"image", "text_en", "text_zh"}
     assert all(0.0 <= v <= 1.0 for head in report["food"].values() for v in head.values())
+
+
+def _separation(bundle: ClipBundle, pairs: list[Pair], head: str) -> float:
+    """Mean distance of the class means of one anime attribute in the normalised sentence
+    embeddings, over the mean distance of a caption to its own class mean."""
+    renderer = RENDERERS["anime"]
+    scenes = [(p, Scene.from_json(p.meta["scene"])) for p in pairs]
+    rows = [(c, renderer.labels(s.attrs)[head]) for p, s in scenes if s.category == "anime" for c in p.captions]
+    emb = torch.nn.functional.normalize(bundle.encode_texts([c for c, _ in rows]), dim=-1)
+    labels = [v for _, v in rows]
+    means = {v: emb[[i for i, w in enumerate(labels) if w == v]].mean(0) for v in set(labels)}
+    centre = torch.stack(list(means.values())).mean(0)
+    between = torch.stack([(m - centre).norm() for m in means.values()]).mean()
+    within = torch.stack([(e - means[v]).norm() for e, v in zip(emb, labels, strict=True)]).mean()
+    return float(between / within)
+
+
+def _drift(a: ClipBundle, b: ClipBundle, pairs: list[Pair]) -> float:
+    """Squared distance of b's unnormalised sentence embeddings from a's, relative to a's."""
+    caps = [c for p in pairs for c in p.captions]
+    old, new = a.encode_texts(caps), b.encode_texts(caps)
+    return float((new - old).pow(2).sum(1).mean() / old.pow(2).sum(1).mean())
+
+
+def test_retune_text_spreads_the_words_the_text_tower_had_folded_together(pairs, tmp_path):
+    """A CLIP trained with no attribute terms, then its text tower re-tuned: the expression
+    classes move apart in the sentence embeddings, the image tower and logit scale stay bit for
+    bit, the original bundle is untouched, and the pull towards the old embeddings (keep_w)
+    holds them closer the stronger it is."""
+    from generation.training.clip_train import retune_text, text_parameters
+    from generation.training.config import TextTuneConfig
+
+    torch.manual_seed(0)
+    cfg = dataclasses.replace(TINY_CLIP, steps=30, batch_size=32, warmup=5, eval_every=30, attr_w=0.0)
+    base = train_clip(cfg, pairs, tmp_path, log=lambda m: None)
+    before = {n: t.clone() for n, t in base.model.state_dict().items()}
+    tune = TextTuneConfig(steps=80, batch_size=64, lr=2e-3, attr_w=3.0, keep_w=1.0, log_every=20)
+    logs: list[str] = []
+    tuned = retune_text(base, pairs, tune, log=logs.append)
+
+    assert all(torch.equal(before[n], t) for n, t in base.model.state_dict().items())
+    after = tuned.model.state_dict()
+    text = set(text_parameters(tuned.model))
+    assert text and not any(n.startswith("visual.") for n in text) and "logit_scale" not in text
+    assert all(torch.equal(before[n], after[n]) for n in before if n not in text)
+    assert any(not torch.equal(before[n], after[n]) for n in text)
+
+    attr = [float(m) for line in logs for m in re.findall(r" attr ([0-9.]+)", line)]
+    assert len(attr) == 4 and attr[-1] < attr[0] - 0.3, attr
+    assert _separation(tuned, pairs, "expression") > 1.5 * _separation(base, pairs, "expression")
+
+    loose = retune_text(base, pairs, dataclasses.replace(tune, keep_w=0.0), log=lambda m: None)
+    tight = retune_text(base, pairs, dataclasses.replace(tune, keep_w=20.0), log=lambda m: None)
+    assert _drift(base, tight, pairs) < 0.5 * _drift(base, loose, pairs)
+
+
+def test_retune_text_leaves_a_clip_alone_when_no_pair_carries_a_scene(tmp_path):
+    from generation.engine.clip import build_clip
+    from generation.training.clip_train import clip_config, retune_text
+    from generation.training.config import TextTuneConfig
+
+    torch.manual_seed(0)
+    cc = clip_config(TINY_CLIP)
+    base = ClipBundle(cc, build_clip(cc))
+    logs: list[str] = []
+    real = [Pair(tmp_path / "x.png", ["a real photo"])]
+    tuned = retune_text(base, real, TextTuneConfig(steps=5), log=logs.append)
+    assert logs == ["[clip] no pair carries a synthetic scene: the text tower is kept as it is"]
+    assert all(
+        torch.equal(a, b)
+        for a, b in zip(base.model.state_dict().values(), tuned.model.state_dict().values(), strict=True)
+    )

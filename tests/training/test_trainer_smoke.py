@@ -157,3 +157,56 @@ def test_a_stage_can_switch_the_generator_to_bilinear_upsampling(tiny_run, tmp_p
         assert json.loads((folder / "model.json").read_text())["architecture"]["netG"]["upsample"] == mode
         engine = Engine.load(str(folder), device="cpu")
         assert {b.upsample for b in engine.netG.GBlocks} == {mode}
+
+
+def test_a_stage_can_switch_to_the_retuned_text_tower(tiny_run, tmp_path):
+    """A last stage with retune_text: the text tower is re-tuned once when it starts and kept
+    in clip_text.safetensors, the sentence embeddings come from it, a resumed run reads the same
+    file instead of tuning again, and a package carries the text tower of its step's stage."""
+    import copy
+
+    from safetensors.torch import load_file
+
+    from generation.training.clip_train import text_parameters
+    from generation.training.config import TextTuneConfig
+    from generation.training.pipeline import export_packages
+
+    _, _, clip, pairs = tiny_run
+    clip = ClipBundle(clip.config, copy.deepcopy(clip.model))  # the trainer swaps weights in place
+    base = {n: p.detach().clone() for n, p in text_parameters(clip.model).items()}
+    cfg = _tiny_config(tmp_path / "run", steps=4)
+    cfg.gan.stages = [Stage("plain", 2, batch_size=8), Stage("tuned", 2, batch_size=8, retune_text=True)]
+    cfg.gan.text_retune = TextTuneConfig(steps=6, batch_size=16, lr=1e-3, attr_w=3.0, log_every=3)
+    cfg.run.snapshot_every = 2
+    logs: list[str] = []
+    trainer = GALIPTrainer(cfg, clip, pairs, log=logs.append)
+    trainer.train(max_steps=2)
+    assert not trainer.text_tuned and not (tmp_path / "run" / "clip_text.safetensors").exists()
+    trainer.train()
+    saved = load_file(str(tmp_path / "run" / "clip_text.safetensors"))
+    assert sum("re-tuning the CLIP text tower" in m for m in logs) == 1
+    assert trainer.text_tuned and set(saved) == set(base)
+    assert all(torch.equal(p.cpu(), saved[n]) for n, p in text_parameters(clip.model).items())
+    assert any(not torch.equal(saved[n], base[n]) for n in base)
+    cap = torch.tensor([0, 1])
+    assert torch.allclose(trainer._embeddings(cap), clip.encode_texts(trainer.captions[:2]))
+
+    fresh = ClipBundle(clip.config, copy.deepcopy(clip.model))
+    with torch.no_grad():
+        for n, p in text_parameters(fresh.model).items():
+            p.copy_(base[n])
+    logs.clear()
+    again = GALIPTrainer(cfg, fresh, pairs, log=logs.append)
+    assert again.load_checkpoint() and again.step == 4 and again.text_tuned
+    assert not any("re-tuning" in m for m in logs)
+    assert all(torch.equal(p.cpu(), saved[n]) for n, p in text_parameters(fresh.model).items())
+
+    cfg.sr.enabled = False
+    cfg.packages = [PackageSpec("tuned-anime", "anime")]
+    for snapshot, expected in (("ema_000002.pt", base), (None, saved)):
+        cfg.models_dir = str(tmp_path / f"models-{snapshot}")
+        snap = str(tmp_path / "run" / snapshot) if snapshot else None
+        [folder] = export_packages(cfg, again, log=lambda m: None, snapshot=snap)
+        engine = Engine.load(str(folder), device="cpu")
+        weights = text_parameters(engine.clip_model)
+        assert all(torch.allclose(weights[n].float(), expected[n].float(), atol=1e-2) for n in expected)
