@@ -126,6 +126,16 @@ def retrieval_accuracy(bundle: ClipBundle, images: torch.Tensor, captions: list[
     return float((im @ tx.T).argmax(1).eq(torch.arange(len(captions))).float().mean())
 
 
+def soft_contrastive_loss(logits: torch.Tensor, same: torch.Tensor) -> torch.Tensor:
+    """CLIP's symmetric cross-entropy over an image-text logit matrix, with every pair that
+    `same` marks (a bool matrix) as a positive, the target spread evenly over them."""
+    same = same.float().to(logits.device)
+    target = same / same.sum(1, keepdim=True)
+    return 0.5 * (
+        torch.sum(-target * logits.log_softmax(1), 1).mean() + torch.sum(-target * logits.T.log_softmax(1), 1).mean()
+    )
+
+
 def train_clip(
     cfg: ClipTrainConfig,
     pairs: list[Pair],
@@ -204,12 +214,7 @@ def train_clip(
         tx = F.normalize(model.encode_text(tokens[pick].to(device)), dim=-1)
         logits = model.logit_scale.exp().clamp(max=100) * im @ tx.T
         # Pairs that share a caption are both positives: soft targets over identical captions.
-        same = (tokens[pick][:, None, :] == tokens[pick][None, :, :]).all(-1).float().to(device)
-        target = same / same.sum(1, keepdim=True)
-        loss = 0.5 * (
-            torch.sum(-target * logits.log_softmax(1), 1).mean()
-            + torch.sum(-target * logits.T.log_softmax(1), 1).mean()
-        )
+        loss = soft_contrastive_loss(logits, (tokens[pick][:, None, :] == tokens[pick][None, :, :]).all(-1))
         attr_loss = torch.zeros(())
         if use_attrs:
             lab = attr_labels[idx].to(device)
@@ -226,12 +231,7 @@ def train_clip(
             if ev_images is not None:
                 msg += f" eval top1 {retrieval_accuracy(bundle, ev_images[:256], ev_caps[:256]):.3f}"
             log(msg)
-            state = {
-                "model": model.state_dict(),
-                "heads": heads.state_dict(),
-                "opt": opt.state_dict(),
-                "step": step + 1,
-            }
+            state = {"model": model.state_dict(), "heads": heads.state_dict(), "opt": opt.state_dict(), "step": step + 1}
             torch.save(state, out / "clip_ckpt.tmp")
             (out / "clip_ckpt.tmp").replace(ckpt)
     model.eval().requires_grad_(False)
@@ -298,13 +298,8 @@ def retune_text(
         tx = model.encode_text(tokens[pick].to(device), normalize=False)
         txn = F.normalize(tx, dim=-1)
         im = image_emb[owner[pick]].to(device)
-        logits = scale * im @ txn.T
-        same = (owner[pick][:, None] == owner[pick][None, :]).float().to(device)
-        target = same / same.sum(1, keepdim=True)
-        contrast = 0.5 * (
-            torch.sum(-target * logits.log_softmax(1), 1).mean()
-            + torch.sum(-target * logits.T.log_softmax(1), 1).mean()
-        )
+        # captions of one image are all its positives
+        contrast = soft_contrastive_loss(scale * im @ txn.T, owner[pick][:, None] == owner[pick][None, :])
         attr = heads.loss(txn, attr_labels[owner[pick]].to(device))
         keep = (tx - old[pick]).pow(2).sum(1).mean() / old_sq
         loss = contrast + cfg.attr_w * attr + cfg.keep_w * keep
