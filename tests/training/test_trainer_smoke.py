@@ -203,10 +203,12 @@ def test_a_stage_can_switch_to_the_retuned_text_tower(tiny_run, tmp_path):
 
     cfg.sr.enabled = False
     cfg.packages = [PackageSpec("tuned-anime", "anime")]
-    for snapshot, expected in (("ema_000002.pt", base), (None, saved)):
+    def distance(a, b):  # over the whole tower: the packages hold it in fp16
+        return sum(float((a[n].float().cpu() - b[n].float().cpu()).pow(2).sum()) for n in base) ** 0.5
+
+    for snapshot, expected, other in (("ema_000002.pt", base, saved), (None, saved, base)):
         cfg.models_dir = str(tmp_path / f"models-{snapshot}")
         snap = str(tmp_path / "run" / snapshot) if snapshot else None
         [folder] = export_packages(cfg, again, log=lambda m: None, snapshot=snap)
-        engine = Engine.load(str(folder), device="cpu")
-        weights = text_parameters(engine.clip_model)
-        assert all(torch.allclose(weights[n].float(), expected[n].float(), atol=1e-2) for n in expected)
+        weights = text_parameters(Engine.load(str(folder), device="cpu").clip_model)
+        assert distance(weights, expected) < 0.1 * distance(weights, other), snapshot
