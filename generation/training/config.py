@@ -143,6 +143,12 @@ class GANConfig:
     ms_target: float = 0.15  # mode seeking: wanted mean |Δpixel| (in [-1, 1] units) between two seeds
     text_retune: TextTuneConfig = field(default_factory=TextTuneConfig)
     stages: list[Stage] = field(default_factory=lambda: [Stage("main", 1000)])
+    # Fine-tuning: G (and its EMA copy) start from the generator of this model package instead
+    # of a random init; its architecture must be the one gan.netg describes. The Ds are not in
+    # a package, so they start fresh: d_warmup steps train them alone against the package's G
+    # before G's first step, so G is not pushed around by a D still at chance.
+    init_package: str = ""
+    d_warmup: int = 0
 
 
 @dataclass
@@ -174,6 +180,7 @@ class SRTrainConfig:
     crop: int = 32  # low-resolution crop side
     lr: float = 1e-3
     seed: int = 0
+    package: str = ""  # a model package whose SR net to ship instead of training one
 
 
 @dataclass
@@ -240,6 +247,7 @@ _LIMITS: dict[type, dict[str, tuple[float | None, float | None]]] = {
         "ema_decay": (0.0, 0.999999),
         "ema_start": _COUNT,
         "ms_target": _WEIGHT,
+        "d_warmup": _COUNT,
     },
     RunConfig: {
         "num_threads": (1, None),

@@ -107,9 +107,18 @@ def train_gan(
 
 
 def get_sr(cfg: BuildConfig, log: Log = print):
-    """The ×4 SR net of the build (trained once on renders), or None when disabled."""
+    """The ×4 SR net of the build (trained once on renders, or that of `sr.package`), or None
+    when disabled."""
     if not cfg.sr.enabled:
         return None
+    if cfg.sr.package:
+        from generation.engine.package import load_package, resolve_model
+
+        loaded = load_package(resolve_model(cfg.sr.package, cfg.models_dir))
+        if loaded.sr_net is None:
+            raise ValueError(f"sr.package {cfg.sr.package!r} has no super-resolution net")
+        log(f"[sr] using the super-resolution net of package {cfg.sr.package}")
+        return loaded.sr_net
     from .sr_train import bicubic_gain, load_sr, train_sr
 
     path = _out(cfg) / "sr.pt"

@@ -103,6 +103,9 @@ class GALIPTrainer:
         self.netC = NetC(self.arch.netC).to(self.device)
         self.img_enc = CLIPImageEncoder(clip.model, self.arch.netD.tap_layers).to(self.device)
         self.g_params = {n: p for n, p in self.netG.named_parameters() if p.requires_grad}
+        self.init_from: dict[str, object] = {}
+        if cfg.gan.init_package:
+            self._init_from_package(cfg.gan.init_package)
         self.ema = {n: p.detach().clone() for n, p in self.g_params.items()}
         self.optG = torch.optim.Adam(list(self.g_params.values()), lr=1e-4, betas=(0.0, 0.9))
         self.optD = torch.optim.Adam(
@@ -129,6 +132,7 @@ class GALIPTrainer:
             # The reader is a plain classifier of real renders: classifier settings, not GAN ones.
             self.optA = torch.optim.Adam(self.pixD.reader_parameters(), lr=1e-3, betas=(0.5, 0.999))
         self.pixd_ready = False  # its reader trained (warm-up done or restored from a checkpoint)
+        self.d_ready = cfg.gan.d_warmup == 0  # the Ds trained alone against G (gan.d_warmup)
         self.emb_cache = torch.zeros(len(self.captions), clip.config.embed_dim)
         self.emb_done = torch.zeros(len(self.captions), dtype=torch.bool)
         # The CLIP text tower as it came, and re-tuned once a stage asks (Stage.retune_text).
@@ -139,6 +143,24 @@ class GALIPTrainer:
             cfg.run.sample_prompts or [pairs[i].captions[0] for i in range(0, len(pairs), max(1, len(pairs) // 8))][:8]
         )
         self.sample_noise = torch.randn(4, self.arch.netG.nz, generator=torch.Generator().manual_seed(1234))
+
+    def _init_from_package(self, name: str) -> None:
+        """G's trainable weights from a model package's generator (fine-tuning)."""
+        from generation.engine.package import load_package, resolve_model
+
+        loaded = load_package(resolve_model(name, self.cfg.models_dir), device="cpu")
+        if loaded.manifest.arch.netG != self.arch.netG:
+            raise ValueError(
+                f"gan.init_package {name!r}: its generator is {loaded.manifest.arch.netG}, "
+                f"but gan.netg describes {self.arch.netG}"
+            )
+        state = loaded.netG.state_dict()
+        with torch.no_grad():
+            for n, p in self.g_params.items():
+                p.copy_(state[n].float())
+        steps = loaded.manifest.extra.get("training", {}).get("steps", 0)
+        self.init_from = {"package": loaded.manifest.name, "steps": steps}
+        self.log(f"[galip] G starts from package {loaded.manifest.name} (trained {steps} steps)")
 
     # -- data ----------------------------------------------------------------------------------
     def _embeddings(self, cap_idx: torch.Tensor) -> torch.Tensor:
@@ -159,9 +181,10 @@ class GALIPTrainer:
     def _autocast(self):
         return torch.autocast(device_type=self.device.type, dtype=torch.bfloat16, enabled=self.amp)
 
-    def train_step(self, stage: Stage) -> dict[str, float]:
-        if self.pixD is not None and stage.pix_attr_w and not self.pixd_ready:
-            self.warm_pixel_d(self.cfg.gan.pixd_warmup, stage)
+    def train_step(self, stage: Stage, update_g: bool = True) -> dict[str, float]:
+        """One GALIP step; with update_g=False only the Ds learn (gan.d_warmup) and the step
+        count stays."""
+        self.prepare(stage)
         opts = [(self.optG, stage.lr_g), (self.optD, stage.lr_d)]  # the reader keeps its own lr
         if self.pixD is not None:
             opts.append((self.optP, stage.lr_d))
@@ -178,7 +201,7 @@ class GALIPTrainer:
 
         # D step. CLIP is frozen, so the fake taps are computed once with G's graph and used
         # detached here and attached in the G step (the same numbers GALIP's two passes give).
-        with self._autocast():
+        with self._autocast(), torch.set_grad_enabled(update_g):
             fake = self.netG(noise, sent_fake).float()
             fake_aug, real_aug = diff_augment(fake, stage.diffaug), diff_augment(real, stage.diffaug)
             fake_taps, fake_emb = self.img_enc(fake_aug)
@@ -205,6 +228,9 @@ class GALIPTrainer:
         self.optD.step()
         uses_pix = self.pixD is not None and bool(stage.pix_w or stage.pix_attr_w)
         pix = self._pixel_d_step(stage, real_aug, fake_aug.detach(), sent, sent_fake, idx) if uses_pix else {}
+        d_losses = {"d": err_d.item(), "d_real": err_real.item(), "d_fake": err_fake.item(), "d_mis": err_mis.item()}
+        if not update_g:
+            return {**d_losses, **pix}
 
         # G step against the updated D (D's parameters frozen so no grads are spent on them).
         self.netD.requires_grad_(False)
@@ -230,16 +256,20 @@ class GALIPTrainer:
         self._update_ema()
         self.step += 1
         return {
-            "d": err_d.item(),
-            "d_real": err_real.item(),
-            "d_fake": err_fake.item(),
-            "d_mis": err_mis.item(),
+            **d_losses,
             "gp": gp.item(),
             "g_adv": adv.item(),
             "sim": sim.item(),
             "pair_dist": pair_dist.mean().item(),
             **pix,
         }
+
+    def prepare(self, stage: Stage) -> None:
+        """The warm-ups still owed before `stage` trains G: the pixel D's reader, then the Ds."""
+        if self.pixD is not None and stage.pix_attr_w and not self.pixd_ready:
+            self.warm_pixel_d(self.cfg.gan.pixd_warmup, stage)
+        if not self.d_ready:
+            self.warm_d(self.cfg.gan.d_warmup, stage)
 
     def warm_pixel_d(self, steps: int, stage: Stage) -> None:
         """Train the pixel D's attribute reader on real renders alone."""
@@ -263,6 +293,18 @@ class GALIPTrainer:
                 self.log(
                     f"[galip] pixel D warm-up {i}/{steps}: attribute loss {np.mean(acc):.4f} ({i / (time.time() - t0):.1f} steps/s)"
                 )
+                acc = []
+
+    def warm_d(self, steps: int, stage: Stage) -> None:
+        """Train GALIP's D (and the pixel D, where the stage uses it) alone against the current
+        G: a G from a package (gan.init_package) meets Ds that start at chance."""
+        self.d_ready = True
+        t0, acc = time.time(), []
+        for i in range(1, steps + 1):
+            acc.append(self.train_step(stage, update_g=False))
+            if i % 100 == 0 or i == steps:
+                avg = {k: round(float(np.mean([a[k] for a in acc])), 4) for k in acc[0]}
+                self.log(f"[galip] D warm-up {i}/{steps}: {json.dumps(avg)} ({i / (time.time() - t0):.1f} steps/s)")
                 acc = []
 
     def _pixel_d_step(
@@ -374,6 +416,8 @@ class GALIPTrainer:
         bar = tqdm(
             total=end, initial=self.step, desc="galip", file=sys.stderr, mininterval=5, disable=not sys.stderr.isatty()
         )
+        if self.step < end:  # the warm-ups first, so that the step rate below is G's own
+            self.prepare(stage_at(self.cfg.gan.stages, self.step))
         acc: dict[str, float] = {}
         t0, start, n_acc = time.time(), self.step, 0
         while self.step < end:
@@ -444,6 +488,8 @@ class GALIPTrainer:
             "emb_cache": self.emb_cache,
             "emb_done": self.emb_done,
             "text_tuned": self.text_tuned,
+            "d_ready": self.d_ready,
+            "init_from": self.init_from,
             "arch": self.arch.to_dict(),
         }
         if self.pixD is not None:
@@ -477,6 +523,8 @@ class GALIPTrainer:
             self.pixd_ready = bool(state["pixd_ready"])
         elif self.pixD is not None:
             self.log("[galip] the checkpoint has no pixel discriminator: it starts fresh")
+        self.d_ready = bool(state.get("d_ready", True))
+        self.init_from = state.get("init_from", self.init_from)
         self.gen.set_state(state["gen"])
         torch.set_rng_state(state["torch_rng"])
         self.step = int(state["step"])
@@ -507,7 +555,14 @@ class GALIPTrainer:
             clip_model=self.clip.model.cpu(),
             sr_net=sr_net,
             license="Weights trained by InstantPainting on its own synthetic renders; same license as the code.",
-            extra={"title": spec.title or spec.name, "training": {"steps": self.step, **(extra or {})}},
+            extra={
+                "title": spec.title or spec.name,
+                "training": {
+                    "steps": self.step,
+                    **({"init_from": self.init_from} if self.init_from else {}),
+                    **(extra or {}),
+                },
+            },
         )
         self.clip.model.to(self.device)
         return manifest

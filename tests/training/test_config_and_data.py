@@ -23,6 +23,21 @@ def test_demo_config_names_the_three_packages_and_a_multi_stage_schedule():
     assert cfg.gan.stages[-1].sim_w == 4.0
 
 
+def test_the_fine_tune_config_continues_the_shipped_packages():
+    """configs/demo-finetune.toml starts G from the package demo.toml exports: same names,
+    the generator shape written in the package (bilinear blocks included), its CLIP and SR net."""
+    from generation.engine.package import read_manifest
+    from generation.training.clip_train import ClipBundle
+    from generation.training.trainer import make_arch
+
+    first, tune = load_config(DEMO), load_config(DEMO.with_name("demo-finetune.toml"))
+    assert [p.name for p in tune.packages] == [p.name for p in first.packages]
+    assert tune.gan.init_package == tune.clip_package == tune.sr.package == "demo-landscape"
+    assert tune.gan.d_warmup > 0 and tune.gan.stages[-1].pix_attr_w > 0
+    manifest = read_manifest(Path(tune.models_dir) / tune.gan.init_package)
+    assert make_arch(tune, ClipBundle(manifest.arch.clip, None)).netG == manifest.arch.netG
+
+
 def test_unknown_config_keys_are_errors(tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text("[gan]\nema_decai = 0.9\n")

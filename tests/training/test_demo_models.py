@@ -46,6 +46,13 @@ def test_attribute_groups_beat_their_floors(report):
         assert report.groups[group] >= floor, (group, report.groups)
 
 
+def test_what_the_classifier_reads_survives_a_blur(report):
+    """G trains against a CNN attribute reader; a pattern that only fools CNNs would be fine
+    detail, gone under a 1 px blur, while drawn shapes and colours stay readable."""
+    for group, floor in FLOORS[report.category].items():
+        assert report.groups_blurred[group] >= floor - 0.05, (group, report.groups_blurred)
+
+
 def test_chinese_prompts_work_without_translation(report):
     for group, floor in FLOORS[report.category].items():
         assert report.by_lang["zh"][group] >= floor - 0.1, (group, report.by_lang)

@@ -203,6 +203,7 @@ def test_a_stage_can_switch_to_the_retuned_text_tower(tiny_run, tmp_path):
 
     cfg.sr.enabled = False
     cfg.packages = [PackageSpec("tuned-anime", "anime")]
+
     def distance(a, b):  # over the whole tower: the packages hold it in fp16
         return sum(float((a[n].float().cpu() - b[n].float().cpu()).pow(2).sum()) for n in base) ** 0.5
 
@@ -212,3 +213,48 @@ def test_a_stage_can_switch_to_the_retuned_text_tower(tiny_run, tmp_path):
         [folder] = export_packages(cfg, again, log=lambda m: None, snapshot=snap)
         weights = text_parameters(Engine.load(str(folder), device="cpu").clip_model)
         assert distance(weights, expected) < 0.1 * distance(weights, other), snapshot
+
+
+def test_a_run_can_fine_tune_the_generator_of_a_package(tiny_run, tmp_path):
+    """gan.init_package: G and its EMA start from the package's generator, the Ds train alone
+    for gan.d_warmup steps (G untouched, no step counted), then G trains; the export records
+    where it started and ships the package's SR net (sr.package). A package whose generator
+    has another shape is refused with both shapes named."""
+    from generation.training.pipeline import export_packages
+
+    _, trainer, clip, pairs = tiny_run
+    models = tmp_path / "models"
+    sr = SRNet(SRConfig(4, 8, 1))
+    trainer.export(PackageSpec("base", "landscape"), models / "base", sr_net=sr)
+    start = {n: p.detach().clone() for n, p in trainer.ema_generator().named_parameters() if n in trainer.g_params}
+
+    cfg = _tiny_config(tmp_path / "run", steps=4)
+    cfg.models_dir = str(models)
+    cfg.gan.init_package, cfg.gan.d_warmup = "base", 6
+    logs: list[str] = []
+    tuned = GALIPTrainer(cfg, clip, pairs, log=logs.append)
+    for n, p in tuned.g_params.items():  # the package holds fp16
+        assert torch.allclose(p.detach(), start[n], atol=2e-3) and torch.equal(tuned.ema[n], p.detach())
+    g_before = {n: p.detach().clone() for n, p in tuned.g_params.items()}
+    d_before = {n: p.detach().clone() for n, p in tuned.netD.named_parameters()}
+    tuned.warm_d(cfg.gan.d_warmup, cfg.gan.stages[0])
+    assert tuned.step == 0 and tuned.d_ready and any("D warm-up 6/6" in m for m in logs)
+    assert all(torch.equal(p.detach(), g_before[n]) for n, p in tuned.g_params.items())
+    assert any(not torch.equal(p.detach(), d_before[n]) for n, p in tuned.netD.named_parameters())
+    tuned.train()
+    assert tuned.step == 4 and any(not torch.equal(p.detach(), g_before[n]) for n, p in tuned.g_params.items())
+
+    again = GALIPTrainer(cfg, clip, pairs, log=lambda m: None)
+    assert again.load_checkpoint() and again.d_ready and again.init_from == {"package": "base", "steps": 20}
+    cfg.sr.package = "base"
+    cfg.packages = [PackageSpec("tuned", "landscape")]
+    [folder] = export_packages(cfg, again, log=lambda m: None)
+    manifest = json.loads((folder / "model.json").read_text())
+    assert manifest["training"]["steps"] == 4 and manifest["training"]["init_from"] == {"package": "base", "steps": 20}
+    assert manifest["super_resolution"] == {"scale": 4, "channels": 8, "blocks": 1}
+
+    other = _tiny_config(tmp_path / "other", steps=4)
+    other.models_dir, other.gan.init_package = str(models), "base"
+    other.gan.netg = {**other.gan.netg, "ngf": 4}
+    with pytest.raises(ValueError, match="gan.init_package 'base'.*ngf=8.*ngf=4"):
+        GALIPTrainer(other, clip, pairs, log=lambda m: None)
