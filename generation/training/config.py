@@ -126,6 +126,10 @@ class Stage:
     # From this stage on, G and both Ds read the sentence embeddings of the re-tuned CLIP text
     # tower (gan.text_retune); once on, it stays on for the stages after.
     retune_text: bool = False
+    # The pixel D and its attribute reader start again from a random init when this stage
+    # begins (both warm-ups run again): G then has to draw what a reader it has never worked
+    # against reads, instead of what the old one has come to accept.
+    reset_pixel_d: bool = False
 
 
 @dataclass

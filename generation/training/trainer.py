@@ -127,11 +127,10 @@ class GALIPTrainer:
         if any(s.pix_w or s.pix_attr_w for s in cfg.gan.stages):
             heads, self.pair_labels = attribute_targets(pairs)
             self.cap_labels = caption_labels(self.captions, owner, heads, self.pair_labels)
-            self.pixD = PixelD(clip.config.embed_dim, heads, cfg.gan.pixd_width).to(self.device)
-            self.optP = torch.optim.Adam(self.pixD.adversarial_parameters(), lr=4e-4, betas=(0.0, 0.9))
-            # The reader is a plain classifier of real renders: classifier settings, not GAN ones.
-            self.optA = torch.optim.Adam(self.pixD.reader_parameters(), lr=1e-3, betas=(0.5, 0.999))
+            self.attr_heads = heads
+            self._new_pixel_d()
         self.pixd_ready = False  # its reader trained (warm-up done or restored from a checkpoint)
+        self.pixd_reset = ""  # the last stage whose `reset_pixel_d` has been done
         self.d_ready = cfg.gan.d_warmup == 0  # the Ds trained alone against G (gan.d_warmup)
         self.emb_cache = torch.zeros(len(self.captions), clip.config.embed_dim)
         self.emb_done = torch.zeros(len(self.captions), dtype=torch.bool)
@@ -143,6 +142,12 @@ class GALIPTrainer:
             cfg.run.sample_prompts or [pairs[i].captions[0] for i in range(0, len(pairs), max(1, len(pairs) // 8))][:8]
         )
         self.sample_noise = torch.randn(4, self.arch.netG.nz, generator=torch.Generator().manual_seed(1234))
+
+    def _new_pixel_d(self) -> None:
+        self.pixD = PixelD(self.clip.config.embed_dim, self.attr_heads, self.cfg.gan.pixd_width).to(self.device)
+        self.optP = torch.optim.Adam(self.pixD.adversarial_parameters(), lr=4e-4, betas=(0.0, 0.9))
+        # The reader is a plain classifier of real renders: classifier settings, not GAN ones.
+        self.optA = torch.optim.Adam(self.pixD.reader_parameters(), lr=1e-3, betas=(0.5, 0.999))
 
     def _init_from_package(self, name: str) -> None:
         """G's trainable weights from a model package's generator (fine-tuning)."""
@@ -265,7 +270,12 @@ class GALIPTrainer:
         }
 
     def prepare(self, stage: Stage) -> None:
-        """The warm-ups still owed before `stage` trains G: the pixel D's reader, then the Ds."""
+        """The warm-ups still owed before `stage` trains G: the pixel D's reader, then the Ds.
+        A stage with `reset_pixel_d` first gets a new pixel D, so both warm-ups run again."""
+        if self.pixD is not None and stage.reset_pixel_d and self.pixd_reset != stage.name:
+            self.log(f"[galip] stage {stage.name}: a new pixel D and attribute reader from step {self.step}")
+            self._new_pixel_d()
+            self.pixd_ready, self.d_ready, self.pixd_reset = False, self.cfg.gan.d_warmup == 0, stage.name
         if self.pixD is not None and stage.pix_attr_w and not self.pixd_ready:
             self.warm_pixel_d(self.cfg.gan.pixd_warmup, stage)
         if not self.d_ready:
@@ -498,6 +508,7 @@ class GALIPTrainer:
                 optP=self.optP.state_dict(),
                 optA=self.optA.state_dict(),
                 pixd_ready=self.pixd_ready,
+                pixd_reset=self.pixd_reset,
             )
         tmp = self.out / "checkpoint.tmp"
         torch.save(state, tmp)
@@ -521,6 +532,7 @@ class GALIPTrainer:
             self.optP.load_state_dict(state["optP"])
             self.optA.load_state_dict(state["optA"])
             self.pixd_ready = bool(state["pixd_ready"])
+            self.pixd_reset = state.get("pixd_reset", "")
         elif self.pixD is not None:
             self.log("[galip] the checkpoint has no pixel discriminator: it starts fresh")
         self.d_ready = bool(state.get("d_ready", True))

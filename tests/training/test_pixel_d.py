@@ -169,3 +169,30 @@ def test_real_pairs_without_scenes_train_the_pixel_d_without_its_reader(clip, tm
     assert all(math.isfinite(h["pix_d"]) for h in trainer.history)
     for name, t in reader.items():
         assert torch.equal(t, trainer.pixD.state_dict()[name]), name
+
+
+def test_a_stage_can_start_a_new_pixel_d(pairs, clip, tmp_path):
+    """reset_pixel_d: when its stage begins the pixel D and its reader are new (random) and
+    both warm-ups run again; a run resumed inside that stage keeps the new ones."""
+    cfg = _pixel_config(tmp_path / "run", 6)
+    cfg.gan.d_warmup = 3
+    cfg.gan.stages = [
+        Stage("old", 3, batch_size=8, pix_w=1.0, pix_attr_w=1.0),
+        Stage("new", 3, batch_size=8, pix_w=1.0, pix_attr_w=1.0, reset_pixel_d=True),
+    ]
+    logs: list[str] = []
+    trainer = GALIPTrainer(cfg, clip, pairs, log=logs.append)
+    trainer.train(max_steps=3)
+    old = {n: t.clone() for n, t in trainer.pixD.state_dict().items()}
+    assert sum("pixel D warm-up 10/10" in m for m in logs) == 1 and sum("D warm-up 3/3" in m for m in logs) == 1
+    trainer.train(max_steps=1)
+    assert any("stage new: a new pixel D" in m for m in logs) and trainer.pixd_reset == "new"
+    assert sum("pixel D warm-up 10/10" in m for m in logs) == 2 and sum("] D warm-up 3/3" in m for m in logs) == 2
+    assert not torch.equal(old["reader.0.weight"], trainer.pixD.state_dict()["reader.0.weight"])
+    trainer.save_checkpoint()
+
+    logs.clear()
+    again = GALIPTrainer(cfg, clip, pairs, log=logs.append)
+    assert again.load_checkpoint() and again.step == 4 and again.pixd_reset == "new"
+    again.train()
+    assert again.step == 6 and not any("warm-up" in m or "new pixel D" in m for m in logs)
