@@ -426,8 +426,11 @@ class GALIPTrainer:
         bar = tqdm(
             total=end, initial=self.step, desc="galip", file=sys.stderr, mininterval=5, disable=not sys.stderr.isatty()
         )
-        if self.step < end:  # the warm-ups first, so that the step rate below is G's own
-            self.prepare(stage_at(self.cfg.gan.stages, self.step))
+        if self.step < end:  # the warm-ups first (G as its stage has it), so the rate below is G's own
+            first = stage_at(self.cfg.gan.stages, self.step)
+            self.use_upsample(first)
+            self.use_text(self.step)
+            self.prepare(first)
         acc: dict[str, float] = {}
         t0, start, n_acc = time.time(), self.step, 0
         while self.step < end:
