@@ -258,3 +258,19 @@ def test_a_run_can_fine_tune_the_generator_of_a_package(tiny_run, tmp_path):
     other.gan.netg = {**other.gan.netg, "ngf": 4}
     with pytest.raises(ValueError, match="gan.init_package 'base'.*ngf=8.*ngf=4"):
         GALIPTrainer(other, clip, pairs, log=lambda m: None)
+
+
+def test_a_package_to_start_from_must_exist_and_an_sr_package_must_have_an_sr_net(tiny_run, tmp_path):
+    from generation.engine.errors import ModelNotFound
+    from generation.training.pipeline import get_sr
+
+    _, trainer, clip, pairs = tiny_run
+    models = tmp_path / "models"
+    trainer.export(PackageSpec("no-sr", "landscape"), models / "no-sr")
+    cfg = _tiny_config(tmp_path / "run", steps=2)
+    cfg.models_dir, cfg.gan.init_package = str(models), "nowhere"
+    with pytest.raises(ModelNotFound, match="'nowhere'.*available: no-sr"):
+        GALIPTrainer(cfg, clip, pairs, log=lambda m: None)
+    cfg.sr.package = "no-sr"
+    with pytest.raises(ValueError, match="sr.package 'no-sr' has no super-resolution net"):
+        get_sr(cfg, log=lambda m: None)
