@@ -169,10 +169,10 @@ def evaluate_package(
         emb = F.normalize(engine.image_encoder.embed(images).float(), dim=-1)
         hits.extend((emb @ prompts_emb.T).argmax(1).eq(i).tolist())
 
-    def acc(kind: str, lang: str | None, names: list[str], hits=correct) -> float:
+    def acc(kind: str, lang: str | None, names: list[str], table=correct) -> float:
         vals = [
             v
-            for (k, lg, h), hs in hits.items()
+            for (k, lg, h), hs in table.items()
             if k == kind and (lang is None or lg == lang) and h in names
             for v in hs
         ]
