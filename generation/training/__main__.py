@@ -162,7 +162,7 @@ def cmd_showcase(args: argparse.Namespace) -> int:
 
 
 def cmd_probe_clip(args: argparse.Namespace) -> int:
-    from .probe import attribute_probe
+    from .probe import attribute_probe, held_out_text_probe
     from .synthetic import CATEGORIES
 
     torch.set_num_threads(args.threads)
@@ -172,6 +172,10 @@ def cmd_probe_clip(args: argparse.Namespace) -> int:
         results[cat] = attribute_probe(clip, cat, n_train=args.n_train, n_test=args.n_test)
         for head, acc in results[cat].items():
             _log(f"{cat:9s} {head:16s} " + "  ".join(f"{k} {v:.0%}" for k, v in acc.items()))
+        if args.held_out:
+            results[f"{cat}/held-out"] = held = held_out_text_probe(clip, cat, n_train=args.n_train)
+            for name, acc in held.items():
+                _log(f"{cat:9s} held out: {name:44s} " + "  ".join(f"{k} {v:.0%}" for k, v in acc.items()))
     if args.out:
         Path(args.out).write_text(json.dumps(results, indent=1))
     return 0
@@ -269,6 +273,9 @@ def main(argv: list[str] | None = None) -> int:
     sp.add_argument("--categories", nargs="*")
     sp.add_argument("--n-train", type=int, default=1500)
     sp.add_argument("--n-test", type=int, default=500)
+    sp.add_argument(
+        "--held-out", action="store_true", help="also read each part of the held-out combinations in their captions"
+    )
     sp.add_argument("--threads", type=int, default=1)
     sp.add_argument("--out", help="JSON report path")
     sp.set_defaults(fn=cmd_probe_clip)

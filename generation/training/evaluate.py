@@ -84,6 +84,7 @@ class EvalReport:
     counterfactual: float = 0.0
     heldout_by_lang: dict[str, float] = field(default_factory=dict)
     counterfactual_by_lang: dict[str, float] = field(default_factory=dict)
+    by_combination: dict[str, float] = field(default_factory=dict)  # held-out combination -> accuracy
     r_precision: float = 0.0
     r_candidates: int = 0
     diversity_ratio: float = 0.0
@@ -129,6 +130,7 @@ def evaluate_package(
     correct: dict[tuple[str, str, str], list[bool]] = {}  # (kind, lang, reported name) -> hits
     correct_blurred: dict[tuple[str, str, str], list[bool]] = {}  # the same, images blurred
     combo_hits: dict[tuple[str, str], list[bool]] = {}  # (kind, lang) -> hits on the combo's attributes
+    by_combination: dict[str, list[bool]] = {}  # the same hits, by combination
     gen_div, real_div = [], []
     all_images, all_prompts = [], []
     grid_rows: list[torch.Tensor] = []
@@ -152,7 +154,9 @@ def evaluate_package(
             if item.kind != "regular":
                 h = next(x for x in renderer.holdouts if x.name == item.holdout)
                 for head, label in combo_checks(category, h.match):
-                    combo_hits.setdefault((item.kind, lang), []).extend(p == label for p in preds[head])
+                    got = [p == label for p in preds[head]]
+                    combo_hits.setdefault((item.kind, lang), []).extend(got)
+                    by_combination.setdefault(h.name, []).extend(got)
             gen_div.append(pairwise_distance(images))
             all_images.append(images)
             all_prompts.append(prompt)
@@ -188,6 +192,7 @@ def evaluate_package(
         flat = [v for vs in vals.values() for v in vs]
         setattr(report, kind, float(np.mean(flat)) if flat else float("nan"))
         setattr(report, f"{kind}_by_lang", {lang: float(np.mean(v)) if v else float("nan") for lang, v in vals.items()})
+    report.by_combination = {name: float(np.mean(v)) for name, v in by_combination.items()}
     report.r_precision = float(np.mean(hits))
     report.r_candidates = len(all_prompts)
     report.diversity_generated = float(np.mean(gen_div))
@@ -317,5 +322,6 @@ def markdown_summary(reports: list[EvalReport]) -> str:
     for r in reports:
         per = ", ".join(f"{k.replace('_', ' ')} {pct(v)}" for k, v in r.per_head.items())
         ceiling = ", ".join(f"{k.replace('_', ' ')} {pct(v)}" for k, v in r.real_groups.items())
-        lines.append(f"- **{r.model}**: {per}. Ceiling: {ceiling}.")
+        combos = ", ".join(f"{k} {pct(v)}" for k, v in r.by_combination.items())
+        lines.append(f"- **{r.model}**: {per}. Ceiling: {ceiling}. Combinations: {combos}.")
     return "\n".join(lines)

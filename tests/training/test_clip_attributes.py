@@ -11,7 +11,7 @@ import torch
 
 from generation.training.clip_train import ClipBundle, attribute_targets, train_clip
 from generation.training.data import Pair, read_pairs
-from generation.training.probe import attribute_probe
+from generation.training.probe import attribute_probe, held_out_text_probe
 from generation.training.synthetic import RENDERERS, Scene
 from generation.training.synthetic.dataset import render_dataset
 
@@ -86,6 +86,19 @@ def test_the_probe_finds_what_the_bundled_clip_was_taught():
         assert result[head]["text_en"] >= 0.8 and result[head]["text_zh"] >= 0.8, (head, result[head])
 
 
+def test_the_bundled_clip_carries_both_parts_of_the_food_combinations_it_never_saw():
+    """Shrimp are never on rice in the training data; a probe that never saw rice captions still
+    reads shrimp in "rice topped with shrimp", and one that never saw shrimp reads the rice."""
+    from generation.engine.package import load_package, resolve_model
+
+    loaded = load_package(resolve_model("demo-food"))
+    clip = ClipBundle(loaded.manifest.arch.clip, loaded.clip_model)
+    result = held_out_text_probe(clip, "food", n_train=600)
+    assert set(result) == {h.name for h in RENDERERS["food"].holdouts}
+    for name in ("shrimp on rice", "a bowl on a marble table"):
+        assert min(result[name].values()) >= 0.8, (name, result[name])
+
+
 def test_probe_command_writes_a_report_for_a_trained_clip_folder(pairs, tmp_path):
     from generation.training.__main__ import main as training_cli
 
@@ -93,9 +106,9 @@ def test_probe_command_writes_a_report_for_a_trained_clip_folder(pairs, tmp_path
     train_clip(cfg, pairs, tmp_path / "clip", log=lambda m: None)
     out = tmp_path / "probe.json"
     args = ["probe-clip", "--clip", str(tmp_path / "clip"), "--categories", "food", "--n-train", "40", "--n-test", "20"]
-    assert training_cli([*args, "--out", str(out)]) == 0
+    assert training_cli([*args, "--held-out", "--out", str(out)]) == 0
     report = json.loads(out.read_text())
-    assert set(report) == {"food"} and set(report["food"]["vessel"]) == {"image", "text_en", "text_zh"}
+    assert set(report) == {"food", "food/held-out"} and set(report["food"]["vessel"]) == {"image", "text_en", "text_zh"}
     assert all(0.0 <= v <= 1.0 for head in report["food"].values() for v in head.values())
 
 

@@ -172,6 +172,18 @@ def test_counterfactuals_are_in_training_data_and_in_the_eval_set(category):
             assert RENDERERS[category].matches(it.scene.attrs, h.match)
 
 
+@pytest.mark.parametrize("category", CATEGORIES)
+def test_each_held_out_item_tests_only_its_own_combination(category):
+    """Shrimp on rice with strawberries would also be the counterfactual strawberries on rice,
+    and a miss would count against both."""
+    renderer = RENDERERS[category]
+    items = [it for it in eval_items(category, per_holdout=6) if it.kind != "regular"]
+    assert len(items) == 6 * len(renderer.holdouts)
+    for it in items:
+        assert [h.name for h in renderer.holdouts if renderer.matches(it.scene.attrs, h.match)] == [it.holdout]
+    assert len({it.captions["en"] for it in items}) > len(items) * 0.8
+
+
 def test_train_split_contains_counterfactual_colours_and_strawberries_on_noodles():
     suns = {sample_scene("landscape", s).attrs["body_colour"] for s in range(400)}
     assert {"green", "blue", "purple"} <= suns

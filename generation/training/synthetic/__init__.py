@@ -73,7 +73,7 @@ class EvalItem:
     captions: dict[str, str]  # lang -> canonical caption
 
 
-def eval_items(category: str, n_regular: int = 12, per_holdout: int = 3, seed: int = 10_000) -> list[EvalItem]:
+def eval_items(category: str, n_regular: int = 12, per_holdout: int = 6, seed: int = 10_000) -> list[EvalItem]:
     """The fixed evaluation prompt set: regular train-distribution scenes (new seeds) plus every
     held-out combination, each with canonical English and Chinese captions."""
     renderer = RENDERERS[category]
@@ -82,10 +82,21 @@ def eval_items(category: str, n_regular: int = 12, per_holdout: int = 3, seed: i
         sc = sample_scene(category, seed + i, "train")
         items.append(EvalItem(sc, "regular", "", {lang: caption(sc, lang) for lang in LANGS}))
     for j, h in enumerate(renderer.holdouts):
-        for k in range(per_holdout):
-            s = seed + 1000 + 50 * j + k
-            base = sample_scene(category, s, "any")
-            sc = Scene(category, renderer.force(base.attrs, h.match), s)
+        s = seed + 1000 + 50 * j
+        for _ in range(per_holdout):
+            sc = _exactly(renderer, h, s)
+            s = sc.seed + 1
             kind = "counterfactual" if h.counterfactual else "heldout"
             items.append(EvalItem(sc, kind, h.name, {lang: caption(sc, lang) for lang in LANGS}))
     return items
+
+
+def _exactly(renderer: Renderer, h: HoldOut, seed: int) -> Scene:
+    """The first scene from `seed` on that is forced into `h` and matches no other hold-out, so
+    that an item filed under one combination does not test a second one too (shrimp on rice with
+    strawberries would also be the counterfactual strawberries on rice)."""
+    for s in range(seed, seed + 50):
+        attrs = renderer.force(sample_scene(renderer.category, s, "any").attrs, h.match)
+        if [x.name for x in renderer.holdouts if renderer.matches(attrs, x.match)] == [h.name]:
+            return Scene(renderer.category, attrs, s)
+    raise RuntimeError(f"no scene from seed {seed} matches only the hold-out {h.name!r}")
