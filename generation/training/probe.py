@@ -14,6 +14,7 @@ import torch.nn.functional as F
 
 from .attributes import labelled_scenes, render_labelled
 from .clip_train import ClipBundle
+from .evaluate import combo_checks
 from .synthetic import LANGS, RENDERERS, caption, eval_items, sample_scene
 
 
@@ -67,8 +68,6 @@ def held_out_text_probe(
     the other parts (no shrimp), so it cannot have learnt that the two never meet, and it reads
     the canonical captions of the evaluation's held-out scenes. High accuracy here with a low one
     on generated images puts a miss on the generator, not on the text tower."""
-    from .evaluate import combo_checks
-
     renderer = RENDERERS[category]
     scenes = [sample_scene(category, seed + i, "train") for i in range(n_train)]
     labels = [renderer.labels(sc.attrs) for sc in scenes]
