@@ -110,6 +110,8 @@ def test_probe_command_writes_a_report_for_a_trained_clip_folder(pairs, tmp_path
     report = json.loads(out.read_text())
     assert set(report) == {"food", "food/held-out"} and set(report["food"]["vessel"]) == {"image", "text_en", "text_zh"}
     assert all(0.0 <= v <= 1.0 for head in report["food"].values() for v in head.values())
+    assert set(report["food/held-out"]) == {h.name for h in RENDERERS["food"].holdouts}
+    assert all(0.0 <= v <= 1.0 for combo in report["food/held-out"].values() for v in combo.values())
 
 
 def _separation(bundle: ClipBundle, pairs: list[Pair], head: str) -> float:

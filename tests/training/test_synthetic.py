@@ -3,7 +3,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from generation.training.synthetic import CATEGORIES, RENDERERS, Scene, caption, eval_items, render, sample_scene
+from generation.training.synthetic import (
+    CATEGORIES,
+    RENDERERS,
+    HoldOut,
+    Scene,
+    caption,
+    eval_items,
+    render,
+    sample_scene,
+)
 from generation.training.synthetic.anime import EYE_RGB, HAIR_RGB
 from generation.training.synthetic.food import ITEM_RGB
 from generation.training.synthetic.landscape import BODY_RGB
@@ -182,6 +191,17 @@ def test_each_held_out_item_tests_only_its_own_combination(category):
     for it in items:
         assert [h.name for h in renderer.holdouts if renderer.matches(it.scene.attrs, h.match)] == [it.holdout]
     assert len({it.captions["en"] for it in items}) > len(items) * 0.8
+
+
+def test_a_hold_out_that_another_one_contains_is_refused_by_name(monkeypatch):
+    """With "rice" a hold-out, every "shrimp on rice, on wood" scene is also a "rice" one: no scene
+    can test only the second, and the evaluation says which one it could not build."""
+    renderer = RENDERERS["food"]
+    inner = HoldOut("shrimp on rice, on wood", {"base": "rice", "has_shrimp": "yes", "table": "wood"})
+    outer = HoldOut("rice", {"base": "rice"})
+    monkeypatch.setattr(renderer, "holdouts", (outer, inner))
+    with pytest.raises(RuntimeError, match="matches only the hold-out 'shrimp on rice, on wood'"):
+        eval_items("food", per_holdout=1)
 
 
 def test_train_split_contains_counterfactual_colours_and_strawberries_on_noodles():
