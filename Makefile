@@ -41,11 +41,13 @@ bench-engine: setup
 	$(PY) -m pip install --disable-pip-version-check -q -r requirements-bench.txt
 	$(PY) -m generation.engine.bench
 
-# Two builds: demo.toml trains everything from scratch (resuming from var/training/demo/), then
-# demo-finetune.toml fine-tunes the generator of the packages the first one exported.
+# Three builds: demo.toml trains everything from scratch (resuming from var/training/demo/), then
+# demo-finetune.toml fine-tunes the generator of the packages the first one exported, then
+# demo-words.toml gives that generator word attention and fine-tunes it again.
 demo-models: setup
 	$(PY) -m generation.training build-demo-models --config generation/training/configs/demo.toml
 	$(PY) -m generation.training build-demo-models --config generation/training/configs/demo-finetune.toml
+	$(PY) -m generation.training build-demo-models --config generation/training/configs/demo-words.toml
 
 messages: setup
 	$(PY) manage.py makemessages -l zh_Hans -i ".venv/*" -i "tests/*" -i "generation/training/*" -i "staticfiles/*" -i "var/*"

@@ -169,9 +169,11 @@ def _galip_gpu_throughput(engine, arch, netg, clip_model, device, sizes) -> list
 
     def batch32(eng: Engine, size: int) -> None:
         # 32 images in one forward (generate caps n at 8): the same steps as generate().
-        cond = eng.conditioning(GenerationRequest(PROMPT)).embedding
-        native = eng.render_native(torch.randn(32, arch.netG.nz), cond, eng.grid_for(size, size))
-        eng.clip_scores(native, cond)
+        cond = eng.conditioning(GenerationRequest(PROMPT))
+        native = eng.render_native(
+            torch.randn(32, arch.netG.nz), cond.embedding, eng.grid_for(size, size), words=cond.words
+        )
+        eng.clip_scores(native, cond.embedding)
         with torch.inference_mode(), eng._autocast():
             upscale_to(native, size, size)
 

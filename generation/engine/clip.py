@@ -28,6 +28,7 @@ __all__ = [
     "CLIPTokenizer",
     "CLIPTextEncoder",
     "CLIPImageEncoder",
+    "encode_words",
     "build_clip",
     "load_clip_state_dict",
     "SHARED_VISUAL_PREFIXES",
@@ -154,6 +155,30 @@ class CLIPTokenizer:
         return out, truncated
 
 
+def encode_words(clip_model: CLIP, tokens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The text tower once, for a generator that reads the words: the sentence embedding
+    [B, embed_dim] (equal to ``encode_text(tokens, normalize=False)``), every token's output
+    projected the same way [B, L, embed_dim], and [B, L] True where a position is past the
+    end-of-text token. L is the longest caption of the batch, not the context length.
+
+    The same steps as open_clip's ``CLIP.encode_text`` (causal mask included) with the pooling
+    left out; only the argmax-pooled text tower of ``open_clip.model.CLIP`` is supported.
+    """
+    if getattr(clip_model, "text_pool_type", "argmax") != "argmax" or not hasattr(clip_model, "token_embedding"):
+        raise ValueError("encode_words needs an open_clip CLIP whose text tower pools at the end-of-text token")
+    cast_dtype = clip_model.transformer.get_cast_dtype()
+    x = clip_model.token_embedding(tokens).to(cast_dtype) + clip_model.positional_embedding.to(cast_dtype)
+    x = clip_model.ln_final(clip_model.transformer(x, attn_mask=clip_model.attn_mask))
+    if clip_model.text_projection is not None:
+        proj = clip_model.text_projection
+        x = proj(x) if isinstance(proj, nn.Linear) else x @ proj
+    end = tokens.argmax(dim=-1)  # the end-of-text token has the largest id (see CLIPTokenizer)
+    sentence = x[torch.arange(x.shape[0], device=x.device), end]
+    length = int(end.max()) + 1
+    pad = torch.arange(length, device=tokens.device)[None] > end[:, None]
+    return sentence, x[:, :length], pad
+
+
 class CLIPTextEncoder(nn.Module):
     """GALIP's text encoder: the unnormalised projected end-of-text embedding [B, embed_dim].
 
@@ -173,6 +198,12 @@ class CLIPTextEncoder(nn.Module):
         tokens, truncated = self.tokenizer(texts)
         device = self.clip.token_embedding.weight.device
         return self(tokens.to(device)), truncated
+
+    def encode_words(self, texts: str | list[str]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, list[bool]]:
+        """Sentence embeddings, token embeddings and padding (see ``encode_words``), truncation."""
+        tokens, truncated = self.tokenizer(texts)
+        device = self.clip.token_embedding.weight.device
+        return (*encode_words(self.clip, tokens.to(device)), truncated)
 
 
 class CLIPImageEncoder(nn.Module):

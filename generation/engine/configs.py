@@ -61,6 +61,11 @@ class NetGConfig:
     # How each G block enlarges its input: GALIP's "nearest" (the released models), or "bilinear",
     # which keeps a small G from drawing the bridge's patch grid as a mosaic of 8x8-pixel tiles.
     upsample: str = "nearest"
+    # Cross-attention from G's features to the prompt's token embeddings (the CLIP text tower's
+    # per-token outputs, projected like the sentence embedding), after the M blocks and after
+    # each of the first two G blocks. GALIP conditions on the sentence vector alone; with the
+    # words a small G can compose parts it never saw together ("shrimp" + "on rice").
+    word_attn: bool = False
 
     def __post_init__(self) -> None:
         levels = math.log2(self.imsize)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
@@ -43,6 +44,7 @@ __all__ = [
     "DBlock",
     "CLIPMapper",
     "CLIPAdapter",
+    "WordAttention",
     "grid_positional_embedding",
 ]
 
@@ -160,6 +162,29 @@ class GBlock(nn.Module):
         return (self.c_sc(x) if self.learnable_sc else x) + h
 
 
+class WordAttention(nn.Module):
+    """Each position of a feature map reads the prompt's token embeddings (cross-attention), and
+    adds what it read. The output projection starts at zero, so a generator trained without it
+    computes exactly what it did until training moves it.
+
+    ``words`` [B, L, word_dim]; ``pad`` [B, L], True where a position holds no token.
+    """
+
+    def __init__(self, channels: int, word_dim: int, heads: int = 4) -> None:
+        super().__init__()
+        self.norm = nn.GroupNorm(min(8, channels), channels)
+        self.attn = nn.MultiheadAttention(channels, heads, kdim=word_dim, vdim=word_dim, batch_first=True)
+        nn.init.zeros_(self.attn.out_proj.weight)
+        nn.init.zeros_(self.attn.out_proj.bias)
+
+    def forward(self, x: torch.Tensor, words: torch.Tensor, pad: torch.Tensor | None = None) -> torch.Tensor:
+        b, c, h, w = x.shape
+        q = self.norm(x).flatten(2).transpose(1, 2)  # [B, h*w, C]
+        words = words.to(q.dtype)
+        read, _ = self.attn(q, words, words, key_padding_mask=pad, need_weights=False)
+        return x + read.transpose(1, 2).reshape(b, c, h, w)
+
+
 class CLIPMapper(nn.Module):
     """Runs bridge features through the frozen CLIP ViT as patch tokens, with learned prompts.
 
@@ -214,10 +239,17 @@ class CLIPAdapter(nn.Module):
         self.conv = nn.Conv2d(cfg.clip_width, cfg.channels()[0], 5, 1, 2)
         self.fc_prompt = nn.Linear(cond, cfg.clip_width * cfg.n_prompts)
 
-    def forward(self, code: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self,
+        code: torch.Tensor,
+        cond: torch.Tensor,
+        read_words: Callable[[int, torch.Tensor], torch.Tensor] | None = None,
+    ) -> torch.Tensor:
         prompts = self.fc_prompt(cond).view(cond.size(0), -1, self.clip_width)
         for block in self.FBlocks:
             code = block(code, cond)
+        if read_words is not None:
+            code = read_words(0, code)
         fuse_feat = self.conv_fuse(code)
         map_feat = self.CLIP_ViT(fuse_feat, prompts)
         return self.conv(fuse_feat + self.map_weight * map_feat)
@@ -228,7 +260,13 @@ class NetG(nn.Module):
 
     ``clip_visual`` is the open_clip ``VisionTransformer`` (``clip_model.visual``); its modules are
     shared, and frozen unless ``freeze_clip=False``.
+
+    With ``cfg.word_attn`` it also takes the prompt's token embeddings (``words`` [B, L, cond_dim],
+    ``word_pad`` [B, L] True on padding, see ``clip.encode_words``) and reads them after the M
+    blocks and after G blocks 0 and 1 (:class:`WordAttention`).
     """
+
+    WORD_ATTN_BLOCKS = 2  # G blocks followed by a word attention (after the M blocks: one more)
 
     def __init__(self, cfg: NetGConfig, clip_visual: nn.Module, freeze_clip: bool = True) -> None:
         super().__init__()
@@ -246,6 +284,11 @@ class NetG(nn.Module):
             [GBlock(cfg.cond_total, chs[j], chs[j + 1], sizes[j], cfg.upsample) for j in range(cfg.n_blocks)]
         )
         self.to_rgb = nn.Sequential(nn.LeakyReLU(0.2, inplace=True), nn.Conv2d(chs[-1], cfg.ch_size, 3, 1, 1))
+        if cfg.word_attn:
+            n = min(self.WORD_ATTN_BLOCKS, cfg.n_blocks)
+            self.word_attn = nn.ModuleList(
+                [WordAttention(cfg.code_ch, cfg.cond_dim)] + [WordAttention(chs[j + 1], cfg.cond_dim) for j in range(n)]
+            )
         if freeze_clip:
             for p in self.mapping.CLIP_ViT.parameters():
                 p.requires_grad_(False)
@@ -254,20 +297,37 @@ class NetG(nn.Module):
         return [p for p in self.parameters() if p.requires_grad]
 
     def forward(
-        self, noise: torch.Tensor, sent_emb: torch.Tensor, grid_hw: tuple[int, int] | None = None
+        self,
+        noise: torch.Tensor,
+        sent_emb: torch.Tensor,
+        grid_hw: tuple[int, int] | None = None,
+        words: torch.Tensor | None = None,
+        word_pad: torch.Tensor | None = None,
     ) -> torch.Tensor:
         cfg = self.cfg
         g = cfg.grid
         gh, gw = grid_hw or (g, g)
+        read_words = None
+        if cfg.word_attn:
+            if words is None:
+                raise ValueError("this generator reads the prompt's words: pass words= (clip.encode_words)")
+            if words.shape[0] != noise.shape[0] or words.shape[-1] != cfg.cond_dim:
+                raise ValueError(f"words must be [{noise.shape[0]}, L, {cfg.cond_dim}], got {list(words.shape)}")
+
+            def read_words(k: int, x: torch.Tensor) -> torch.Tensor:
+                return self.word_attn[k](x, words, word_pad)
+
         cond = torch.cat([noise, sent_emb.to(noise.dtype)], dim=1)  # noise first, as in GALIP
         code = self.fc_code(noise).view(noise.size(0), cfg.code_ch, g, g)
         if (gh, gw) != (g, g):
             # The code map is a latent layout, not pixels: resampling it gives the wider grid
             # a smooth layout that the M blocks then refine.
             code = F.interpolate(code, size=(gh, gw), mode="bicubic", align_corners=False)
-        out = self.mapping(code, cond)
-        for block in self.GBlocks:
+        out = self.mapping(code, cond, read_words)
+        for j, block in enumerate(self.GBlocks):
             out = block(out, cond, (scaled_size(block.size, gh, g), scaled_size(block.size, gw, g)))
+            if read_words is not None and j + 1 < len(self.word_attn):
+                out = read_words(j + 1, out)
         return self.to_rgb(out)
 
 

@@ -66,15 +66,16 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
 
 
 class TextEmbeddingCache:
-    """LRU cache text -> (embedding, truncated). ``hits`` and ``misses`` count lookups."""
+    """LRU cache text -> (embedding, token embeddings or None, truncated). ``hits`` and
+    ``misses`` count lookups."""
 
     def __init__(self, maxsize: int = 512) -> None:
         self.maxsize = maxsize
         self.hits = 0
         self.misses = 0
-        self._data: OrderedDict[str, tuple[torch.Tensor, bool]] = OrderedDict()
+        self._data: OrderedDict[str, tuple] = OrderedDict()
 
-    def get(self, key: str) -> tuple[torch.Tensor, bool] | None:
+    def get(self, key: str) -> tuple | None:
         value = self._data.get(key)
         if value is None:
             self.misses += 1
@@ -83,7 +84,7 @@ class TextEmbeddingCache:
         self._data.move_to_end(key)
         return value
 
-    def put(self, key: str, value: tuple[torch.Tensor, bool]) -> None:
+    def put(self, key: str, value: tuple) -> None:
         self._data[key] = value
         self._data.move_to_end(key)
         while len(self._data) > self.maxsize:
@@ -99,6 +100,7 @@ class TextEmbeddingCache:
 @dataclass
 class Conditioning:
     embedding: torch.Tensor  # [embed_dim], fp32, on the engine's device
+    words: torch.Tensor | None  # [L, embed_dim] token embeddings, for a G that reads them
     truncated: bool  # the (styled) prompt was cut at the context length
     negative_truncated: bool
 
@@ -233,26 +235,46 @@ class Engine:
 
     # --- building blocks (public so tests and tools can check each step) --------------------
 
-    def encode_text(self, text: str) -> tuple[torch.Tensor, bool]:
-        """Sentence embedding [embed_dim] (fp32, on device) and whether the text was truncated."""
+    @property
+    def reads_words(self) -> bool:
+        """Whether G also reads the prompt's token embeddings (NetGConfig.word_attn)."""
+        return self.manifest.arch.netG.word_attn
+
+    def _text(self, text: str) -> tuple[torch.Tensor, torch.Tensor | None, bool]:
         cached = self.text_cache.get(text)
         if cached is not None:
             return cached
         with torch.inference_mode(), self._autocast():
-            emb, truncated = self.text_encoder.encode(text)
-        value = (emb[0].float(), truncated[0])
+            if self.reads_words:
+                emb, words, _, truncated = self.text_encoder.encode_words(text)
+                value = (emb[0].float(), words[0].float(), truncated[0])
+            else:
+                emb, truncated = self.text_encoder.encode(text)
+                value = (emb[0].float(), None, truncated[0])
         self.text_cache.put(text, value)
         return value
+
+    def encode_text(self, text: str) -> tuple[torch.Tensor, bool]:
+        """Sentence embedding [embed_dim] (fp32, on device) and whether the text was truncated."""
+        emb, _, truncated = self._text(text)
+        return emb, truncated
+
+    def encode_words(self, text: str) -> torch.Tensor | None:
+        """The text's token embeddings [L, embed_dim] for a G that reads them, else None."""
+        return self._text(text)[1]
 
     def conditioning(self, req: GenerationRequest) -> Conditioning:
         """The vector G is conditioned on: the prompt, mixed with its styled form by
         style_strength, minus the negative prompt; norms are kept close to a real sentence
         embedding's because G was trained on unnormalised embeddings."""
         prompt = req.prompt.strip()
-        cond, truncated = self.encode_text(prompt)
+        cond, words, truncated = self._text(prompt)
         if req.style and req.style_strength > 0:
-            styled, styled_truncated = self.encode_text(compose(prompt, req.style))
+            styled, styled_words, styled_truncated = self._text(compose(prompt, req.style))
             s = float(req.style_strength)
+            # Token embeddings cannot be mixed position by position: G reads the words of the
+            # text that weighs more. A negative prompt steers only the sentence vector.
+            words = styled_words if s >= 0.5 else words
             mixed = (1 - s) * cond + s * styled
             target_norm = (1 - s) * cond.norm() + s * styled.norm()
             cond = mixed * (target_norm / mixed.norm().clamp_min(1e-6))
@@ -264,7 +286,7 @@ class Engine:
             norm = cond.norm()
             diff = cond - NEGATIVE_WEIGHT * neg
             cond = diff * (norm / diff.norm().clamp_min(1e-6))
-        return Conditioning(cond, truncated, negative_truncated)
+        return Conditioning(cond, words, truncated, negative_truncated)
 
     def render_native(
         self,
@@ -272,8 +294,14 @@ class Engine:
         cond: torch.Tensor,
         grid_hw: tuple[int, int] | None = None,
         on_chunk: Callable[[float], None] | None = None,
+        words: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """G on a batch of noises with one condition: [B,3,h,w] fp32 in [-1,1] on the device."""
+        """G on a batch of noises with one condition: [B,3,h,w] fp32 in [-1,1] on the device.
+
+        ``words``: the prompt's token embeddings [L, embed_dim] (``encode_words``), which a G
+        with ``word_attn`` needs and any other ignores."""
+        if self.reads_words and words is None:
+            raise ValueError(f"model {self.manifest.name!r} reads the prompt's words: pass words=encode_words(prompt)")
         noise = noise.to(self.device)
         outputs = []
         total = noise.shape[0]
@@ -281,7 +309,12 @@ class Engine:
             for start in range(0, total, self.max_batch):
                 z = noise[start : start + self.max_batch]
                 c = cond.to(self.device).unsqueeze(0).expand(z.shape[0], -1)
-                outputs.append(self._generator(z, c, grid_hw).float().clamp_(-1, 1))
+                if self.reads_words:
+                    w = words.to(self.device).unsqueeze(0).expand(z.shape[0], -1, -1)
+                    out = self._generator(z, c, grid_hw, w)
+                else:
+                    out = self._generator(z, c, grid_hw)
+                outputs.append(out.float().clamp_(-1, 1))
                 if on_chunk is not None:
                     on_chunk(min(1.0, (start + z.shape[0]) / total))
         images = torch.cat(outputs) if len(outputs) > 1 else outputs[0]
@@ -341,7 +374,9 @@ class Engine:
         progress("generating", 0.0)
         grid_hw = self.grid_for(req.width, req.height)
         noise = torch.cat([sample_noise(seed, k, netg_cfg.nz, req.truncation) for seed in seeds])
-        native = self.render_native(noise, cond.embedding, grid_hw, lambda f: progress("generating", f))
+        native = self.render_native(
+            noise, cond.embedding, grid_hw, lambda f: progress("generating", f), words=cond.words
+        )
         progress("generating", 1.0)
 
         self._check(cancel)

@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 
-from generation.engine.clip import CLIPConfig, CLIPImageEncoder, CLIPTokenizer, build_clip
+from generation.engine.clip import CLIPConfig, CLIPImageEncoder, CLIPTokenizer, build_clip, encode_words
 
 from .config import ClipTrainConfig, TextTuneConfig
 from .data import Pair, load_image
@@ -86,6 +86,13 @@ class ClipBundle:
             for i in range(0, len(texts), batch)
         ]
         return torch.cat(outs).float()
+
+    @torch.no_grad()
+    def encode_words(self, texts: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Token embeddings [N, L, embed_dim] and padding [N, L] (for a G with word_attn)."""
+        device = next(self.model.parameters()).device
+        _, words, pad = encode_words(self.model, self.tokens(texts).to(device))
+        return words.float(), pad
 
     def image_encoder(self, tap_layers: tuple[int, ...]) -> CLIPImageEncoder:
         return CLIPImageEncoder(self.model, tap_layers)

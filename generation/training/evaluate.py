@@ -145,7 +145,7 @@ def evaluate_package(
             prompt = item.captions[lang]
             cond, _ = engine.encode_text(prompt)
             noise = sample_noise(1000 + n_item, seeds, engine.manifest.arch.netG.nz)
-            images = engine.render_native(noise, cond).cpu()
+            images = engine.render_native(noise, cond, words=engine.encode_words(prompt)).cpu()
             preds = clf.predict(images)
             blurred = clf.predict(TF.gaussian_blur(images, [5, 5], [1.0, 1.0]))
             for name, head, label in wanted:

@@ -9,6 +9,8 @@ Additions over the official loop, each because the small demo models needed it:
 - an EMA copy of G, which is what gets exported;
 - sentence embeddings cached per caption (the CLIP text tower is frozen), so each caption is
   encoded once per run;
+- for a G with word attention (NetGConfig.word_attn), the captions' token embeddings, computed
+  per batch with the frozen text tower;
 - optionally a second, pixel-space discriminator with an attribute reader (pixel_d.PixelD), for
   the parts a small CLIP cannot see.
 
@@ -104,7 +106,9 @@ class GALIPTrainer:
         self.img_enc = CLIPImageEncoder(clip.model, self.arch.netD.tap_layers).to(self.device)
         self.g_params = {n: p for n, p in self.netG.named_parameters() if p.requires_grad}
         self.init_from: dict[str, object] = {}
-        if cfg.gan.init_package:
+        if cfg.gan.init_package and not self.checkpoint_path().exists():
+            # (a run that has a checkpoint resumes from it: the package may since have been
+            # overwritten by this build's own export, or by a later build's)
             self._init_from_package(cfg.gan.init_package)
         self.ema = {n: p.detach().clone() for n, p in self.g_params.items()}
         self.optG = torch.optim.Adam(list(self.g_params.values()), lr=1e-4, betas=(0.0, 0.9))
@@ -154,15 +158,24 @@ class GALIPTrainer:
         from generation.engine.package import load_package, resolve_model
 
         loaded = load_package(resolve_model(name, self.cfg.models_dir), device="cpu")
-        if loaded.manifest.arch.netG != self.arch.netG:
+        theirs = loaded.manifest.arch.netG
+        # A G without word attention may grow it: the new layers start as the identity.
+        adds_words = self.arch.netG.word_attn and not theirs.word_attn
+        if dataclasses.replace(theirs, word_attn=self.arch.netG.word_attn) != self.arch.netG or (
+            theirs.word_attn and not self.arch.netG.word_attn
+        ):
             raise ValueError(
-                f"gan.init_package {name!r}: its generator is {loaded.manifest.arch.netG}, "
-                f"but gan.netg describes {self.arch.netG}"
+                f"gan.init_package {name!r}: its generator is {theirs}, but gan.netg describes {self.arch.netG}"
             )
         state = loaded.netG.state_dict()
         with torch.no_grad():
             for n, p in self.g_params.items():
-                p.copy_(state[n].float())
+                if n in state:
+                    p.copy_(state[n].float())
+                elif not (adds_words and n.startswith("word_attn.")):
+                    raise ValueError(f"gan.init_package {name!r}: its generator has no weight {n}")
+        if adds_words:
+            self.log("[galip] G's word attention is new: it starts as the identity")
         steps = loaded.manifest.extra.get("training", {}).get("steps", 0)
         self.init_from = {"package": loaded.manifest.name, "steps": steps}
         self.log(f"[galip] G starts from package {loaded.manifest.name} (trained {steps} steps)")
@@ -174,6 +187,14 @@ class GALIPTrainer:
             self.emb_cache[todo] = self.clip.encode_texts([self.captions[i] for i in todo.tolist()]).cpu()
             self.emb_done[todo] = True
         return self.emb_cache[cap_idx]
+
+    def _words(self, cap_idx: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        """The token embeddings and padding of these captions, for a G with word attention
+        (computed per batch: the cache of every caption's tokens would take gigabytes)."""
+        if not self.arch.netG.word_attn:
+            return ()
+        words, pad = self.clip.encode_words([self.captions[i] for i in cap_idx.tolist()])
+        return words.to(self.device), pad.to(self.device)
 
     def _batch(self, batch_size: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         """Real images, their sentence embeddings, and the pair and caption indices drawn."""
@@ -207,7 +228,7 @@ class GALIPTrainer:
         # D step. CLIP is frozen, so the fake taps are computed once with G's graph and used
         # detached here and attached in the G step (the same numbers GALIP's two passes give).
         with self._autocast(), torch.set_grad_enabled(update_g):
-            fake = self.netG(noise, sent_fake).float()
+            fake = self.netG(noise, sent_fake, None, *self._words(cap[fake_order])).float()
             fake_aug, real_aug = diff_augment(fake, stage.diffaug), diff_augment(real, stage.diffaug)
             fake_taps, fake_emb = self.img_enc(fake_aug)
             with torch.no_grad():
@@ -477,8 +498,13 @@ class GALIPTrainer:
         g = self.ema_generator()
         emb = self.clip.encode_texts(prompts).to(self.device)
         rows = []
-        for e in emb:
-            x = g(self.sample_noise.to(self.device), e[None].expand(len(self.sample_noise), -1))
+        n = len(self.sample_noise)
+        for i, e in enumerate(emb):
+            words = ()
+            if self.arch.netG.word_attn:
+                w, pad = self.clip.encode_words([prompts[i]])
+                words = (w.to(self.device).expand(n, -1, -1), pad.to(self.device).expand(n, -1))
+            x = g(self.sample_noise.to(self.device), e[None].expand(n, -1), None, *words)
             rows.append(torch.cat(list(x.clamp(-1, 1)), dim=2))
         grid = torch.cat(rows, dim=1).add(1).mul(127.5).round().byte().permute(1, 2, 0).cpu().numpy()
         Image.fromarray(grid).save(path)

@@ -274,3 +274,44 @@ def test_a_package_to_start_from_must_exist_and_an_sr_package_must_have_an_sr_ne
     cfg.sr.package = "no-sr"
     with pytest.raises(ValueError, match="sr.package 'no-sr' has no super-resolution net"):
         get_sr(cfg, log=lambda m: None)
+
+
+def test_a_fine_tune_can_grow_word_attention_on_a_packages_generator(tiny_run, tmp_path):
+    """gan.netg.word_attn on a package trained without it: the package's weights are copied,
+    the new layers start as the identity (G draws what the package drew), G trains with the
+    captions' words, and the export is a package the engine generates from with them. The
+    other way round (dropping a package's word attention) is refused."""
+    _, trainer, clip, pairs = tiny_run
+    models = tmp_path / "models"
+    trainer.export(PackageSpec("base", "landscape"), models / "base")
+
+    cfg = _tiny_config(tmp_path / "run", steps=4)
+    cfg.models_dir, cfg.gan.init_package = str(models), "base"
+    cfg.gan.netg = {**cfg.gan.netg, "word_attn": True}
+    logs: list[str] = []
+    grown = GALIPTrainer(cfg, clip, pairs, log=logs.append)
+    assert any("word attention is new" in m for m in logs)
+    new = [n for n in grown.g_params if n.startswith("word_attn.")]
+    assert new and all(n.startswith("word_attn.") for n in set(grown.g_params) - set(trainer.g_params))
+    base = Engine.load(models / "base", device="cpu")
+    caption = pairs[0].captions[0]
+    noise = torch.randn(2, grown.arch.netG.nz)
+    sent = clip.encode_texts([caption] * 2)
+    words, pad = clip.encode_words([caption] * 2)
+    with torch.no_grad():
+        drawn = grown.netG.eval()(noise, sent, None, words, pad)
+    assert torch.allclose(drawn, base.render_native(noise, sent[0]), atol=2e-2)  # the package holds fp16
+
+    before = {n: grown.g_params[n].detach().clone() for n in new}
+    grown.netG.train()
+    grown.train()
+    assert grown.step == 4 and any(not torch.equal(grown.g_params[n].detach(), before[n]) for n in new)
+    grown.export(PackageSpec("grown", "landscape"), models / "grown")
+    engine = Engine.load(models / "grown", device="cpu")
+    assert json.loads((models / "grown" / "model.json").read_text())["architecture"]["netG"]["word_attn"] is True
+    assert engine.reads_words and engine.generate(GenerationRequest(caption, seed=1))[0].image.size == (512, 512)
+
+    back = _tiny_config(tmp_path / "back", steps=4)
+    back.models_dir, back.gan.init_package = str(models), "grown"
+    with pytest.raises(ValueError, match="gan.init_package 'grown'.*word_attn=True.*word_attn=False"):
+        GALIPTrainer(back, clip, pairs, log=lambda m: None)
