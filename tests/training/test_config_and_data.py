@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -35,7 +36,25 @@ def test_the_fine_tune_config_continues_the_shipped_packages():
     assert tune.gan.init_package == tune.clip_package == tune.sr.package == "demo-landscape"
     assert tune.gan.d_warmup > 0 and tune.gan.stages[-1].pix_attr_w > 0
     manifest = read_manifest(Path(tune.models_dir) / tune.gan.init_package)
-    assert make_arch(tune, ClipBundle(manifest.arch.clip, None)).netG == manifest.arch.netG
+    # (the shipped packages have since grown word attention: configs/demo-words.toml)
+    shipped = dataclasses.replace(manifest.arch.netG, word_attn=False)
+    assert make_arch(tune, ClipBundle(manifest.arch.clip, None)).netG == shipped
+
+
+def test_the_word_attention_config_grows_it_on_the_fine_tuned_packages():
+    """configs/demo-words.toml starts from the packages demo-finetune.toml exports (the same
+    names, G's shape plus word attention) and exports the packages that are shipped."""
+    from generation.engine.package import read_manifest
+    from generation.training.clip_train import ClipBundle
+    from generation.training.trainer import make_arch
+
+    tune, words = load_config(DEMO.with_name("demo-finetune.toml")), load_config(DEMO.with_name("demo-words.toml"))
+    assert [p.name for p in words.packages] == [p.name for p in tune.packages]
+    assert words.gan.init_package == words.clip_package == words.sr.package == "demo-landscape"
+    manifest = read_manifest(Path(words.models_dir) / words.gan.init_package)
+    clip = ClipBundle(manifest.arch.clip, None)
+    assert make_arch(words, clip).netG == dataclasses.replace(make_arch(tune, clip).netG, word_attn=True)
+    assert make_arch(words, clip).netG == manifest.arch.netG
 
 
 def test_unknown_config_keys_are_errors(tmp_path):
