@@ -266,7 +266,8 @@ class Engine:
     def conditioning(self, req: GenerationRequest) -> Conditioning:
         """The vector G is conditioned on: the prompt, mixed with its styled form by
         style_strength, minus the negative prompt; norms are kept close to a real sentence
-        embedding's because G was trained on unnormalised embeddings."""
+        embedding's because G was trained on unnormalised embeddings. For a G that reads words,
+        also the token embeddings it reads (those of the prompt or of its styled form)."""
         prompt = req.prompt.strip()
         cond, words, truncated = self._text(prompt)
         if req.style and req.style_strength > 0:
