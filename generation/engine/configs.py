@@ -63,8 +63,9 @@ class NetGConfig:
     upsample: str = "nearest"
     # Cross-attention from G's features to the prompt's token embeddings (the CLIP text tower's
     # per-token outputs, projected like the sentence embedding), after the M blocks and after
-    # each of the first two G blocks. GALIP conditions on the sentence vector alone; with the
-    # words a small G can compose parts it never saw together ("shrimp" + "on rice").
+    # each of the first two G blocks. GALIP conditions on the sentence vector alone; the words
+    # are there so that a G can compose parts it never saw together ("shrimp" + "on rice");
+    # docs/demo-models.md measures how far they did for the demo models.
     word_attn: bool = False
 
     def __post_init__(self) -> None:
