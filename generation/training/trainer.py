@@ -158,15 +158,13 @@ class GALIPTrainer:
         from generation.engine.package import load_package, resolve_model
 
         loaded = load_package(resolve_model(name, self.cfg.models_dir), device="cpu")
-        theirs = loaded.manifest.arch.netG
-        # A G without word attention may grow it: the new layers start as the identity.
-        adds_words = self.arch.netG.word_attn and not theirs.word_attn
-        if dataclasses.replace(theirs, word_attn=self.arch.netG.word_attn) != self.arch.netG or (
-            theirs.word_attn and not self.arch.netG.word_attn
-        ):
-            raise ValueError(
-                f"gan.init_package {name!r}: its generator is {theirs}, but gan.netg describes {self.arch.netG}"
-            )
+        theirs, ours = loaded.manifest.arch.netG, self.arch.netG
+        # A G without word attention may grow it (the new layers start as the identity); one
+        # with it cannot drop it, and every other field must match.
+        adds_words = ours.word_attn and not theirs.word_attn
+        drops_words = theirs.word_attn and not ours.word_attn
+        if drops_words or dataclasses.replace(theirs, word_attn=ours.word_attn) != ours:
+            raise ValueError(f"gan.init_package {name!r}: its generator is {theirs}, but gan.netg describes {ours}")
         state = loaded.netG.state_dict()
         with torch.no_grad():
             for n, p in self.g_params.items():

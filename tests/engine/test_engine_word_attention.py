@@ -57,7 +57,7 @@ def test_encode_words_pools_the_sentence_embedding_and_marks_the_padding(nets):
     lengths = (tokens.argmax(-1) + 1).tolist()  # up to and with the end-of-text token
     assert words.shape == (2, max(lengths), sentence.shape[1])
     assert (~pad).sum(1).tolist() == lengths
-    alone_sentence, alone, alone_pad = _text(nets, [SHORT])
+    _, alone, alone_pad = _text(nets, [SHORT])
     # The short caption's tokens are the same whether or not a longer one shares its batch.
     assert not alone_pad.any() and torch.allclose(alone[0], words[0, : lengths[0]], atol=1e-5)
 
@@ -107,9 +107,15 @@ def word_engine(nets, tmp_path_factory) -> Engine:
     clip2.load_state_dict(clip_model.state_dict())
     netg.load_state_dict(g.state_dict())
     write_package(
-        out, name="words-test", category="general", description="", trained=False,
-        arch=words_arch, netG=netg, clip_model=clip2,
-    )  # fmt: skip
+        out,
+        name="words-test",
+        category="general",
+        description="",
+        trained=False,
+        arch=words_arch,
+        netG=netg,
+        clip_model=clip2,
+    )
     return Engine.load(out, device="cpu")
 
 

@@ -120,4 +120,7 @@ def test_pictures_are_not_a_mosaic_of_the_bridge_grid(name, prompt):
         images = engine.render_native(
             sample_noise(5, 8, engine.manifest.arch.netG.nz), cond, words=engine.encode_words(prompt)
         )
-    assert tile_edge_ratio(images, engine.manifest.arch.netG.out_size // engine.manifest.arch.netG.grid) < TILE_EDGE_CEILING
+    assert (
+        tile_edge_ratio(images, engine.manifest.arch.netG.out_size // engine.manifest.arch.netG.grid)
+        < TILE_EDGE_CEILING
+    )
