@@ -41,13 +41,22 @@ bench-engine: setup
 	$(PY) -m pip install --disable-pip-version-check -q -r requirements-bench.txt
 	$(PY) -m generation.engine.bench
 
-# Three builds: demo.toml trains everything from scratch (resuming from var/training/demo/), then
-# demo-finetune.toml fine-tunes the generator of the packages the first one exported, then
-# demo-words.toml gives that generator word attention and fine-tunes it again.
+# Five builds: demo.toml trains one generator for all three categories from scratch (resuming from
+# var/training/demo/), demo-finetune.toml fine-tunes it, demo-words.toml gives it word attention;
+# then, per category, demo-recon.toml fine-tunes a generator of its own with the reconstruction
+# path and a restoring super-resolution net (and demo-128.toml grows it to 128 px, not shipped
+# yet: see docs/demo-models.md). About 5 h on a 2-core CPU.
+CATEGORIES := landscape food anime
+
 demo-models: setup
 	$(PY) -m generation.training build-demo-models --config generation/training/configs/demo.toml
 	$(PY) -m generation.training build-demo-models --config generation/training/configs/demo-finetune.toml
 	$(PY) -m generation.training build-demo-models --config generation/training/configs/demo-words.toml
+	for c in $(CATEGORIES); do \
+	  $(PY) -m generation.training build-demo-models --config generation/training/configs/demo-recon.toml \
+	    --set "synthetic.categories=[\"$$c\"]" --set gan.init_package=demo-$$c \
+	    --set run.out_dir=var/training/demo-recon-$$c || exit 1; \
+	done
 
 messages: setup
 	$(PY) manage.py makemessages -l zh_Hans -i ".venv/*" -i "tests/*" -i "generation/training/*" -i "staticfiles/*" -i "var/*"

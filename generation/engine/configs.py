@@ -58,6 +58,10 @@ class NetGConfig:
     map_weight: float = 0.1  # F + map_weight * CLIP(F)
     ch_size: int = 3
     block_sizes: tuple[int, ...] | None = None  # None: GALIP's 8, 16, 32, ... with the last = out_size
+    # The channel ladder, n_blocks + 1 entries (input of the first block, then each block's
+    # output); None: GALIP's ngf * min(2^i, 8). A ladder of its own lets a G grow a block at the
+    # end (a 64 px G plus a 128 px block) while its first blocks keep their shapes and weights.
+    block_channels: tuple[int, ...] | None = None
     # How each G block enlarges its input: GALIP's "nearest" (the released models), or "bilinear",
     # which keeps a small G from drawing the bridge's patch grid as a mosaic of 8x8-pixel tiles.
     upsample: str = "nearest"
@@ -74,6 +78,10 @@ class NetGConfig:
             raise ValueError(f"imsize must be a power of two >= 16, got {self.imsize}")
         if self.block_sizes is not None and len(self.block_sizes) != self.n_blocks:
             raise ValueError(f"block_sizes needs {self.n_blocks} entries for imsize {self.imsize}")
+        if self.block_channels is not None and (
+            len(self.block_channels) != self.n_blocks + 1 or min(self.block_channels) < 1
+        ):
+            raise ValueError(f"block_channels needs {self.n_blocks + 1} positive entries for imsize {self.imsize}")
         if self.upsample not in UPSAMPLE_MODES:
             raise ValueError(f"upsample must be one of {', '.join(UPSAMPLE_MODES)}, got {self.upsample!r}")
         if self.out_size % self.grid:
@@ -90,6 +98,8 @@ class NetGConfig:
 
     def channels(self) -> list[int]:
         """GALIP's get_G_in_out_chs: nf * min(2^i, 8) for i = 0 .. log2(imsize)-2, reversed."""
+        if self.block_channels is not None:
+            return list(self.block_channels)
         levels = int(math.log2(self.imsize)) - 1
         return [self.ngf * min(2**i, 8) for i in range(levels)][::-1]
 
@@ -108,8 +118,9 @@ class NetGConfig:
 
     def to_dict(self) -> dict:
         data = asdict(self)
-        if data["block_sizes"] is not None:
-            data["block_sizes"] = list(data["block_sizes"])
+        for key in ("block_sizes", "block_channels"):
+            if data[key] is not None:
+                data[key] = list(data[key])
         return data
 
     @classmethod

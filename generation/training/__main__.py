@@ -5,10 +5,11 @@ train-clip         train the small CLIP of a config on its data
 screen             score pairs with CLIP and drop mismatched ones (report of what and why)
 train              train GALIP from a config (resumes from its checkpoint)
 export             write the trained EMA generator as the config's model packages
-evaluate           attribute accuracy, CLIP R-precision and diversity of model packages
+evaluate           attribute accuracy, CLIP R-precision, diversity and fidelity of model packages
 showcase           256 px sample sheets of the demo models for the docs
 probe-clip         linear probes: which scene attributes a CLIP's image and text embeddings carry
 train-attributes   train the evaluation attribute classifiers on renders
+train-fidelity     train the fidelity nets (FD features, object presence) on clean 128 px renders
 build-demo-models  all of the above for the bundled demo models
 """
 
@@ -136,15 +137,25 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from .evaluate import evaluate_package, write_reports
+    from .fidelity import evaluate_fidelity, fidelity_table
 
-    reports = []
+    torch.set_num_threads(args.threads)
+    reports, fidelity = [], []
     for name in args.models:
-        grid = Path(args.grid_dir) / f"{Path(name).name}-eval.png" if args.grid_dir else None
-        rep = evaluate_package(name, seeds=args.seeds, grid_path=grid)
-        reports.append(rep)
-        _log(json.dumps(rep.to_dict(), ensure_ascii=False))
+        grid_dir = Path(args.grid_dir) if args.grid_dir else None
+        if not args.fidelity_only:
+            grid = grid_dir / f"{Path(name).name}-eval.png" if grid_dir else None
+            reports.append(evaluate_package(name, seeds=args.seeds, grid_path=grid))
+            _log(json.dumps(reports[-1].to_dict(), ensure_ascii=False))
+        side = grid_dir / f"{Path(name).name}-vs-renders.png" if grid_dir else None
+        fidelity.append(evaluate_fidelity(name, seeds=args.seeds, grid_path=side))
+        _log(json.dumps(fidelity[-1].to_dict(), ensure_ascii=False))
+    _log(fidelity_table(fidelity))
     if args.out:
         write_reports(reports, args.out)
+        Path(args.out).with_suffix(".fidelity.json").write_text(
+            json.dumps([r.to_dict() for r in fidelity], indent=1, ensure_ascii=False)
+        )
     return 0
 
 
@@ -178,6 +189,18 @@ def cmd_probe_clip(args: argparse.Namespace) -> int:
                 _log(f"{cat:9s} held out: {name:44s} " + "  ".join(f"{k} {v:.0%}" for k, v in acc.items()))
     if args.out:
         Path(args.out).write_text(json.dumps(results, indent=1))
+    return 0
+
+
+def cmd_train_fidelity(args: argparse.Namespace) -> int:
+    from .fidelity import fidelity_path, train_fidelity_net
+    from .synthetic import CATEGORIES
+
+    torch.set_num_threads(args.threads)
+    for cat in args.categories or CATEGORIES:
+        reader, acc = train_fidelity_net(cat, n_train=args.n_train, steps=args.steps)
+        reader.save(fidelity_path(cat))
+        _log(f"{cat}: accuracy on other renders {json.dumps({k: round(v, 3) for k, v in acc.items()})}")
     return 0
 
 
@@ -256,7 +279,9 @@ def main(argv: list[str] | None = None) -> int:
     sp.add_argument("models", nargs="+", help="package names or folders")
     sp.add_argument("--seeds", type=int, default=4)
     sp.add_argument("--out", help="JSON report path")
-    sp.add_argument("--grid-dir", help="write a sample grid per model here")
+    sp.add_argument("--grid-dir", help="write a sample grid and a sheet beside renders per model here")
+    sp.add_argument("--fidelity-only", action="store_true", help="only the fidelity measures (fidelity.py)")
+    sp.add_argument("--threads", type=int, default=1)
     sp.set_defaults(fn=cmd_evaluate)
 
     sp = sub.add_parser("showcase", help="sample sheets of the demo models at 256 px (docs/demo-*-showcase.png)")
@@ -286,6 +311,13 @@ def main(argv: list[str] | None = None) -> int:
     sp.add_argument("--steps", type=int, default=900)
     sp.add_argument("--threads", type=int, default=1)
     sp.set_defaults(fn=cmd_train_attributes)
+
+    sp = sub.add_parser("train-fidelity", help="train the fidelity nets (strict, 128 px) on clean renders")
+    sp.add_argument("--categories", nargs="*")
+    sp.add_argument("--n-train", type=int, default=3000)
+    sp.add_argument("--steps", type=int, default=800)
+    sp.add_argument("--threads", type=int, default=1)
+    sp.set_defaults(fn=cmd_train_fidelity)
 
     sp = sub.add_parser("build-demo-models", help="data, CLIP, screening, GALIP, packages, evaluation")
     with_config(sp)

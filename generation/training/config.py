@@ -35,6 +35,8 @@ class SyntheticConfig:
     eval_per_category: int = 400
     size: int = 64
     seed: int = 0
+    categories: list[str] = field(default_factory=lambda: ["landscape", "food", "anime"])  # the renderers to draw
+    workers: int = 1  # rendering processes (0: one per CPU core)
 
 
 @dataclass
@@ -130,6 +132,11 @@ class Stage:
     # begins (both warm-ups run again): G then has to draw what a reader it has never worked
     # against reads, instead of what the old one has come to accept.
     reset_pixel_d: bool = False
+    # The reconstruction path (encoder.PosteriorEncoder), off at 0: G also redraws real renders
+    # from the noise the encoder reads off them, paying rec_w * L1 to the render; the encoder
+    # pays kl_w * KL to N(0, 1) so that seeds reach the same layouts.
+    rec_w: float = 0.0
+    kl_w: float = 0.0
 
 
 @dataclass
@@ -185,6 +192,10 @@ class SRTrainConfig:
     lr: float = 1e-3
     seed: int = 0
     package: str = ""  # a model package whose SR net to ship instead of training one
+    # The largest Gaussian blur (sigma, in low-resolution pixels) put on the low-resolution side
+    # besides the light box blur and noise: G's pictures are softer than renders, and a net that
+    # has seen soft inputs restores crisp outlines from them (0: the box blur only).
+    blur: float = 0.0
 
 
 @dataclass
@@ -213,7 +224,7 @@ class BuildConfig:
 _POSITIVE, _COUNT, _WEIGHT, _UNIT = (1e-12, None), (0, None), (0.0, None), (0.0, 1.0)
 _LIMITS: dict[type, dict[str, tuple[float | None, float | None]]] = {
     DataConfig: {"size": (8, None)},
-    SyntheticConfig: {"per_category": (1, None), "eval_per_category": _COUNT, "size": (8, None)},
+    SyntheticConfig: {"per_category": (1, None), "eval_per_category": _COUNT, "size": (8, None), "workers": _COUNT},
     ClipTrainConfig: {
         "embed_dim": (1, None),
         "steps": _COUNT,
@@ -236,6 +247,8 @@ _LIMITS: dict[type, dict[str, tuple[float | None, float | None]]] = {
         "gp_p": _POSITIVE,
         "pix_w": _WEIGHT,
         "pix_attr_w": _WEIGHT,
+        "rec_w": _WEIGHT,
+        "kl_w": _WEIGHT,
     },
     TextTuneConfig: {
         "steps": _COUNT,
@@ -270,12 +283,14 @@ _LIMITS: dict[type, dict[str, tuple[float | None, float | None]]] = {
         "batch_size": (1, None),
         "crop": (4, None),
         "lr": _POSITIVE,
+        "blur": (0.0, 4.0),
     },
 }
 
 
 # Fields that take one of a few words.
 _CHOICES: dict[type, dict[str, tuple[str, ...]]] = {Stage: {"upsample": ("", *UPSAMPLE_MODES)}}
+_CATEGORIES = ("landscape", "food", "anime")  # synthetic.categories; the renderers of training/synthetic
 
 
 def _typed(value: Any, hint: Any, key: str) -> Any:
@@ -300,6 +315,8 @@ def _check_values(obj: Any, where: str) -> None:
     for name, allowed in _CHOICES.get(type(obj), {}).items():
         if getattr(obj, name) not in allowed:
             raise ValueError(f"{where}.{name} must be one of {list(allowed)} (got {getattr(obj, name)!r})")
+    if isinstance(obj, SyntheticConfig) and (not obj.categories or set(obj.categories) - set(_CATEGORIES)):
+        raise ValueError(f"{where}.categories must be a non-empty list of {list(_CATEGORIES)} (got {obj.categories!r})")
     if isinstance(obj, GANConfig) and not obj.stages:
         raise ValueError(f"{where}.stages: the schedule needs at least one stage")
     for name, (low, high) in _LIMITS.get(type(obj), {}).items():

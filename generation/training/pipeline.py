@@ -37,7 +37,16 @@ def prepare_synthetic(cfg: BuildConfig, log: Log = print) -> tuple[list[str], li
         done = folder / ".complete"
         if not done.exists():
             log(f"[data] rendering {n} {split} scenes per category at {s.size} px into {folder}")
-            render_dataset(folder, per_category=n, size=s.size, split=split, seed=s.seed, progress=False)
+            render_dataset(
+                folder,
+                categories=tuple(s.categories),
+                per_category=n,
+                size=s.size,
+                split=split,
+                seed=s.seed,
+                progress=False,
+                workers=s.workers,
+            )
             done.write_text(json.dumps({"per_category": n, "size": s.size, "seed": s.seed}))
         paths.append(str(folder / "captions.jsonl"))
     return [paths[0]], [paths[1]]
@@ -125,8 +134,9 @@ def get_sr(cfg: BuildConfig, log: Log = print):
     if path.exists():
         return load_sr(path)
     log(f"[sr] training the x{cfg.sr.scale} super-resolution net on renders ({cfg.sr.steps} steps)")
-    net = train_sr(cfg.sr, path, log=log)
-    log(f"[sr] L1 to true high-resolution renders: {json.dumps(bicubic_gain(net))}")
+    categories = tuple(cfg.synthetic.categories)
+    net = train_sr(cfg.sr, path, log=log, categories=categories)
+    log(f"[sr] L1 to true high-resolution renders: {json.dumps(bicubic_gain(net, categories=categories))}")
     return net
 
 
@@ -139,6 +149,8 @@ def export_packages(cfg: BuildConfig, trainer, log: Log = print, snapshot: str |
     trainer.use_stage_of(step)  # a snapshot's stage may have resized or read text otherwise
     out = []
     for spec in cfg.packages:
+        if not cfg.data.sources and spec.category not in cfg.synthetic.categories:
+            continue  # a synthetic build exports the categories it trained on
         folder = Path(cfg.models_dir) / spec.name
         trainer.export(spec, folder, ema=ema, sr_net=sr, extra={"exported_step": step})
         size = sum(f.stat().st_size for f in folder.iterdir() if f.is_file())
@@ -175,7 +187,7 @@ def build_demo_models(
 
         reports = []
         for spec in cfg.packages:
-            if classifier_path(spec.category).exists():
+            if (Path(cfg.models_dir) / spec.name).exists() and classifier_path(spec.category).exists():
                 reports.append(evaluate_package(Path(cfg.models_dir) / spec.name))
                 log(f"[eval] {spec.name}: {json.dumps(reports[-1].to_dict())}")
         write_reports(reports, _out(cfg) / "eval.json")

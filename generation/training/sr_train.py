@@ -2,7 +2,8 @@
 
 Pairs are the same scene drawn at the generator's native size and at 4× that size, so the net
 learns to restore the edges the synthetic categories are made of. The low-resolution side gets
-a little blur and noise because it will be fed GAN samples, which are softer than renders.
+a little blur and noise because it will be fed GAN samples, which are softer than renders
+(`SRTrainConfig.blur` adds a Gaussian blur of random strength, for a net that restores).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
+import torchvision.transforms.functional as TF
 
 from generation.engine.upscale import SRConfig, SRNet
 
@@ -20,10 +22,10 @@ from .config import SRTrainConfig
 from .synthetic import CATEGORIES, render, sample_scene
 
 
-def _pairs(cfg: SRTrainConfig) -> tuple[torch.Tensor, torch.Tensor]:
+def _pairs(cfg: SRTrainConfig, categories: tuple[str, ...]) -> tuple[torch.Tensor, torch.Tensor]:
     lo, hi = [], []
     for i in range(cfg.n_scenes):
-        cat = CATEGORIES[i % len(CATEGORIES)]
+        cat = categories[i % len(categories)]
         sc = sample_scene(cat, 40_000_000 + i, "any")
         lo.append(np.asarray(render(sc, cfg.native)))
         hi.append(np.asarray(render(sc, cfg.native * cfg.scale)))
@@ -34,9 +36,12 @@ def _pairs(cfg: SRTrainConfig) -> tuple[torch.Tensor, torch.Tensor]:
     return t(lo), t(hi)
 
 
-def train_sr(cfg: SRTrainConfig, out: str | Path | None = None, log=print) -> SRNet:
+def train_sr(
+    cfg: SRTrainConfig, out: str | Path | None = None, log=print, categories: tuple[str, ...] = CATEGORIES
+) -> SRNet:
+    """Train on renders of `categories` (a net of its own per category restores its shapes best)."""
     torch.manual_seed(cfg.seed)
-    lo, hi = _pairs(cfg)
+    lo, hi = _pairs(cfg, categories)
     net = SRNet(SRConfig(cfg.scale, cfg.channels, cfg.blocks))
     opt = torch.optim.Adam(net.parameters(), lr=cfg.lr)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, cfg.steps)
@@ -50,6 +55,12 @@ def train_sr(cfg: SRTrainConfig, out: str | Path | None = None, log=print) -> SR
         y = hi[idx, :, y0 * s : (y0 + c) * s, x0 * s : (x0 + c) * s].float().div(127.5).sub(1)
         k = torch.rand(x.shape[0], 1, 1, 1, generator=g) * 0.5
         x = x * (1 - k) + F.avg_pool2d(F.pad(x, (1, 1, 1, 1), mode="replicate"), 3, 1) * k
+        if cfg.blur > 0:
+            sigma = float(torch.rand((), generator=g)) * cfg.blur
+            if sigma > 0.1:
+                k = 2 * int(np.ceil(2.5 * sigma)) + 1
+                x = TF.gaussian_blur(F.pad(x, (k // 2,) * 4, mode="replicate"), [k, k], [sigma, sigma])
+                x = x[:, :, k // 2 : k // 2 + c, k // 2 : k // 2 + c]
         x = x + torch.randn(x.shape, generator=g) * 0.02
         loss = (net(x) - y).abs().mean()
         opt.zero_grad(set_to_none=True)
@@ -77,11 +88,13 @@ def load_sr(path: str | Path) -> SRNet:
 
 
 @torch.no_grad()
-def bicubic_gain(net: SRNet, n: int = 60, native: int = 64) -> dict[str, float]:
+def bicubic_gain(
+    net: SRNet, n: int = 60, native: int = 64, categories: tuple[str, ...] = CATEGORIES
+) -> dict[str, float]:
     """L1 to the true 4× render: SR vs plain bicubic, on scenes it was not trained on."""
     sr_err, bic_err = [], []
     for i in range(n):
-        sc = sample_scene(CATEGORIES[i % 3], 41_000_000 + i, "any")
+        sc = sample_scene(categories[i % len(categories)], 41_000_000 + i, "any")
         x = torch.from_numpy(np.array(render(sc, native))).permute(2, 0, 1)[None].float().div(127.5).sub(1)
         y = (
             torch.from_numpy(np.array(render(sc, native * net.cfg.scale)))

@@ -12,7 +12,9 @@ Additions over the official loop, each because the small demo models needed it:
 - for a G with word attention (NetGConfig.word_attn), the captions' token embeddings, computed
   per batch with the frozen text tower;
 - optionally a second, pixel-space discriminator with an attribute reader (pixel_d.PixelD), for
-  the parts a small CLIP cannot see.
+  the parts a small CLIP cannot see;
+- optionally a reconstruction path (encoder.PosteriorEncoder, `Stage.rec_w`): G redraws real
+  renders from the noise an encoder reads off them, under their own captions.
 
 Networks come from generation.engine (NetG/NetD/NetC, CLIPImageEncoder); this module only
 trains them. Checkpoints hold everything needed to resume at the same step.
@@ -34,6 +36,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 from safetensors.torch import load_file, save_file
+from torch import nn
 from tqdm import tqdm
 
 from generation.engine.archs import GALIPArch
@@ -45,6 +48,7 @@ from .augment import diff_augment
 from .clip_train import ClipBundle, attribute_targets, retune_text, text_parameters
 from .config import BuildConfig, PackageSpec, Stage
 from .data import Pair, load_image
+from .encoder import PosteriorEncoder, kl_to_prior
 from .pixel_d import PixelD, caption_labels
 
 
@@ -61,7 +65,21 @@ def make_arch(cfg: BuildConfig, clip: ClipBundle, name: str = "galip-demo") -> G
     d = {"clip_width": c.vision_width, "tap_layers": tuple(cfg.gan.tap_layers), **cfg.gan.netd}
     netd = NetDConfig(**d)
     cc = {"in_ch": netd.out_ch, "cond_dim": c.embed_dim, "grid": c.grid, **cfg.gan.netc}
-    return GALIPArch(name, c, NetGConfig(**g), netd, NetCConfig(**cc))
+    return GALIPArch(name, c, NetGConfig.from_dict(g), netd, NetCConfig(**cc))
+
+
+def grown_blocks(theirs: NetGConfig, ours: NetGConfig) -> list[int] | None:
+    """The G blocks `ours` adds at the end of `theirs` ([] for none), or None when `ours` is not
+    `theirs` plus blocks: the first blocks must keep their channels and sizes, and every new
+    block keeps its channel count (so its shortcut is the identity and it can start as a plain
+    enlargement of what the old last block drew)."""
+    n = theirs.n_blocks
+    chs, sizes = ours.channels(), ours.sizes()
+    if ours.n_blocks < n or chs[: n + 1] != theirs.channels() or sizes[:n] != theirs.sizes():
+        return None
+    if any(chs[j] != chs[j + 1] for j in range(n, ours.n_blocks)):
+        return None
+    return list(range(n, ours.n_blocks))
 
 
 def stage_index(stages: list[Stage], step: int) -> int:
@@ -133,6 +151,10 @@ class GALIPTrainer:
             self.cap_labels = caption_labels(self.captions, owner, heads, self.pair_labels)
             self.attr_heads = heads
             self._new_pixel_d()
+        self.netE: PosteriorEncoder | None = None
+        if any(s.rec_w for s in cfg.gan.stages):
+            self.netE = PosteriorEncoder(self.arch.netG.nz, size).to(self.device)
+            self.optE = torch.optim.Adam(self.netE.parameters(), lr=1e-4, betas=(0.5, 0.999))
         self.pixd_ready = False  # its reader trained (warm-up done or restored from a checkpoint)
         self.pixd_reset = ""  # the last stage whose `reset_pixel_d` has been done
         self.d_ready = cfg.gan.d_warmup == 0  # the Ds trained alone against G (gan.d_warmup)
@@ -160,20 +182,36 @@ class GALIPTrainer:
         loaded = load_package(resolve_model(name, self.cfg.models_dir), device="cpu")
         theirs, ours = loaded.manifest.arch.netG, self.arch.netG
         # A G without word attention may grow it (the new layers start as the identity); one
-        # with it cannot drop it, and every other field must match.
+        # with it cannot drop it. A G may also grow blocks at its end (grown_blocks), and every
+        # other field must match.
         adds_words = ours.word_attn and not theirs.word_attn
         drops_words = theirs.word_attn and not ours.word_attn
-        if drops_words or dataclasses.replace(theirs, word_attn=ours.word_attn) != ours:
+        grown = grown_blocks(theirs, ours)
+        same_size = dataclasses.replace(
+            theirs,
+            word_attn=ours.word_attn,
+            imsize=ours.imsize,
+            out_size=ours.out_size,
+            block_sizes=ours.block_sizes,
+            block_channels=ours.block_channels,
+        )
+        if drops_words or grown is None or same_size != ours:
             raise ValueError(f"gan.init_package {name!r}: its generator is {theirs}, but gan.netg describes {ours}")
         state = loaded.netG.state_dict()
+        new = tuple(f"GBlocks.{j}." for j in grown)
         with torch.no_grad():
             for n, p in self.g_params.items():
-                if n in state:
+                if n in state and not n.startswith(new):
                     p.copy_(state[n].float())
-                elif not (adds_words and n.startswith("word_attn.")):
+                elif not (adds_words and n.startswith("word_attn.")) and not n.startswith(new):
                     raise ValueError(f"gan.init_package {name!r}: its generator has no weight {n}")
+            for j in grown:  # a new block starts as a plain enlargement: its residual is zero
+                nn.init.zeros_(self.netG.GBlocks[j].c2.weight)
+                nn.init.zeros_(self.netG.GBlocks[j].c2.bias)
         if adds_words:
             self.log("[galip] G's word attention is new: it starts as the identity")
+        if grown:
+            self.log(f"[galip] G grows blocks {list(grown)} to {ours.out_size} px: they start as a plain enlargement")
         steps = loaded.manifest.extra.get("training", {}).get("steps", 0)
         self.init_from = {"package": loaded.manifest.name, "steps": steps}
         self.log(f"[galip] G starts from package {loaded.manifest.name} (trained {steps} steps)")
@@ -274,9 +312,15 @@ class GALIPTrainer:
             attr_fake = self.pixD.attribute_loss(logits.float(), self.cap_labels[cap[fake_order]].to(self.device))
             err_g = err_g + stage.pix_w * pix_g + stage.pix_attr_w * attr_fake
             pix.update(pix_g=pix_g.item(), attr_fake=attr_fake.item())
+        rec = self._reconstruction(stage, real, sent, cap) if stage.rec_w and self.netE is not None else {}
+        if rec:
+            err_g = err_g + rec.pop("loss")
+            self.optE.zero_grad(set_to_none=True)
         self.optG.zero_grad(set_to_none=True)
         err_g.backward()
         self.optG.step()
+        if rec:
+            self.optE.step()
         self._update_ema()
         self.step += 1
         return {
@@ -286,7 +330,22 @@ class GALIPTrainer:
             "sim": sim.item(),
             "pair_dist": pair_dist.mean().item(),
             **pix,
+            **{k: v.item() for k, v in rec.items()},
         }
+
+    def _reconstruction(
+        self, stage: Stage, real: torch.Tensor, sent: torch.Tensor, cap: torch.Tensor
+    ) -> dict[str, torch.Tensor]:
+        """G redraws each real render from the noise the encoder reads off it (reparameterised),
+        under the render's own caption: rec_w * L1 + kl_w * KL, as the "loss" entry."""
+        assert self.netE is not None
+        with self._autocast():
+            mu, logvar = self.netE(real)
+            z = mu + torch.randn_like(mu) * (0.5 * logvar).exp()
+            redrawn = self.netG(z.float(), sent, None, *self._words(cap)).float()
+        l1 = (redrawn - real).abs().mean()
+        kl = kl_to_prior(mu.float(), logvar.float())
+        return {"loss": stage.rec_w * l1 + stage.kl_w * kl, "rec_l1": l1, "kl": kl}
 
     def prepare(self, stage: Stage) -> None:
         """The warm-ups still owed before `stage` trains G: the pixel D's reader, then the Ds.
@@ -529,6 +588,8 @@ class GALIPTrainer:
             "init_from": self.init_from,
             "arch": self.arch.to_dict(),
         }
+        if self.netE is not None:
+            state.update(netE=self.netE.state_dict(), optE=self.optE.state_dict())
         if self.pixD is not None:
             state.update(
                 pixD=self.pixD.state_dict(),
@@ -554,6 +615,9 @@ class GALIPTrainer:
         self.netC.load_state_dict(state["netC"])
         self.optG.load_state_dict(state["optG"])
         self.optD.load_state_dict(state["optD"])
+        if self.netE is not None and "netE" in state:
+            self.netE.load_state_dict(state["netE"])
+            self.optE.load_state_dict(state["optE"])
         if self.pixD is not None and "pixD" in state:
             self.pixD.load_state_dict(state["pixD"])
             self.optP.load_state_dict(state["optP"])
@@ -618,4 +682,4 @@ def history_summary(history: list[dict[str, float]], k: int = 5) -> dict[str, fl
     }
 
 
-__all__ = ["GALIPTrainer", "make_arch", "stage_at", "resolve_device", "history_summary"]
+__all__ = ["GALIPTrainer", "grown_blocks", "make_arch", "stage_at", "resolve_device", "history_summary"]

@@ -93,6 +93,12 @@ def test_unknown_config_keys_are_errors(tmp_path):
         ("gan.tap_layers", [1, "a"], r"tap_layers must be of type list\[int\]"),
         ("gan", 5, r"gan must be a table"),
         ("packages", [{"name": "x"}], r"missing keys \['category'\]"),
+        ("synthetic.categories", ["food", "cars"], r"synthetic\.categories must be a non-empty list"),
+        ("synthetic.categories", [], r"synthetic\.categories must be a non-empty list"),
+        ("synthetic.workers", -1, r"workers must be at least 0"),
+        ("gan.stages", [{"name": "a", "steps": 5, "rec_w": -1}], r"rec_w must be at least 0"),
+        ("gan.stages", [{"name": "a", "steps": 5, "kl_w": "x"}], r"kl_w must be of type float"),
+        ("sr.blur", 9.0, r"sr\.blur must be between 0 and 4"),
     ],
 )
 def test_bad_config_values_are_errors_that_name_the_key(key, value, message):
@@ -170,3 +176,14 @@ def test_diffaugment_keeps_shape_and_changes_content():
     assert torch.equal(diff_augment(x, ""), x)
     with pytest.raises(ValueError, match="colour"):
         diff_augment(x, "colour")
+
+
+def test_a_generator_ladder_must_have_one_entry_per_block_and_one_more():
+    from generation.engine.configs import NetGConfig
+
+    with pytest.raises(ValueError, match="block_channels needs 5 positive entries for imsize 64"):
+        NetGConfig(imsize=64, out_size=63, grid=7, block_channels=(8, 8))
+    with pytest.raises(ValueError, match="block_channels needs 6 positive entries"):
+        NetGConfig(imsize=128, out_size=128, grid=8, block_channels=(8, 8, 8, 8, 8, 0))
+    cfg = NetGConfig.from_dict({**NetGConfig(imsize=128, out_size=128, grid=8).to_dict(), "block_channels": [9] * 6})
+    assert cfg.channels() == [9] * 6 and cfg.block_channels == (9,) * 6

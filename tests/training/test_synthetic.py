@@ -229,3 +229,18 @@ def test_render_dataset_writes_jsonl_the_training_path_reads(tmp_path):
     for p in pairs:
         sc = Scene.from_json(p.meta["scene"])
         assert RENDERERS[sc.category].held_out(sc.attrs) is None
+
+
+def test_a_data_set_of_one_category_has_the_same_scenes_with_any_number_of_workers(tmp_path):
+    """synthetic.categories and synthetic.workers: a food-only data set holds the food scenes of
+    the full one, image for image, whether one process renders it or two."""
+    from generation.training.data import read_pairs
+    from generation.training.synthetic.dataset import render_dataset
+
+    full = read_pairs(render_dataset(tmp_path / "full", per_category=3, size=32, progress=False))
+    food = read_pairs(
+        render_dataset(tmp_path / "food", categories=("food",), per_category=3, size=32, progress=False, workers=2)
+    )
+    assert [p.meta["scene"] for p in food] == [p.meta["scene"] for p in full if p.meta["category"] == "food"]
+    same = [p for p in full if p.meta["category"] == "food"]
+    assert [p.image.read_bytes() for p in food] == [p.image.read_bytes() for p in same]

@@ -315,3 +315,45 @@ def test_a_fine_tune_can_grow_word_attention_on_a_packages_generator(tiny_run, t
     back.models_dir, back.gan.init_package = str(models), "grown"
     with pytest.raises(ValueError, match="gan.init_package 'grown'.*word_attn=True.*word_attn=False"):
         GALIPTrainer(back, clip, pairs, log=lambda m: None)
+
+
+def test_a_fine_tune_can_grow_a_block_that_doubles_the_native_size(tiny_run, tmp_path):
+    """gan.netg with one more G block at the end (block_channels keeping the package's ladder):
+    the package's weights are copied, the new block starts as a plain enlargement (G draws the
+    package's picture at twice the size), G trains at the new size, and the export is a package
+    of that native size. A ladder that changes an old block is refused."""
+    from generation.training.trainer import grown_blocks
+
+    _, trainer, clip, pairs = tiny_run
+    models = tmp_path / "models"
+    trainer.export(PackageSpec("base", "landscape"), models / "base")
+    old = trainer.arch.netG
+    ladder = [*old.channels(), old.channels()[-1]]
+
+    cfg = _tiny_config(tmp_path / "run", steps=2)
+    cfg.models_dir, cfg.gan.init_package = str(models), "base"
+    cfg.data.size = 64
+    cfg.gan.netg = {**cfg.gan.netg, "imsize": 64, "out_size": 64, "block_channels": ladder}
+    logs: list[str] = []
+    grown = GALIPTrainer(cfg, clip, pairs, log=logs.append)
+    assert grown_blocks(old, grown.arch.netG) == [old.n_blocks]
+    assert any("grows blocks" in m for m in logs)
+    base = Engine.load(models / "base", device="cpu")
+    noise = torch.randn(2, grown.arch.netG.nz)
+    sent = clip.encode_texts([pairs[0].captions[0]] * 2)
+    with torch.no_grad():
+        drawn = grown.netG.eval()(noise, sent)
+        small = torch.nn.functional.interpolate(drawn, size=(32, 32), mode="area")
+    assert drawn.shape[-1] == 64
+    # the same picture, enlarged (to_rgb now runs on enlarged features: close, not equal)
+    assert (small - base.render_native(noise, sent[0])).abs().mean() < 0.05
+    grown.netG.train()
+    grown.train()
+    grown.export(PackageSpec("grown", "landscape"), models / "grown")
+    assert Engine.load(models / "grown", device="cpu").manifest.native_size == (64, 64)
+
+    bad = _tiny_config(tmp_path / "bad", steps=2)
+    bad.models_dir, bad.gan.init_package = str(models), "base"
+    bad.gan.netg = {**bad.gan.netg, "imsize": 64, "out_size": 64, "block_channels": [*ladder[:-1], 4]}
+    with pytest.raises(ValueError, match="gan.init_package 'base'"):
+        GALIPTrainer(bad, clip, pairs, log=lambda m: None)

@@ -1,0 +1,410 @@
+"""Fidelity: how close the demo models' pictures come to the renders they learned from, as a
+person would judge it.
+
+The attribute classifier of `attributes.py` is trained to be lenient (blur and noise
+augmentation, 64 px input), so it reads soft blobs as the right objects. This module is the
+strict instrument beside it:
+
+- `FidelityNet`, one per category: a small CNN trained on **clean 128 px renders only** (small
+  shifts, no blur), to read every attribute of the scene. It is never used in training or
+  screening. Its pooled activations at five depths are the feature space; its heads read which
+  objects a picture shows.
+- **Fréchet distance** (FD) between a model's pictures and renders of the same captions, in that
+  feature space, with the anchors that give the number a meaning: the floor (renders against
+  other renders of the same captions, with other layout seeds) and what known damage costs
+  (those renders blurred with a Gaussian of sigma 1 and 2 at 256 px, or shrunk to 64 px and
+  enlarged again).
+- **Object presence**: for every object a caption asks for (mountains and their snow, water,
+  trees, each ingredient, the vessel and base, hair style, accessory), the share of pictures in
+  which the net reads it, by object, for held-out combinations and by language.
+- **Seed spread**: the mean feature distance between seeds of one prompt over the same distance
+  between renders of that caption with different layout seeds.
+
+Everything is compared at 128 px: pictures come from `Engine.generate` at 256 px (the site's
+path, super-resolution included) shrunk to 128 px; renders are drawn at 256 px and shrunk the
+same way.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+import torchvision.transforms.functional as TF
+from PIL import Image
+from safetensors import safe_open
+from safetensors.torch import load_file, save_file
+from torch import nn
+
+from .synthetic import LANGS, RENDERERS, EvalItem, Scene, render, sample_scene
+
+ASSETS = Path(__file__).resolve().parent / "assets"
+SIZE = 128  # the size every comparison is made at
+DRAW = 256  # renders (and pictures) are made here, then shrunk to SIZE
+
+# The heads that say whether an object is there (the rest are colours, time of day, mood).
+OBJECT_HEADS: dict[str, tuple[str, ...]] = {
+    "landscape": ("mountains", "water", "trees"),
+    "food": ("vessel", "base"),  # + has_<ingredient> for every ingredient named
+    "anime": ("hair_style", "accessory"),
+}
+
+
+class FidelityNet(nn.Module):
+    """Five stride-2 conv stages (128 -> 4 px), a linear head per attribute on the last one.
+    `features` is the mean of every stage's activations, concatenated (608 values): the early
+    stages answer for edges and flat colour, the late ones for what is drawn."""
+
+    def __init__(self, heads: dict[str, int], width: int = 32) -> None:
+        super().__init__()
+        chans = [3, width, width * 2, width * 4, width * 4, width * 8]
+        self.stages = nn.ModuleList(
+            nn.Sequential(nn.Conv2d(cin, cout, 3, 2, 1), nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
+            for cin, cout in itertools.pairwise(chans)
+        )
+        self.heads = nn.ModuleDict({k: nn.Linear(chans[-1] * 2, n) for k, n in heads.items()})
+
+    def _run(self, x: torch.Tensor) -> tuple[list[torch.Tensor], torch.Tensor]:
+        if x.shape[-1] != SIZE or x.shape[-2] != SIZE:
+            x = F.interpolate(x, size=(SIZE, SIZE), mode="bilinear", antialias=True, align_corners=False)
+        pooled = []
+        for stage in self.stages:
+            x = stage(x)
+            pooled.append(x.mean((2, 3)))
+        return pooled, torch.cat([x.mean((2, 3)), x.amax((2, 3))], 1)
+
+    def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        _, h = self._run(x)
+        return {k: head(h) for k, head in self.heads.items()}
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        pooled, _ = self._run(x)
+        return torch.cat(pooled, 1)
+
+
+@dataclass
+class FidelityReader:
+    category: str
+    net: FidelityNet
+    heads: dict[str, tuple[str, ...]]
+
+    @torch.no_grad()
+    def read(self, images: torch.Tensor) -> tuple[torch.Tensor, dict[str, list[str]]]:
+        """images [B,3,H,W] in [-1, 1] -> (features [B, 608], predicted label per head)."""
+        self.net.eval()
+        feats, labels = [], {k: [] for k in self.heads}
+        for i in range(0, len(images), 128):
+            x = images[i : i + 128].float()
+            feats.append(self.net.features(x))
+            for k, logits in self.net(x).items():
+                labels[k] += [self.heads[k][j] for j in logits.argmax(1).tolist()]
+        return torch.cat(feats), labels
+
+    def save(self, path: str | Path) -> None:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        state = {
+            k: v.detach().half().contiguous() if v.is_floating_point() else v.contiguous()
+            for k, v in self.net.state_dict().items()
+        }
+        save_file(state, str(path), metadata={"category": self.category, "heads": json.dumps(self.heads)})
+
+    @classmethod
+    def load(cls, path: str | Path) -> FidelityReader:
+        if not Path(path).exists():
+            raise FileNotFoundError(
+                f"no fidelity net at {path}: train it with `python -m generation.training train-fidelity`"
+            )
+        with safe_open(str(path), "pt") as f:
+            meta = f.metadata()
+        heads = {k: tuple(v) for k, v in json.loads(meta["heads"]).items()}
+        net = FidelityNet({k: len(v) for k, v in heads.items()})
+        net.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in load_file(str(path)).items()})
+        return cls(meta["category"], net.eval(), heads)
+
+
+def fidelity_path(category: str) -> Path:
+    return ASSETS / f"fidelity-{category}.safetensors"
+
+
+# -- pictures and renders at 128 px ----------------------------------------------------------------
+def to_tensor(images: list[Image.Image]) -> torch.Tensor:
+    arr = np.stack([np.asarray(im.convert("RGB")) for im in images])
+    return torch.from_numpy(arr).permute(0, 3, 1, 2).float().div(127.5).sub(1)
+
+
+def shrink(x: torch.Tensor, size: int = SIZE) -> torch.Tensor:
+    return F.interpolate(x, size=(size, size), mode="bilinear", antialias=True, align_corners=False)
+
+
+def blurred(x: torch.Tensor, sigma: float) -> torch.Tensor:
+    """x at DRAW px, blurred with a Gaussian of `sigma` px (kernel of ±3 sigma)."""
+    k = 2 * int(np.ceil(3 * sigma)) + 1
+    return TF.gaussian_blur(x, [k, k], [sigma, sigma])
+
+
+def low_res(x: torch.Tensor, size: int = 64) -> torch.Tensor:
+    """x shrunk to `size` px, then enlarged to SIZE again (bicubic): what a 64 px model would be."""
+    small = F.interpolate(x, size=(size, size), mode="bilinear", antialias=True, align_corners=False)
+    return F.interpolate(small, size=(SIZE, SIZE), mode="bicubic", align_corners=False).clamp(-1, 1)
+
+
+def render_variants(scene: Scene, n: int, salt: int) -> torch.Tensor:
+    """n renders (at DRAW px) of the scene's attributes with other layout seeds. `salt` picks a
+    disjoint family of seeds, so two calls with other salts give two independent sets."""
+    images = []
+    for k in range(n):
+        attrs = dict(scene.attrs)
+        if scene.category == "anime":  # the outfit is not in the caption: it varies as in the data
+            rng = np.random.default_rng([scene.seed, k, salt, 5])
+            attrs["outfit"] = tuple(int(v) for v in rng.integers(30, 230, 3))
+        images.append(render(Scene(scene.category, attrs, scene.seed * 1000 + salt * 100 + k + 1), DRAW))
+    return to_tensor(images)
+
+
+# -- training the instrument ------------------------------------------------------------------------
+def _labelled(category: str, n: int, seed: int) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    renderer = RENDERERS[category]
+    imgs, labels = [], {h.name: [] for h in renderer.heads}
+    for i in range(n):
+        sc = sample_scene(category, seed + i, "any")
+        imgs.append(render(sc, DRAW).resize((SIZE, SIZE), Image.Resampling.BILINEAR, reducing_gap=None))
+        lab = renderer.labels(sc.attrs)
+        for h in renderer.heads:
+            labels[h.name].append(h.values.index(lab[h.name]))
+    return to_tensor(imgs), {k: torch.tensor(v) for k, v in labels.items()}
+
+
+def train_fidelity_net(
+    category: str, *, n_train: int = 3000, n_val: int = 400, steps: int = 800, batch: int = 48, seed: int = 0
+) -> tuple[FidelityReader, dict[str, float]]:
+    """Train on clean renders (seeds of their own, far from training and evaluation scenes);
+    returns the reader and its per-head accuracy on other renders."""
+    torch.manual_seed(seed)
+    heads = {h.name: h.values for h in RENDERERS[category].heads}
+    x, y = _labelled(category, n_train, 40_000_000 + seed * 100_000)
+    xv, yv = _labelled(category, n_val, 50_000_000 + seed * 100_000)
+    net = FidelityNet({k: len(v) for k, v in heads.items()})
+    opt = torch.optim.AdamW(net.parameters(), lr=2e-3, weight_decay=1e-4)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=2e-3, total_steps=steps)
+    g = torch.Generator().manual_seed(seed)
+    t0 = time.time()
+    for step in range(steps):
+        idx = torch.randint(0, n_train, (batch,), generator=g)
+        dx, dy = (int(v) for v in torch.randint(-6, 7, (2,), generator=g))
+        out = net(torch.roll(x[idx], (dy, dx), (2, 3)))  # small shifts only: no blur, no noise
+        loss = sum(F.cross_entropy(out[k], y[k][idx]) for k in heads)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()  # type: ignore[union-attr]
+        opt.step()
+        sched.step()
+        if step % 200 == 0:
+            print(f"[fidelity {category}] step {step} loss {loss.item():.3f} {time.time() - t0:.0f}s", flush=True)
+    reader = FidelityReader(category, net.eval(), heads)
+    _, pred = reader.read(xv)
+    acc = {k: float(np.mean([heads[k][int(t)] == p for t, p in zip(yv[k], pred[k], strict=True)])) for k in heads}
+    return reader, acc
+
+
+# -- the measures -----------------------------------------------------------------------------------
+def frechet_distance(a: torch.Tensor, b: torch.Tensor) -> float:
+    """Fréchet distance between Gaussians fitted to two feature sets [N, D] (float64)."""
+    a, b = a.double(), b.double()
+    mu_a, mu_b = a.mean(0), b.mean(0)
+    cov_a, cov_b = torch.cov(a.T), torch.cov(b.T)
+    # trace of sqrt(cov_a cov_b) = sum of sqrt eigenvalues of sqrt(cov_a) cov_b sqrt(cov_a)
+    vals, vecs = torch.linalg.eigh(cov_a)
+    root_a = (vecs * vals.clamp(min=0).sqrt()) @ vecs.T
+    inner = torch.linalg.eigvalsh(root_a @ cov_b @ root_a).clamp(min=0).sqrt().sum()
+    return float((mu_a - mu_b).pow(2).sum() + cov_a.trace() + cov_b.trace() - 2 * inner)
+
+
+def mean_pairwise(feats: torch.Tensor) -> float:
+    if len(feats) < 2:
+        return 0.0
+    d = torch.cdist(feats.double(), feats.double())
+    n = len(feats)
+    return float(d.sum() / (n * (n - 1)))
+
+
+def expected_objects(category: str, attrs: dict[str, Any]) -> list[tuple[str, str]]:
+    """(head, label) of every object a caption of these attributes asks for, absent ones included
+    ("no mountains" must not be drawn either)."""
+    labels = RENDERERS[category].labels(attrs)
+    out = [(h, labels[h]) for h in OBJECT_HEADS[category]]
+    if category == "food":
+        out += [(f"has_{k}", "yes") for k, _ in attrs["ingredients"]]
+    return out
+
+
+@dataclass
+class FidelityReport:
+    model: str
+    category: str
+    n_pictures: int
+    fd: float = 0.0  # pictures against renders of the same captions
+    fd_floor: float = 0.0  # other renders of the same captions
+    fd_blur1: float = 0.0  # those renders blurred, sigma 1 at 256 px
+    fd_blur2: float = 0.0  # sigma 2
+    fd_64px: float = 0.0  # shrunk to 64 px and enlarged
+    presence: float = 0.0  # objects asked for and read, all prompts
+    presence_by_lang: dict[str, float] = field(default_factory=dict)
+    presence_heldout: float = 0.0  # held-out and counterfactual combinations
+    presence_by_object: dict[str, float] = field(default_factory=dict)  # "<head>=<label>" -> share
+    presence_ceiling: float = 0.0  # the net on renders of the same prompts
+    spread_ratio: float = 0.0  # seeds of one prompt / layout seeds of one caption
+    head_accuracy: dict[str, float] = field(default_factory=dict)  # the net on renders (ceiling)
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.__dict__.copy()
+
+
+@torch.no_grad()
+def fidelity_of(
+    model: str,
+    pictures: dict[tuple[int, str], torch.Tensor],
+    items: list[EvalItem],
+    reader: FidelityReader,
+    seeds: int,
+) -> FidelityReport:
+    """`pictures[(item index, lang)]`: that prompt's pictures, one per seed, at any size."""
+    category = reader.category
+    pics, ref, other, kinds = [], [], [], []
+    for i, item in enumerate(items):
+        n = seeds * len(LANGS)
+        ref.append(render_variants(item.scene, n, salt=1))
+        other.append(render_variants(item.scene, n, salt=2))
+        for lang in LANGS:
+            pics.append(shrink(pictures[(i, lang)]))
+            kinds.append((i, lang))
+    ref_x, other_x = torch.cat(ref), torch.cat(other)
+    f_ref, _ = reader.read(shrink(ref_x))
+    f_other, other_labels = reader.read(shrink(other_x))
+    f_pics, labels = reader.read(torch.cat(pics))
+    report = FidelityReport(model=model, category=category, n_pictures=len(f_pics))
+    report.fd = frechet_distance(f_pics, f_ref)
+    report.fd_floor = frechet_distance(f_other, f_ref)
+    report.fd_blur1 = frechet_distance(reader.read(shrink(blurred(other_x, 1.0)))[0], f_ref)
+    report.fd_blur2 = frechet_distance(reader.read(shrink(blurred(other_x, 2.0)))[0], f_ref)
+    report.fd_64px = frechet_distance(reader.read(low_res(other_x))[0], f_ref)
+
+    hits: dict[tuple[str, str, str], list[bool]] = {}  # (kind, lang, object) -> read or not
+    ceiling: list[bool] = []
+    spread_gen, spread_real = [], []
+    for k, (i, lang) in enumerate(kinds):
+        item = items[i]
+        rows = range(k * seeds, (k + 1) * seeds)
+        kind = "regular" if item.kind == "regular" else "heldout"
+        for head, label in expected_objects(category, item.scene.attrs):
+            name = f"{head}={label}"
+            hits.setdefault((kind, lang, name), []).extend(labels[head][r] == label for r in rows)
+            if lang == LANGS[0]:
+                n = seeds * len(LANGS)
+                ceiling.extend(other_labels[head][r] == label for r in range(i * n, (i + 1) * n))
+        spread_gen.append(mean_pairwise(f_pics[rows.start : rows.stop]))
+    for i in range(len(items)):
+        n = seeds * len(LANGS)
+        spread_real.append(mean_pairwise(f_other[i * n : (i + 1) * n]))
+
+    def share(pred) -> float:
+        vals = [v for key, vs in hits.items() if pred(*key) for v in vs]
+        return float(np.mean(vals)) if vals else float("nan")
+
+    report.presence = share(lambda kind, lang, name: True)
+    report.presence_by_lang = {lg: share(lambda kind, lang, name, lg=lg: lang == lg) for lg in LANGS}
+    report.presence_heldout = share(lambda kind, lang, name: kind == "heldout")
+    names = sorted({name for _, _, name in hits})
+    report.presence_by_object = {nm: share(lambda kind, lang, name, nm=nm: name == nm) for nm in names}
+    report.presence_ceiling = float(np.mean(ceiling)) if ceiling else float("nan")
+    report.spread_ratio = float(np.mean(spread_gen)) / max(1e-9, float(np.mean(spread_real)))
+    return report
+
+
+@torch.no_grad()
+def evaluate_fidelity(
+    package: str | Path,
+    *,
+    seeds: int = 4,
+    items: list[EvalItem] | None = None,
+    reader: FidelityReader | None = None,
+    grid_path: str | Path | None = None,
+) -> FidelityReport:
+    """The pictures of a package for every prompt of its evaluation set (both languages, `seeds`
+    seeds each, through `Engine.generate` at DRAW px as the site makes them), measured against
+    renders. `grid_path`: a sheet of the first prompts' pictures beside renders of the same
+    captions (the first column of each row pair is the caption's render)."""
+    from generation.engine import Engine, GenerationRequest
+
+    from .synthetic import eval_items
+
+    engine = Engine.load(str(package), device="cpu")
+    category = engine.manifest.category
+    reader = reader or FidelityReader.load(fidelity_path(category))
+    items = items if items is not None else eval_items(category)
+    pictures: dict[tuple[int, str], torch.Tensor] = {}
+    for i, item in enumerate(items):
+        for lang in LANGS:
+            request = GenerationRequest(item.captions[lang], width=DRAW, height=DRAW, n=seeds, seed=1000 + 7 * i)
+            pictures[(i, lang)] = to_tensor([out.image for out in engine.generate(request)])
+    report = fidelity_of(engine.manifest.name, pictures, items, reader, seeds)
+    if grid_path is not None:
+        side_by_side(pictures, items, seeds, grid_path)
+    return report
+
+
+def side_by_side(
+    pictures: dict[tuple[int, str], torch.Tensor],
+    items: list[EvalItem],
+    seeds: int,
+    path: str | Path,
+    rows: int = 6,
+    tile: int = 96,
+) -> Path:
+    """Rows of `seeds` renders of a caption (other layout seeds) above `seeds` pictures of it
+    (English prompt): the held-out combinations first, then regular prompts."""
+    order = [i for i, it in enumerate(items) if it.kind != "regular"][::6] + [
+        i for i, it in enumerate(items) if it.kind == "regular"
+    ]
+    lines = []
+    for i in order[:rows]:
+        renders = shrink(render_variants(items[i].scene, seeds, salt=3), tile)
+        lines.append(torch.cat(list(renders), dim=2))
+        lines.append(torch.cat(list(shrink(pictures[(i, LANGS[0])], tile)), dim=2))
+    grid = torch.cat(lines, dim=1).add(1).mul(127.5).round().clamp(0, 255).byte().permute(1, 2, 0).numpy()
+    Image.fromarray(grid).save(path, optimize=True)
+    return Path(path)
+
+
+def fidelity_table(reports: list[FidelityReport]) -> str:
+    """The fidelity table of docs/demo-models.md."""
+    lines = [
+        "| model | FD | floor | σ=1 blur | σ=2 blur | 64 px | objects (en / zh) | held-out objects | seed spread |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for r in reports:
+        lang = " / ".join(f"{100 * r.presence_by_lang[lg]:.0f}%" for lg in LANGS)
+        lines.append(
+            f"| {r.model} | {r.fd:.1f} | {r.fd_floor:.1f} | {r.fd_blur1:.1f} | {r.fd_blur2:.1f} | {r.fd_64px:.1f} "
+            f"| {100 * r.presence:.0f}% ({lang}) | {100 * r.presence_heldout:.0f}% | {r.spread_ratio:.2f} |"
+        )
+    return "\n".join(lines)
+
+
+__all__ = [
+    "FidelityNet",
+    "FidelityReader",
+    "FidelityReport",
+    "evaluate_fidelity",
+    "fidelity_of",
+    "fidelity_path",
+    "fidelity_table",
+    "frechet_distance",
+    "train_fidelity_net",
+]

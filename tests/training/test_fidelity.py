@@ -1,0 +1,91 @@
+"""The fidelity measure (generation/training/fidelity.py): Fréchet distance in the feature space
+of a net trained on clean renders only, its anchors, object presence and seed spread."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from generation.training.fidelity import (
+    FidelityReader,
+    blurred,
+    fidelity_of,
+    fidelity_path,
+    frechet_distance,
+    low_res,
+    render_variants,
+    shrink,
+)
+from generation.training.synthetic import eval_items
+
+
+def test_frechet_distance_of_two_gaussians_matches_the_closed_form():
+    g = torch.Generator().manual_seed(0)
+    a = torch.randn(20000, 3, generator=g)
+    b = torch.randn(20000, 3, generator=g) * 2 + torch.tensor([1.0, 0.0, -1.0])
+    # |mu_a - mu_b|^2 + sum (s_a - s_b)^2 for diagonal covariances: 2 + 3 * (1 - 2)^2 = 5
+    assert frechet_distance(a, b) == pytest.approx(5.0, rel=0.05)
+    assert frechet_distance(a, a) == pytest.approx(0.0, abs=1e-6)
+
+
+def test_a_missing_fidelity_net_names_the_path_and_the_command(tmp_path):
+    with pytest.raises(FileNotFoundError, match="train-fidelity"):
+        FidelityReader.load(tmp_path / "nope.safetensors")
+
+
+@pytest.fixture(scope="module", params=["landscape", "food", "anime"])
+def anchors(request):
+    """The shipped net, measured with renders standing in for pictures: the floor must come out
+    as the pictures' FD, blur must cost more with sigma, and presence must be near its ceiling."""
+    category = request.param
+    reader = FidelityReader.load(fidelity_path(category))
+    items = eval_items(category, n_regular=6, per_holdout=1)
+    seeds = 2
+    pictures = {}
+    for i, item in enumerate(items):
+        x = render_variants(item.scene, 2 * seeds, salt=2)  # the same renders the floor uses
+        pictures[(i, "en")], pictures[(i, "zh")] = x[:seeds], x[seeds:]
+    return fidelity_of("renders", pictures, items, reader, seeds), reader, items
+
+
+def test_renders_standing_in_for_pictures_sit_on_the_floor(anchors):
+    report, _, _ = anchors
+    assert report.fd == pytest.approx(report.fd_floor, rel=1e-6)
+    assert report.spread_ratio == pytest.approx(1.0, abs=0.15)
+
+
+def test_blur_and_low_resolution_cost_more_than_the_floor(anchors):
+    report, _, _ = anchors
+    assert report.fd_floor < report.fd_blur1 < report.fd_blur2, report
+    assert report.fd_64px > report.fd_floor, report
+
+
+def test_the_net_reads_the_objects_of_renders(anchors):
+    report, _, _ = anchors
+    assert report.presence >= 0.85, report.presence_by_object
+    assert report.presence_ceiling >= 0.85
+
+
+def test_a_soft_blob_does_not_count_as_the_objects(anchors):
+    """What the issue saw: the lenient classifier reads blobs as the right objects. Renders
+    blurred hard (sigma 4 at 256 px) keep colours and rough shapes but lose the objects' edges;
+    the fidelity net must not find as many objects there as in the renders."""
+    report, reader, items = anchors
+    seeds = 2
+    pictures = {}
+    for i, item in enumerate(items):
+        x = blurred(render_variants(item.scene, 2 * seeds, salt=2), 4.0)
+        pictures[(i, "en")], pictures[(i, "zh")] = x[:seeds], x[seeds:]
+    soft = fidelity_of("blurred", pictures, items, reader, seeds)
+    assert soft.fd > report.fd_blur2
+    assert soft.presence < report.presence
+
+
+def test_low_res_is_64px_detail_at_128px():
+    x = torch.rand(2, 3, 256, 256) * 2 - 1
+    assert low_res(x).shape == (2, 3, 128, 128)
+    assert shrink(x).shape == (2, 3, 128, 128)
+    flat = torch.zeros(1, 3, 256, 256)
+    assert torch.allclose(low_res(flat), torch.zeros(1, 3, 128, 128), atol=1e-6)
+    assert np.isclose(float(blurred(flat, 2.0).abs().max()), 0.0)
