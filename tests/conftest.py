@@ -78,7 +78,10 @@ def client_factory(db):
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-    settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
 
 
 @pytest.fixture
@@ -86,7 +89,9 @@ def make_user(db):
     from django.contrib.auth import get_user_model
 
     def make(username: str, **extra):
-        return get_user_model().objects.create_user(username=username, email=f"{username}@example.com", password=PASSWORD, **extra)
+        return get_user_model().objects.create_user(
+            username=username, email=f"{username}@example.com", password=PASSWORD, **extra
+        )
 
     return make
 

@@ -29,7 +29,9 @@ def test_type_a_prompt_watch_progress_see_and_download_the_picture(live_site, pa
     assert len([v for v in seen if 0 < v < 100]) >= 1, seen
     assert seen == sorted(seen)
 
-    page.wait_for_function("() => { const i = document.querySelector('#results img'); return i && i.complete && i.naturalWidth > 0; }")
+    page.wait_for_function(
+        "() => { const i = document.querySelector('#results img'); return i && i.complete && i.naturalWidth > 0; }"
+    )
     assert page.evaluate("document.querySelector('#results img').naturalWidth") == 768
 
     with page.expect_download() as info:

@@ -53,7 +53,11 @@ def s3_endpoint(tmp_path):
         import botocore.exceptions
 
         s3 = boto3.client(
-            "s3", endpoint_url=endpoint, aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
+            "s3",
+            endpoint_url=endpoint,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+            region_name="us-east-1",
         )
 
         def up() -> bool:
