@@ -13,8 +13,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import selectors
-from gallery.links import absolute_url
-from gallery.throttles import PerIPThrottle, PerUserThrottle
+from instantpainting.links import absolute_url
+from instantpainting.throttles import PerIPThrottle, PerUserThrottle
 
 
 class UserOutput(serializers.Serializer):

@@ -17,6 +17,7 @@ from accounts import selectors, services
 from accounts.forms import AvatarForm, ProfileForm
 from accounts.uploads import CappedUploadHandler
 from gallery.selectors import posts_feed
+from instantpainting.errors import ServiceError
 from instantpainting.files import serve_stored_file
 
 
@@ -73,7 +74,7 @@ def _settings_page(request: HttpRequest) -> HttpResponse:
             if profile_form.is_valid():
                 try:
                     services.profile_update(user=user, **profile_form.cleaned_data)
-                except services.AccountError as exc:
+                except ServiceError as exc:
                     profile_form.add_error(exc.field, exc.message)
                 else:
                     messages.success(request, _("Your profile is saved."))
@@ -85,7 +86,7 @@ def _settings_page(request: HttpRequest) -> HttpResponse:
             if avatar_form.is_valid():
                 try:
                     services.profile_set_avatar(user=user, upload=avatar_form.cleaned_data["avatar"])
-                except services.AccountError as exc:
+                except ServiceError as exc:
                     avatar_form.add_error("avatar", exc.message)
                 else:
                     messages.success(request, _("Your avatar is updated."))

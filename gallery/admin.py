@@ -22,6 +22,7 @@ from accounts.selectors import user_can_ban, user_is_moderator
 from gallery import services
 from gallery.models import Like, Post, Report
 from generation.admin import admin_thumb
+from instantpainting.errors import ServiceError
 
 
 class _ModerationMixin:
@@ -37,7 +38,7 @@ class _ModerationMixin:
             try:
                 account_services.user_ban(user=user, by=request.user)
                 banned += 1
-            except account_services.AccountError as exc:
+            except ServiceError as exc:
                 refused.append(f"{user.get_username()}: {exc.message}")
         self.message_user(request, ngettext("%(n)d user banned.", "%(n)d users banned.", banned) % {"n": banned})
         for line in refused:

@@ -23,9 +23,10 @@ from rest_framework.views import APIView
 
 from accounts.selectors import profile_of, user_is_moderator
 from gallery import selectors, services
-from gallery.links import absolute_url
 from gallery.models import REPORT_DETAILS_MAX_LENGTH, TITLE_MAX_LENGTH, Post, Report
-from gallery.throttles import PerIPThrottle, PerUserThrottle
+from instantpainting import errors
+from instantpainting.links import absolute_url
+from instantpainting.throttles import PerIPThrottle, PerUserThrottle
 
 
 class AuthorOutput(serializers.Serializer):
@@ -135,34 +136,18 @@ class ReportInput(serializers.Serializer):
     details = serializers.CharField(max_length=REPORT_DETAILS_MAX_LENGTH, required=False, allow_blank=True, default="")
 
 
-def _error(exc: services.GalleryError) -> Response:
-    body = {exc.field: [exc.message]} if exc.field and exc.status == 400 else {"detail": exc.message, "code": exc.code}
-    return Response(body, status=exc.status)
-
-
 def _visible_post(request: Request, pk: Any) -> Post:
     post = selectors.post_get(pk=pk)
     if post is None:
         raise NotFound(_("No such post."))
     if not selectors.post_is_visible(post=post) and not user_is_moderator(user=request.user):
-        raise _GoneError()
+        raise errors.Gone(_("This post was removed."))
     return post
-
-
-class _GoneError(Exception):
-    pass
 
 
 class _GalleryApiView(APIView):
     throttle_classes = [PerUserThrottle, PerIPThrottle]
     throttle_scopes = {"GET": "gallery_read", "POST": "gallery_write", "DELETE": "gallery_write"}
-
-    def handle_exception(self, exc: Exception) -> Response:
-        if isinstance(exc, _GoneError):
-            return Response({"detail": _("This post was removed."), "code": "gone"}, status=status.HTTP_410_GONE)
-        if isinstance(exc, services.GalleryError):
-            return _error(exc)
-        return super().handle_exception(exc)
 
 
 QUERY_PARAMETERS = [

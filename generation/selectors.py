@@ -45,11 +45,12 @@ def queue_position(generation: Generation) -> int | None:
         return None
     if generation.position:
         return generation.position
-    ahead = Generation.objects.filter(status=Generation.Status.QUEUED).filter(
-        priority__gt=generation.priority
-    ).count() + Generation.objects.filter(
-        status=Generation.Status.QUEUED, priority=generation.priority, created_at__lt=generation.created_at
-    ).count()
+    ahead = (
+        Generation.objects.filter(status=Generation.Status.QUEUED).filter(priority__gt=generation.priority).count()
+        + Generation.objects.filter(
+            status=Generation.Status.QUEUED, priority=generation.priority, created_at__lt=generation.created_at
+        ).count()
+    )
     return ahead + 1
 
 

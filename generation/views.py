@@ -24,9 +24,11 @@ def create_page(request: HttpRequest) -> HttpResponse:
     from generation.engine import STYLES
 
     models = list(selectors.models_enabled())
-    prefill = {key: request.GET[key] for key in (
-        "prompt", "model", "width", "height", "n", "seed", "style", "negative_prompt", "remix_of"
-    ) if key in request.GET}
+    prefill = {
+        key: request.GET[key]
+        for key in ("prompt", "model", "width", "height", "n", "seed", "style", "negative_prompt", "remix_of")
+        if key in request.GET
+    }
     # A guest gets its key now, so the page's websocket is subscribed before the first job.
     owner = owner_of_request(request, create=True)
     recent = list(selectors.generations_of(owner=owner)[:6]) if owner else []
