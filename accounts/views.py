@@ -1,11 +1,13 @@
-"""Profile and settings pages, and public avatars. Thin: parse, call a service, render."""
+"""The settings page and public avatars. Thin: parse, call a service, render.
+
+A person's public profile (their published works) is the gallery's page.
+"""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -16,28 +18,8 @@ from django.views.decorators.http import require_GET
 from accounts import selectors, services
 from accounts.forms import AvatarForm, ProfileForm
 from accounts.uploads import CappedUploadHandler
-from gallery.selectors import posts_feed
 from instantpainting.errors import ServiceError
 from instantpainting.files import serve_stored_file
-
-
-def profile_page(request: HttpRequest, username: str) -> HttpResponse:
-    user = selectors.user_by_username(username=username)
-    if user is None:
-        raise Http404
-    posts = posts_feed(author=user, viewer=request.user)
-    page = Paginator(posts, 24).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "accounts/profile.html",
-        {
-            "person": user,
-            "profile": selectors.profile_of(user=user),
-            "stats": selectors.profile_stats(user=user),
-            "page": page,
-            "is_self": request.user.is_authenticated and request.user.pk == user.pk,
-        },
-    )
 
 
 @require_GET

@@ -21,7 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.selectors import profile_of, user_is_moderator
+from accounts.selectors import profile_of, user_by_username, user_is_moderator
 from gallery import selectors, services
 from gallery.models import REPORT_DETAILS_MAX_LENGTH, TITLE_MAX_LENGTH, Post, Report
 from instantpainting import errors
@@ -95,7 +95,7 @@ class PostOutput(serializers.ModelSerializer):
         return {
             "username": obj.author.get_username(),
             "display_name": profile.name,
-            "profile_url": self._abs(reverse("accounts:profile", args=[obj.author.get_username()])),
+            "profile_url": self._abs(reverse("gallery:profile", args=[obj.author.get_username()])),
             "avatar_url": self._abs(avatar) if avatar else None,
         }
 
@@ -268,3 +268,43 @@ class PostReportApi(_GalleryApiView):
         data.is_valid(raise_exception=True)
         report = services.post_report(post=post, user=request.user, **data.validated_data)
         return Response({"id": report.pk, "status": report.status}, status=status.HTTP_201_CREATED)
+
+
+class UserOutput(serializers.Serializer):
+    username = serializers.CharField()
+    display_name = serializers.CharField()
+    bio = serializers.CharField()
+    avatar_url = serializers.CharField(allow_null=True)
+    profile_url = serializers.CharField()
+    date_joined = serializers.DateTimeField()
+    post_count = serializers.IntegerField()
+    likes_received = serializers.IntegerField()
+
+
+class UserDetailApi(APIView):
+    throttle_classes = [PerUserThrottle, PerIPThrottle]
+    throttle_scope = "gallery_read"
+
+    @extend_schema(
+        responses={200: UserOutput, 404: OpenApiResponse(description="No such user")},
+        summary="A user's public profile",
+        tags=["users"],
+    )
+    def get(self, request: Request, username: str) -> Response:
+        user = user_by_username(username=username)
+        if user is None:
+            raise NotFound(_("No such user."))
+        profile = profile_of(user=user)
+        stats = selectors.profile_stats(user=user)
+        avatar = profile.get_avatar_url()
+        data: dict[str, Any] = {
+            "username": user.get_username(),
+            "display_name": profile.name,
+            "bio": profile.bio,
+            "avatar_url": absolute_url(request=request, path=avatar) if avatar else None,
+            "profile_url": absolute_url(request=request, path=reverse("gallery:profile", args=[user.get_username()])),
+            "date_joined": user.date_joined,
+            "post_count": stats.post_count,
+            "likes_received": stats.likes_received,
+        }
+        return Response(UserOutput(data).data)

@@ -21,7 +21,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.selectors import user_is_moderator
+from accounts.selectors import profile_of, user_by_username, user_is_moderator
 from gallery import selectors, services
 from gallery.forms import FeedFilterForm, PublishForm, ReportForm
 from gallery.imaging import PREVIEW_SIZE, qr_png
@@ -299,3 +299,23 @@ def _safe_next(request: HttpRequest, default: str) -> str:
     ):
         return target
     return default
+
+
+def profile_page(request: HttpRequest, username: str) -> HttpResponse:
+    """A person's public profile: who they are (accounts) and what they published."""
+    user = user_by_username(username=username)
+    if user is None:
+        raise Http404
+    posts = selectors.posts_feed(author=user, viewer=request.user)
+    page = Paginator(posts, 24).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "gallery/profile.html",
+        {
+            "person": user,
+            "profile": profile_of(user=user),
+            "stats": selectors.profile_stats(user=user),
+            "page": page,
+            "is_self": request.user.is_authenticated and request.user.pk == user.pk,
+        },
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from generation import hooks
 from generation.models import BlockedTerm, Generation, GenerationImage, GeneratorModel
 from generation.owners import Owner
 
@@ -55,21 +56,10 @@ def queue_position(generation: Generation) -> int | None:
 
 
 def image_visible_to(*, image: GenerationImage, owner: Owner | None) -> bool:
-    """Owners see their images; everyone sees images published to the gallery."""
+    """Owners see their images; everyone sees images another app declares public (generation.hooks)."""
     generation = image.generation
     if owner is not None and generation.user_id is not None and generation.user_id == owner.user_id:
         return True
     if owner is not None and generation.user_id is None and owner.is_guest and generation.guest_key == owner.guest_key:
         return True
-    return image_is_public(image)
-
-
-def image_is_public(image: GenerationImage) -> bool:
-    """Published (and not hidden) images are public. The gallery app defines what published means."""
-    from django.apps import apps
-
-    if not apps.is_installed("gallery"):
-        return False
-    from gallery.selectors import image_is_published
-
-    return image_is_published(image=image)
+    return hooks.image_is_public(image)

@@ -8,10 +8,11 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from generation import selectors
+from generation import hooks, selectors
 from generation.labels import style_label
 from generation.models import Generation, GenerationImage
 from generation.owners import owner_of_request
+from generation.schema import page_schema
 from instantpainting.files import serve_stored_file
 
 # Published images are public too, but a file can turn private again (unpublish): no shared caches.
@@ -20,25 +21,30 @@ SIZE_PRESETS = [(512, 512), (768, 512), (512, 768), (1024, 1024)]
 
 
 def create_page(request: HttpRequest) -> HttpResponse:
-    """The create page. `?remix=` style prefill comes in as query parameters (prompt, seed, …)."""
-    from generation.engine import STYLES
+    """The create page. `?remix=` style prefill comes in as query parameters (prompt, seed, …).
 
+    Its inputs and its script follow the request schema (generation.schema): the limits in the
+    HTML and the fields the script posts come from the engine's one definition.
+    """
+    schema = page_schema()
     models = list(selectors.models_enabled())
-    prefill = {
-        key: request.GET[key]
-        for key in ("prompt", "model", "width", "height", "n", "seed", "style", "negative_prompt", "remix_of")
-        if key in request.GET
-    }
+    prefill = {key: request.GET[key] for key in schema if key in request.GET}
     # A guest gets its key now, so the page's websocket is subscribed before the first job.
     owner = owner_of_request(request, create=True)
     recent = list(selectors.generations_of(owner=owner)[:6]) if owner else []
+    n, candidates = schema["n"], schema["candidates"]
     return render(
         request,
         "generation/create.html",
         {
             "models": models,
-            "styles": [(key, style_label(key)) for key in STYLES],
+            "styles": [(key, style_label(key)) for key in schema["style"]["choices"]],
             "size_presets": SIZE_PRESETS,
+            "schema": schema,
+            "n_choices": range(n["minimum"], n["maximum"] + 1),
+            # Powers of two: more candidates cost time in proportion, so the steps double.
+            "candidate_choices": [2**k for k in range(8) if candidates["minimum"] <= 2**k <= candidates["maximum"]],
+            "page_config": {"schema": schema, "image_actions": hooks.image_actions_for_script()},
             "prefill": prefill,
             "recent": recent,
             "i18n": _create_page_strings(),
@@ -60,7 +66,6 @@ def _create_page_strings() -> dict[str, str]:
         "upscaling": _("Sharpening to full size"),
         "saving": _("Saving"),
         "download": _("Download"),
-        "publish": _("Publish"),
         "open": _("Open"),
         "seed": _("seed"),
         "network": _("Network error: check your connection and try again."),
