@@ -79,7 +79,7 @@ def profile_set_avatar(*, user: Any, upload: Any) -> Profile:
 def profile_remove_avatar(*, user: Any) -> Profile:
     profile = profile_ensure(user=user)
     if profile.avatar:
-        old = profile.avatar.name
+        old = profile.avatar.name or ""
         profile.avatar = ""
         profile.save()
         transaction.on_commit(lambda: default_storage.delete(old))

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -23,7 +24,7 @@ from instantpainting.files import serve_stored_file
 
 
 @require_GET
-def avatar_file(request: HttpRequest, username: str) -> HttpResponse:
+def avatar_file(request: HttpRequest, username: str) -> HttpResponseBase:
     user = selectors.user_by_username(username=username)
     profile = selectors.profile_of(user=user) if user else None
     if profile is None or not profile.avatar:

@@ -6,7 +6,7 @@ gallery.moderate_post permission, or the "moderators" group); bans need gallery.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin, messages
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
@@ -24,8 +24,13 @@ from gallery.models import Like, Post, Report
 from generation.admin import admin_thumb
 from instantpainting.errors import ServiceError
 
+if TYPE_CHECKING:  # the mixin is only ever mixed into a ModelAdmin
+    _AdminBase = admin.ModelAdmin[Any]
+else:
+    _AdminBase = object
 
-class _ModerationMixin:
+
+class _ModerationMixin(_AdminBase):
     def has_moderate_permission(self, request: HttpRequest) -> bool:
         return user_is_moderator(user=request.user)
 
@@ -46,7 +51,7 @@ class _ModerationMixin:
 
     def _hide(self, request: HttpRequest, posts: list[Post], hidden: bool) -> int:
         for post in posts:
-            services.post_set_hidden(post=post, hidden=hidden, by=request.user, reason=_("Hidden by a moderator"))
+            services.post_set_hidden(post=post, hidden=hidden, by=request.user, reason=str(_("Hidden by a moderator")))
         return len(posts)
 
 

@@ -45,7 +45,7 @@ class PostOutput(serializers.ModelSerializer):
     width = serializers.IntegerField(source="image.width")
     height = serializers.IntegerField(source="image.height")
     seed = serializers.IntegerField(source="image.seed")
-    style = serializers.CharField(source="image.generation.style")
+    style = serializers.CharField(source="image.generation.style")  # type: ignore[assignment]  # DRF's Field.style is another thing
     settings = serializers.SerializerMethodField()
     author = serializers.SerializerMethodField()
     liked = serializers.SerializerMethodField()
@@ -53,7 +53,7 @@ class PostOutput(serializers.ModelSerializer):
     thumb_url = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()
     share_url = serializers.SerializerMethodField()
-    remix_of = serializers.PrimaryKeyRelatedField(read_only=True)
+    remix_of: serializers.PrimaryKeyRelatedField[Post] = serializers.PrimaryKeyRelatedField(read_only=True)
     is_featured = serializers.BooleanField(read_only=True)
 
     class Meta:
@@ -121,7 +121,7 @@ class PostOutput(serializers.ModelSerializer):
 class PostListQuery(serializers.Serializer):
     ordering = serializers.ChoiceField(choices=selectors.ORDERINGS, default="latest")
     category = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
-    style = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    style = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")  # type: ignore[assignment]  # as above
     q = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     featured = serializers.BooleanField(required=False, default=False)
 
@@ -141,7 +141,7 @@ def _visible_post(request: Request, pk: Any) -> Post:
     if post is None:
         raise NotFound(_("No such post."))
     if not selectors.post_is_visible(post=post) and not user_is_moderator(user=request.user):
-        raise errors.Gone(_("This post was removed."))
+        raise errors.Gone(str(_("This post was removed.")))
     return post
 
 

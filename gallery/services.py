@@ -220,7 +220,7 @@ def post_preview_ensure(*, post: Post) -> str:
     name = post.preview_storage_name
     if default_storage.exists(name):
         return name
-    with default_storage.open(post.image.file.name, "rb") as handle, Image.open(handle) as source:
+    with default_storage.open(post.image.file.name or "", "rb") as handle, Image.open(handle) as source:
         source.load()
         png = letterbox_png(source)
     saved = default_storage.save(name, ContentFile(png))

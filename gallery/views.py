@@ -14,6 +14,7 @@ from django.http import (
     HttpResponse,
     JsonResponse,
 )
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -25,7 +26,7 @@ from accounts.selectors import profile_of, user_by_username, user_is_moderator
 from gallery import selectors, services
 from gallery.forms import FeedFilterForm, PublishForm, ReportForm
 from gallery.imaging import PREVIEW_SIZE, qr_png
-from gallery.models import Post
+from gallery.models import Post, Report
 from generation.owners import owner_of_request
 from instantpainting import errors
 from instantpainting.files import serve_stored_file
@@ -110,7 +111,7 @@ def _render_post(request: HttpRequest, post: Post) -> HttpResponse:
             },
             "is_owner": request.user.is_authenticated and post.author_id == request.user.pk,
             "is_moderator": is_moderator,
-            "report_reasons": ReportForm().fields["reason"].choices,
+            "report_reasons": Report.Reason.choices,
         },
     )
     return response
@@ -139,7 +140,7 @@ def _shared_post(code: str) -> Post:
 
 
 @require_GET
-def share_preview(request: HttpRequest, code: str) -> HttpResponse:
+def share_preview(request: HttpRequest, code: str) -> HttpResponseBase:
     try:
         post = _shared_post(code)
     except errors.Gone:
@@ -152,7 +153,7 @@ def share_preview(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @require_GET
-def share_qr(request: HttpRequest, code: str) -> HttpResponse:
+def share_qr(request: HttpRequest, code: str) -> HttpResponseBase:
     try:
         post = _shared_post(code)
     except errors.Gone:

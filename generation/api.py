@@ -71,7 +71,7 @@ class GenerationCreateInput(serializers.Serializer):
 
     model = request_field(WEB_FIELDS["model"])
     remix_of = serializers.IntegerField(
-        min_value=WEB_FIELDS["remix_of"].minimum, required=False, help_text="id of the post this remixes"
+        min_value=int(WEB_FIELDS["remix_of"].minimum or 1), required=False, help_text="id of the post this remixes"
     )
 
     def get_fields(self) -> dict[str, serializers.Field]:
@@ -169,6 +169,7 @@ class GenerationListCreateApi(APIView):
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         owner = owner_of_request(request, create=True)
+        assert owner is not None  # create=True makes a guest key when there is none
         spec = GenerationSpec(
             model=values.pop("model", "") or None, **{name: values[name] for name in REQUEST_FIELDS if name in values}
         )

@@ -1,4 +1,4 @@
-"""Push job events to their owner's websocket group (DESIGN.md, websocket event protocol).
+"""Push job events to their owner's websocket group (docs/architecture.md, "Websocket events").
 
 Events are best effort: the Generation row is the source of truth and the REST endpoint reads it,
 so a lost event costs a client nothing but a poll.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.db.models import QuerySet
 
 from generation import hooks
@@ -34,7 +36,7 @@ def generations_of(*, owner: Owner) -> QuerySet[Generation]:
     return Generation.objects.filter(owner.q()).select_related("model").prefetch_related("images")
 
 
-def generation_of(*, owner: Owner | None, public_id: object) -> Generation | None:
+def generation_of(*, owner: Owner | None, public_id: UUID | str) -> Generation | None:
     """The owner's job with this id; None for anyone else's (callers answer 404)."""
     if owner is None:
         return None

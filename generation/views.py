@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -75,7 +76,7 @@ def _create_page_strings() -> dict[str, str]:
 
 def history_page(request: HttpRequest) -> HttpResponse:
     owner = owner_of_request(request, create=False)
-    rows = selectors.generations_of(owner=owner) if owner else []
+    rows = selectors.generations_of(owner=owner) if owner else Generation.objects.none()
     page = Paginator(rows, 24).get_page(request.GET.get("page"))
     labels = {value: str(label) for value, label in Generation.Status.choices}
     return render(request, "generation/history.html", {"page": page, "status_labels": labels})
@@ -97,7 +98,7 @@ def _image_for(request: HttpRequest, public_id: str) -> GenerationImage:
 
 
 @require_GET
-def image_file(request: HttpRequest, public_id: str) -> HttpResponse:
+def image_file(request: HttpRequest, public_id: str) -> HttpResponseBase:
     image = _image_for(request, public_id)
     download = None
     if request.GET.get("download"):
@@ -106,6 +107,6 @@ def image_file(request: HttpRequest, public_id: str) -> HttpResponse:
 
 
 @require_GET
-def image_thumb(request: HttpRequest, public_id: str) -> HttpResponse:
+def image_thumb(request: HttpRequest, public_id: str) -> HttpResponseBase:
     image = _image_for(request, public_id)
     return serve_stored_file(image.thumbnail.name, content_type="image/webp", cache_control=PRIVATE)

@@ -41,7 +41,7 @@ class _ScopedThrottle(SimpleRateThrottle):
     def get_rate(self) -> str | None:
         rates = {**DEFAULT_RATES, **settings.REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES", {})}
         try:
-            return rates[self.scope]
+            return rates[self.scope or ""]
         except KeyError as exc:
             raise ImproperlyConfigured(f"No throttle rate set for scope {self.scope!r}") from exc
 

@@ -26,7 +26,8 @@ def category_label(key: str) -> str:
 @register.simple_tag(takes_context=True)
 def image_actions(context: template.Context, image: GenerationImage) -> SafeString:
     """The links other apps offer beside one of the owner's images (generation.hooks)."""
-    values: dict[str, Any] = {**context.flatten(), "image": image}
+    values: dict[str, Any] = {str(key): value for key, value in context.flatten().items()}
+    values["image"] = image
     request = context.get("request")
     rendered = [render_to_string(action.template, values, request=request) for action in hooks.image_actions()]
     return format_html_join("", "{}", ((SafeString(html),) for html in rendered))

@@ -203,8 +203,9 @@ def _finish(
             GenerationImage.objects.bulk_create(images)
     if not done:
         for image in images or []:
-            default_storage.delete(image.file.name)
-            default_storage.delete(image.thumbnail.name)
+            for name in (image.file.name, image.thumbnail.name):
+                if name:
+                    default_storage.delete(name)
         return "lost"
     gid = str(generation.public_id)
     if status == Generation.Status.SUCCEEDED:
