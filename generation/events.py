@@ -53,7 +53,7 @@ def publish(group: str, message: dict[str, Any]) -> None:
             return
         else:
             async_to_sync(layer.group_send)(group, payload)
-    except Exception:  # noqa: BLE001 - events never break a job
+    except Exception:  # events never break a job
         logger.warning("could not publish %s to %s", message.get("type"), group, exc_info=True)
 
 

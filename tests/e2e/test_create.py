@@ -81,7 +81,7 @@ def test_where_websockets_are_refused_the_page_polls_and_still_shows_the_picture
     page = page_factory("phone")
     refused = []
 
-    def refuse(ws) -> None:  # noqa: ANN001 - Playwright's WebSocketRoute
+    def refuse(ws) -> None:  # ws: Playwright's WebSocketRoute
         refused.append(ws.url)
         ws.close()
 
