@@ -17,6 +17,7 @@ from django.utils.translation import ngettext
 from accounts import services
 from accounts.models import Profile
 from accounts.selectors import user_can_ban
+from instantpainting.errors import ServiceError
 
 
 @admin.register(Profile)
@@ -73,7 +74,7 @@ class ProfileAdmin(admin.ModelAdmin):
             try:
                 action(user=profile.user, by=request.user)
                 count += 1
-            except services.AccountError as exc:
+            except ServiceError as exc:
                 self.message_user(request, f"{profile.user.get_username()}: {exc.message}", messages.WARNING)
         self.message_user(request, done_message % {"n": count})
 

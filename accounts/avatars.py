@@ -46,9 +46,9 @@ def avatar_webp(stream: BinaryIO, *, max_bytes: int, max_pixels: int, size: int 
             with Image.open(io.BytesIO(data)) as image:
                 image.seek(0)  # first frame of an animation
                 image.load()
-                image = ImageOps.exif_transpose(image)
-                image = image.convert("RGBA") if _has_alpha(image) else image.convert("RGB")
-                square = ImageOps.fit(image, (size, size), method=Image.Resampling.LANCZOS)
+                upright = ImageOps.exif_transpose(image)
+                upright = upright.convert("RGBA") if _has_alpha(upright) else upright.convert("RGB")
+                square = ImageOps.fit(upright, (size, size), method=Image.Resampling.LANCZOS)
         except AvatarRejected:
             raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:

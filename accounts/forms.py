@@ -48,4 +48,5 @@ class AvatarForm(forms.Form):
             from accounts.services import AVATAR_MESSAGES
 
             raise forms.ValidationError({"avatar": AVATAR_MESSAGES["too_large"]()})
-        return super().clean()
+        super().clean()
+        return self.cleaned_data

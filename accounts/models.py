@@ -39,9 +39,6 @@ class Profile(models.Model):
     def name(self) -> str:
         return self.display_name or self.user.get_username()
 
-    def get_absolute_url(self) -> str:
-        return reverse("accounts:profile", args=[self.user.get_username()])
-
     def get_avatar_url(self) -> str:
         """The public avatar URL (versioned so browsers refetch after a change), or '' for none."""
         if not self.avatar:

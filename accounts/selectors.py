@@ -1,23 +1,15 @@
-"""Reads for people: profiles, their numbers, and who may moderate."""
+"""Reads for people: profiles, tokens, and who may moderate."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Sum
 from rest_framework.authtoken.models import Token
 
 from accounts.models import Profile
 
 MODERATORS_GROUP = "moderators"
-
-
-@dataclass(frozen=True)
-class ProfileStats:
-    post_count: int
-    likes_received: int
 
 
 def user_by_username(*, username: str) -> Any | None:
@@ -31,13 +23,6 @@ def profile_of(*, user: Any) -> Profile:
         return user.profile
     except Profile.DoesNotExist:
         return Profile(user=user)
-
-
-def profile_stats(*, user: Any) -> ProfileStats:
-    from gallery.models import Post
-
-    posts = Post.objects.visible().filter(author=user)
-    return ProfileStats(post_count=posts.count(), likes_received=posts.aggregate(total=Sum("like_count"))["total"] or 0)
 
 
 def token_of(*, user: Any) -> Token | None:

@@ -1,4 +1,4 @@
-"""Writes for people: profiles, avatars, API tokens, adopting a guest's jobs, bans."""
+"""Writes for people: profiles, avatars, API tokens, bans."""
 
 from __future__ import annotations
 
@@ -15,18 +15,9 @@ from rest_framework.authtoken.models import Token
 
 from accounts.avatars import AvatarRejected, avatar_webp
 from accounts.models import AVATAR_SIZE, BIO_MAX_LENGTH, DISPLAY_NAME_MAX_LENGTH, Profile
-from generation.models import Generation
+from instantpainting.errors import ServiceError
 
 User = get_user_model()
-
-
-class AccountError(Exception):
-    """A request the service refuses; `field` names the input at fault, if one is."""
-
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 AVATAR_MESSAGES = {
@@ -49,11 +40,11 @@ def profile_update(*, user: Any, display_name: str, bio: str) -> Profile:
     display_name = " ".join((display_name or "").split())
     bio = (bio or "").strip()
     if len(display_name) > DISPLAY_NAME_MAX_LENGTH:
-        raise AccountError(
+        raise ServiceError(
             _("Keep the display name to %(n)d characters.") % {"n": DISPLAY_NAME_MAX_LENGTH}, field="display_name"
         )
     if len(bio) > BIO_MAX_LENGTH:
-        raise AccountError(_("Keep the bio to %(n)d characters.") % {"n": BIO_MAX_LENGTH}, field="bio")
+        raise ServiceError(_("Keep the bio to %(n)d characters.") % {"n": BIO_MAX_LENGTH}, field="bio")
     profile = profile_ensure(user=user)
     profile.display_name = display_name
     profile.bio = bio
@@ -65,16 +56,16 @@ def profile_update(*, user: Any, display_name: str, bio: str) -> Profile:
 def profile_set_avatar(*, user: Any, upload: Any) -> Profile:
     """Validate and re-encode an uploaded file as the user's avatar (WebP, 256×256)."""
     if upload is None:
-        raise AccountError(_("Choose an image file."), field="avatar")
+        raise ServiceError(_("Choose an image file."), field="avatar")
     if getattr(upload, "size", 0) and upload.size > settings.MAX_UPLOAD_BYTES:
-        raise AccountError(AVATAR_MESSAGES["too_large"](), field="avatar")
+        raise ServiceError(AVATAR_MESSAGES["too_large"](), field="avatar")
     try:
         upload.seek(0)
         webp = avatar_webp(
             upload, max_bytes=settings.MAX_UPLOAD_BYTES, max_pixels=settings.MAX_IMAGE_PIXELS, size=AVATAR_SIZE
         )
     except AvatarRejected as exc:
-        raise AccountError(AVATAR_MESSAGES[exc.reason](), field="avatar") from exc
+        raise ServiceError(AVATAR_MESSAGES[exc.reason](), field="avatar") from exc
     profile = profile_ensure(user=user)
     old = profile.avatar.name if profile.avatar else ""
     name = default_storage.save(f"avatars/{user.pk}-{secrets.token_hex(6)}.webp", ContentFile(webp))
@@ -88,7 +79,7 @@ def profile_set_avatar(*, user: Any, upload: Any) -> Profile:
 def profile_remove_avatar(*, user: Any) -> Profile:
     profile = profile_ensure(user=user)
     if profile.avatar:
-        old = profile.avatar.name
+        old = profile.avatar.name or ""
         profile.avatar = ""
         profile.save()
         transaction.on_commit(lambda: default_storage.delete(old))
@@ -100,13 +91,6 @@ def token_regenerate(*, user: Any) -> Token:
     with transaction.atomic():
         Token.objects.filter(user=user).delete()
         return Token.objects.create(user=user)
-
-
-def generations_adopt_guest(*, user: Any, guest_key: str) -> int:
-    """Move a guest's jobs (those with this key and no user) to `user`. Returns how many moved."""
-    if not guest_key or user is None or not user.is_authenticated:
-        return 0
-    return Generation.objects.filter(user__isnull=True, guest_key=guest_key).update(user=user, guest_key="")
 
 
 def user_ban(*, user: Any, by: Any) -> None:
@@ -127,8 +111,8 @@ def _check_can_ban(*, user: Any, by: Any) -> None:
     from accounts.selectors import user_can_ban
 
     if user.pk == by.pk:
-        raise AccountError(_("You cannot ban yourself."))
+        raise ServiceError(_("You cannot ban yourself."))
     if not user_can_ban(user=by):
-        raise AccountError(_("You are not allowed to ban users."))
+        raise ServiceError(_("You are not allowed to ban users."))
     if (user.is_superuser or user.is_staff) and not by.is_superuser:
-        raise AccountError(_("Only a superuser can ban staff accounts."))
+        raise ServiceError(_("Only a superuser can ban staff accounts."))

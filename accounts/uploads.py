@@ -28,7 +28,7 @@ class CappedUploadHandler(FileUploadHandler):
         self.received += len(raw_data)
         if self.received > self.limit:
             if self.request is not None:
-                self.request.upload_too_large = True
+                self.request.upload_too_large = True  # type: ignore[attr-defined]  # read by the settings view
             raise SkipFile
         return raw_data
 

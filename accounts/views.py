@@ -1,12 +1,15 @@
-"""Profile and settings pages, and public avatars. Thin: parse, call a service, render."""
+"""The settings page and public avatars. Thin: parse, call a service, render.
+
+A person's public profile (their published works) is the gallery's page.
+"""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -16,31 +19,12 @@ from django.views.decorators.http import require_GET
 from accounts import selectors, services
 from accounts.forms import AvatarForm, ProfileForm
 from accounts.uploads import CappedUploadHandler
-from gallery.selectors import posts_feed
+from instantpainting.errors import ServiceError
 from instantpainting.files import serve_stored_file
 
 
-def profile_page(request: HttpRequest, username: str) -> HttpResponse:
-    user = selectors.user_by_username(username=username)
-    if user is None:
-        raise Http404
-    posts = posts_feed(author=user, viewer=request.user)
-    page = Paginator(posts, 24).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "accounts/profile.html",
-        {
-            "person": user,
-            "profile": selectors.profile_of(user=user),
-            "stats": selectors.profile_stats(user=user),
-            "page": page,
-            "is_self": request.user.is_authenticated and request.user.pk == user.pk,
-        },
-    )
-
-
 @require_GET
-def avatar_file(request: HttpRequest, username: str) -> HttpResponse:
+def avatar_file(request: HttpRequest, username: str) -> HttpResponseBase:
     user = selectors.user_by_username(username=username)
     profile = selectors.profile_of(user=user) if user else None
     if profile is None or not profile.avatar:
@@ -73,7 +57,7 @@ def _settings_page(request: HttpRequest) -> HttpResponse:
             if profile_form.is_valid():
                 try:
                     services.profile_update(user=user, **profile_form.cleaned_data)
-                except services.AccountError as exc:
+                except ServiceError as exc:
                     profile_form.add_error(exc.field, exc.message)
                 else:
                     messages.success(request, _("Your profile is saved."))
@@ -85,7 +69,7 @@ def _settings_page(request: HttpRequest) -> HttpResponse:
             if avatar_form.is_valid():
                 try:
                     services.profile_set_avatar(user=user, upload=avatar_form.cleaned_data["avatar"])
-                except services.AccountError as exc:
+                except ServiceError as exc:
                     avatar_form.add_error("avatar", exc.message)
                 else:
                     messages.success(request, _("Your avatar is updated."))

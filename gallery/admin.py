@@ -6,7 +6,7 @@ gallery.moderate_post permission, or the "moderators" group); bans need gallery.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin, messages
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
@@ -22,9 +22,15 @@ from accounts.selectors import user_can_ban, user_is_moderator
 from gallery import services
 from gallery.models import Like, Post, Report
 from generation.admin import admin_thumb
+from instantpainting.errors import ServiceError
+
+if TYPE_CHECKING:  # the mixin is only ever mixed into a ModelAdmin
+    _AdminBase = admin.ModelAdmin[Any]
+else:
+    _AdminBase = object
 
 
-class _ModerationMixin:
+class _ModerationMixin(_AdminBase):
     def has_moderate_permission(self, request: HttpRequest) -> bool:
         return user_is_moderator(user=request.user)
 
@@ -37,7 +43,7 @@ class _ModerationMixin:
             try:
                 account_services.user_ban(user=user, by=request.user)
                 banned += 1
-            except account_services.AccountError as exc:
+            except ServiceError as exc:
                 refused.append(f"{user.get_username()}: {exc.message}")
         self.message_user(request, ngettext("%(n)d user banned.", "%(n)d users banned.", banned) % {"n": banned})
         for line in refused:
@@ -45,7 +51,7 @@ class _ModerationMixin:
 
     def _hide(self, request: HttpRequest, posts: list[Post], hidden: bool) -> int:
         for post in posts:
-            services.post_set_hidden(post=post, hidden=hidden, by=request.user, reason=_("Hidden by a moderator"))
+            services.post_set_hidden(post=post, hidden=hidden, by=request.user, reason=str(_("Hidden by a moderator")))
         return len(posts)
 
 

@@ -21,11 +21,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.selectors import profile_of, user_is_moderator
+from accounts.selectors import profile_of, user_by_username, user_is_moderator
 from gallery import selectors, services
-from gallery.links import absolute_url
 from gallery.models import REPORT_DETAILS_MAX_LENGTH, TITLE_MAX_LENGTH, Post, Report
-from gallery.throttles import PerIPThrottle, PerUserThrottle
+from instantpainting import errors
+from instantpainting.links import absolute_url
+from instantpainting.throttles import PerIPThrottle, PerUserThrottle
 
 
 class AuthorOutput(serializers.Serializer):
@@ -44,7 +45,7 @@ class PostOutput(serializers.ModelSerializer):
     width = serializers.IntegerField(source="image.width")
     height = serializers.IntegerField(source="image.height")
     seed = serializers.IntegerField(source="image.seed")
-    style = serializers.CharField(source="image.generation.style")
+    style = serializers.CharField(source="image.generation.style")  # type: ignore[assignment]  # DRF's Field.style is another thing
     settings = serializers.SerializerMethodField()
     author = serializers.SerializerMethodField()
     liked = serializers.SerializerMethodField()
@@ -52,7 +53,7 @@ class PostOutput(serializers.ModelSerializer):
     thumb_url = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()
     share_url = serializers.SerializerMethodField()
-    remix_of = serializers.PrimaryKeyRelatedField(read_only=True)
+    remix_of: serializers.PrimaryKeyRelatedField[Post] = serializers.PrimaryKeyRelatedField(read_only=True)
     is_featured = serializers.BooleanField(read_only=True)
 
     class Meta:
@@ -94,7 +95,7 @@ class PostOutput(serializers.ModelSerializer):
         return {
             "username": obj.author.get_username(),
             "display_name": profile.name,
-            "profile_url": self._abs(reverse("accounts:profile", args=[obj.author.get_username()])),
+            "profile_url": self._abs(reverse("gallery:profile", args=[obj.author.get_username()])),
             "avatar_url": self._abs(avatar) if avatar else None,
         }
 
@@ -120,7 +121,7 @@ class PostOutput(serializers.ModelSerializer):
 class PostListQuery(serializers.Serializer):
     ordering = serializers.ChoiceField(choices=selectors.ORDERINGS, default="latest")
     category = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
-    style = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    style = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")  # type: ignore[assignment]  # as above
     q = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     featured = serializers.BooleanField(required=False, default=False)
 
@@ -135,34 +136,18 @@ class ReportInput(serializers.Serializer):
     details = serializers.CharField(max_length=REPORT_DETAILS_MAX_LENGTH, required=False, allow_blank=True, default="")
 
 
-def _error(exc: services.GalleryError) -> Response:
-    body = {exc.field: [exc.message]} if exc.field and exc.status == 400 else {"detail": exc.message, "code": exc.code}
-    return Response(body, status=exc.status)
-
-
 def _visible_post(request: Request, pk: Any) -> Post:
     post = selectors.post_get(pk=pk)
     if post is None:
         raise NotFound(_("No such post."))
     if not selectors.post_is_visible(post=post) and not user_is_moderator(user=request.user):
-        raise _GoneError()
+        raise errors.Gone(str(_("This post was removed.")))
     return post
-
-
-class _GoneError(Exception):
-    pass
 
 
 class _GalleryApiView(APIView):
     throttle_classes = [PerUserThrottle, PerIPThrottle]
     throttle_scopes = {"GET": "gallery_read", "POST": "gallery_write", "DELETE": "gallery_write"}
-
-    def handle_exception(self, exc: Exception) -> Response:
-        if isinstance(exc, _GoneError):
-            return Response({"detail": _("This post was removed."), "code": "gone"}, status=status.HTTP_410_GONE)
-        if isinstance(exc, services.GalleryError):
-            return _error(exc)
-        return super().handle_exception(exc)
 
 
 QUERY_PARAMETERS = [
@@ -283,3 +268,43 @@ class PostReportApi(_GalleryApiView):
         data.is_valid(raise_exception=True)
         report = services.post_report(post=post, user=request.user, **data.validated_data)
         return Response({"id": report.pk, "status": report.status}, status=status.HTTP_201_CREATED)
+
+
+class UserOutput(serializers.Serializer):
+    username = serializers.CharField()
+    display_name = serializers.CharField()
+    bio = serializers.CharField()
+    avatar_url = serializers.CharField(allow_null=True)
+    profile_url = serializers.CharField()
+    date_joined = serializers.DateTimeField()
+    post_count = serializers.IntegerField()
+    likes_received = serializers.IntegerField()
+
+
+class UserDetailApi(APIView):
+    throttle_classes = [PerUserThrottle, PerIPThrottle]
+    throttle_scope = "gallery_read"
+
+    @extend_schema(
+        responses={200: UserOutput, 404: OpenApiResponse(description="No such user")},
+        summary="A user's public profile",
+        tags=["users"],
+    )
+    def get(self, request: Request, username: str) -> Response:
+        user = user_by_username(username=username)
+        if user is None:
+            raise NotFound(_("No such user."))
+        profile = profile_of(user=user)
+        stats = selectors.profile_stats(user=user)
+        avatar = profile.get_avatar_url()
+        data: dict[str, Any] = {
+            "username": user.get_username(),
+            "display_name": profile.name,
+            "bio": profile.bio,
+            "avatar_url": absolute_url(request=request, path=avatar) if avatar else None,
+            "profile_url": absolute_url(request=request, path=reverse("gallery:profile", args=[user.get_username()])),
+            "date_joined": user.date_joined,
+            "post_count": stats.post_count,
+            "likes_received": stats.likes_received,
+        }
+        return Response(UserOutput(data).data)

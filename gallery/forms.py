@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -37,7 +39,7 @@ class FeedFilterForm(forms.Form):
     q = forms.CharField(max_length=200, required=False)
     featured = forms.BooleanField(required=False)
 
-    def filters(self) -> dict[str, object]:
+    def filters(self) -> dict[str, Any]:
         defaults = {"ordering": "latest", "category": "", "style": "", "q": "", "featured": False}
         if not self.is_valid():
             cleaned = {k: v for k, v in getattr(self, "cleaned_data", {}).items() if k not in self.errors}

@@ -16,7 +16,7 @@ REPORT_DETAILS_MAX_LENGTH = 500
 SHARE_CODE_LENGTH = 8
 
 
-class PostQuerySet(models.QuerySet):
+class PostQuerySet(models.QuerySet["Post"]):
     def visible(self) -> PostQuerySet:
         """Posts anyone may see: not hidden by a moderator, and the author is not banned."""
         return self.filter(is_hidden=False, author__is_active=True)

@@ -1,13 +1,14 @@
-"""Reads for the gallery: feeds, posts, and whether an image is public."""
+"""Reads for the gallery: feeds, posts, profiles' numbers, and whether an image is public."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Value
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum, Value
 from django.utils import timezone
 
 from gallery.models import Like, Post
@@ -18,6 +19,18 @@ ORDERINGS = ("latest", "popular")
 SHOWN_APART = {"prompt", "model", "width", "height", "seed", "style", "clip_score", "remix_of"}
 # "Popular" counts likes received in this many recent days.
 POPULAR_WINDOW_DAYS_DEFAULT = 7
+
+
+@dataclass(frozen=True)
+class ProfileStats:
+    post_count: int
+    likes_received: int
+
+
+def profile_stats(*, user: Any) -> ProfileStats:
+    """What a person's public profile counts: their visible posts and the likes those received."""
+    posts = Post.objects.visible().filter(author=user)
+    return ProfileStats(post_count=posts.count(), likes_received=posts.aggregate(total=Sum("like_count"))["total"] or 0)
 
 
 def image_is_published(*, image: GenerationImage) -> bool:

@@ -1,7 +1,7 @@
 """Writes for the gallery: publish, unpublish, delete, like, report, moderate, share images.
 
 Every function checks who may do it (the `check` half of Zulip's check/do split) and raises a
-GalleryError subclass that the edges turn into a status code and a message.
+ServiceError (instantpainting.errors) that the edges turn into a status code and a message.
 """
 
 from __future__ import annotations
@@ -22,39 +22,10 @@ from gallery.imaging import letterbox_png
 from gallery.models import REPORT_DETAILS_MAX_LENGTH, SHARE_CODE_LENGTH, TITLE_MAX_LENGTH, Like, Post, Report
 from generation.models import Generation, GenerationImage
 from generation.selectors import prompt_blocked_term
+from instantpainting.errors import Conflict, Gone, NotAllowed, NotFound, ServiceError
 
 # No look-alikes (0/O, 1/l/I): share codes get read aloud and typed from screenshots.
 SHARE_ALPHABET = "23456789abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"
-
-
-class GalleryError(Exception):
-    status = 400
-    code = "invalid"
-
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-
-class NotAllowed(GalleryError):
-    status = 403
-    code = "forbidden"
-
-
-class NotFound(GalleryError):
-    status = 404
-    code = "not_found"
-
-
-class Gone(GalleryError):
-    status = 410
-    code = "gone"
-
-
-class Conflict(GalleryError):
-    status = 409
-    code = "conflict"
 
 
 def _new_share_code() -> str:
@@ -69,10 +40,10 @@ def _clean_title(title: Any) -> str:
     if title is None:
         return ""
     if not isinstance(title, str):
-        raise GalleryError(_("The title must be text."), field="title")
+        raise ServiceError(_("The title must be text."), field="title")
     title = " ".join(title.split())
     if len(title) > TITLE_MAX_LENGTH:
-        raise GalleryError(_("Keep the title to %(n)d characters.") % {"n": TITLE_MAX_LENGTH}, field="title")
+        raise ServiceError(_("Keep the title to %(n)d characters.") % {"n": TITLE_MAX_LENGTH}, field="title")
     return title
 
 
@@ -97,7 +68,7 @@ def post_publish(*, user: Any, image: GenerationImage, title: Any = "") -> Post:
     title = _clean_title(title)
     blocked = prompt_blocked_term(f"{title} {generation.prompt}")
     if blocked:
-        raise GalleryError(
+        raise ServiceError(
             _("This picture cannot be published: it contains a term this site does not allow (“%(term)s”).")
             % {"term": blocked},
             field="title" if blocked.casefold() in title.casefold() else "image",
@@ -184,16 +155,16 @@ def post_report(*, post: Post, user: Any, reason: Any, details: Any = "") -> Rep
     if post.is_hidden or not post.author.is_active:
         raise Gone(_("This post was removed."))
     if post.author_id == user.pk:
-        raise GalleryError(_("You cannot report your own post. Unpublish it instead."))
+        raise ServiceError(_("You cannot report your own post. Unpublish it instead."))
     if reason not in Report.Reason.values:
-        raise GalleryError(_("Choose a reason from the list."), field="reason")
+        raise ServiceError(_("Choose a reason from the list."), field="reason")
     if details is None:
         details = ""
     if not isinstance(details, str):
-        raise GalleryError(_("The details must be text."), field="details")
+        raise ServiceError(_("The details must be text."), field="details")
     details = details.strip()
     if len(details) > REPORT_DETAILS_MAX_LENGTH:
-        raise GalleryError(
+        raise ServiceError(
             _("Keep the details to %(n)d characters.") % {"n": REPORT_DETAILS_MAX_LENGTH}, field="details"
         )
     if Report.objects.filter(post=post, reporter=user, status=Report.Status.OPEN).exists():
@@ -236,7 +207,7 @@ def post_set_featured(*, post: Post, featured: bool, by: Any) -> Post:
 def report_close(*, report: Report, status: str, by: Any) -> Report:
     _check_moderator(by)
     if status not in (Report.Status.RESOLVED, Report.Status.DISMISSED):
-        raise GalleryError(_("A report is closed as resolved or dismissed."))
+        raise ServiceError(_("A report is closed as resolved or dismissed."))
     report.status = status
     report.handled_by = by
     report.handled_at = timezone.now()
@@ -249,7 +220,7 @@ def post_preview_ensure(*, post: Post) -> str:
     name = post.preview_storage_name
     if default_storage.exists(name):
         return name
-    with default_storage.open(post.image.file.name, "rb") as handle, Image.open(handle) as source:
+    with default_storage.open(post.image.file.name or "", "rb") as handle, Image.open(handle) as source:
         source.load()
         png = letterbox_png(source)
     saved = default_storage.save(name, ContentFile(png))

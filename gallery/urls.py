@@ -17,6 +17,7 @@ urlpatterns = [
     path("s/<str:code>/", views.share_page, name="share"),
     path("s/<str:code>/preview.png", views.share_preview, name="share-preview"),
     path("s/<str:code>/qr.png", views.share_qr, name="share-qr"),
+    path("u/<str:username>/", views.profile_page, name="profile"),
 ]
 
 api_urlpatterns = [
@@ -24,4 +25,5 @@ api_urlpatterns = [
     path("posts/<int:pk>/", api.PostDetailApi.as_view(), name="api-post"),
     path("posts/<int:pk>/like/", api.PostLikeApi.as_view(), name="api-post-like"),
     path("posts/<int:pk>/report/", api.PostReportApi.as_view(), name="api-post-report"),
+    path("users/<str:username>/", api.UserDetailApi.as_view(), name="api-user"),
 ]

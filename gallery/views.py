@@ -14,6 +14,7 @@ from django.http import (
     HttpResponse,
     JsonResponse,
 )
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -21,15 +22,17 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.selectors import user_is_moderator
+from accounts.selectors import profile_of, user_by_username, user_is_moderator
 from gallery import selectors, services
 from gallery.forms import FeedFilterForm, PublishForm, ReportForm
 from gallery.imaging import PREVIEW_SIZE, qr_png
-from gallery.links import absolute_url, share_targets
-from gallery.models import Post
-from gallery.throttles import page_throttle_wait
+from gallery.models import Post, Report
 from generation.owners import owner_of_request
+from instantpainting import errors
 from instantpainting.files import serve_stored_file
+from instantpainting.http import wants_json
+from instantpainting.links import absolute_url, share_targets
+from instantpainting.throttles import page_throttle_wait
 
 FEED_PAGE_SIZE = 24
 
@@ -40,18 +43,14 @@ def _throttled(wait: float) -> HttpResponse:
     return response
 
 
-def _wants_json(request: HttpRequest) -> bool:
-    return "application/json" in request.headers.get("Accept", "")
-
-
-def _error_response(request: HttpRequest, exc: services.GalleryError, post: Post | None = None) -> HttpResponse:
-    if _wants_json(request):
-        return JsonResponse({"detail": exc.message, "code": exc.code}, status=exc.status)
-    if isinstance(exc, services.NotFound):
+def _error_response(request: HttpRequest, exc: errors.ServiceError, post: Post | None = None) -> HttpResponse:
+    if wants_json(request):
+        return errors.error_response(exc)
+    if isinstance(exc, errors.NotFound):
         raise Http404
-    if isinstance(exc, services.Gone):
+    if isinstance(exc, errors.Gone):
         return render(request, "gallery/gone.html", status=410)
-    if isinstance(exc, services.NotAllowed):
+    if isinstance(exc, errors.NotAllowed):
         raise PermissionDenied(exc.message)
     messages.error(request, exc.message)
     return redirect(post.get_absolute_url() if post else "gallery:feed")
@@ -65,7 +64,7 @@ def _post_or_404(pk: Any) -> Post:
 
 
 def _login_then(request: HttpRequest, post: Post) -> HttpResponse:
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse({"detail": _("Log in first."), "code": "not_authenticated"}, status=403)
     return redirect_to_login(post.get_absolute_url())
 
@@ -112,7 +111,7 @@ def _render_post(request: HttpRequest, post: Post) -> HttpResponse:
             },
             "is_owner": request.user.is_authenticated and post.author_id == request.user.pk,
             "is_moderator": is_moderator,
-            "report_reasons": ReportForm().fields["reason"].choices,
+            "report_reasons": Report.Reason.choices,
         },
     )
     return response
@@ -136,15 +135,15 @@ def _shared_post(code: str) -> Post:
     if post is None:
         raise Http404
     if not selectors.post_is_visible(post=post):
-        raise services.Gone(_("This post was removed."))
+        raise errors.Gone(_("This post was removed."))
     return post
 
 
 @require_GET
-def share_preview(request: HttpRequest, code: str) -> HttpResponse:
+def share_preview(request: HttpRequest, code: str) -> HttpResponseBase:
     try:
         post = _shared_post(code)
-    except services.Gone:
+    except errors.Gone:
         return HttpResponse(status=410)
     try:
         name = services.post_preview_ensure(post=post)
@@ -154,10 +153,10 @@ def share_preview(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @require_GET
-def share_qr(request: HttpRequest, code: str) -> HttpResponse:
+def share_qr(request: HttpRequest, code: str) -> HttpResponseBase:
     try:
         post = _shared_post(code)
-    except services.Gone:
+    except errors.Gone:
         return HttpResponse(status=410)
     png = qr_png(absolute_url(request=request, path=post.get_share_path()))
     response = HttpResponse(png, content_type="image/png")
@@ -175,9 +174,9 @@ def post_like(request: HttpRequest, pk: int) -> HttpResponse:
         return _throttled(wait)
     try:
         liked, count = services.post_like_toggle(post=post, user=request.user)
-    except services.GalleryError as exc:
+    except errors.ServiceError as exc:
         return _error_response(request, exc, post)
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse({"liked": liked, "like_count": count})
     return redirect(_safe_next(request, post.get_absolute_url()))
 
@@ -197,7 +196,7 @@ def post_report(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             try:
                 services.post_report(post=post, user=request.user, **form.cleaned_data)
-            except services.GalleryError as exc:
+            except errors.ServiceError as exc:
                 if exc.field:
                     form.add_error(exc.field, exc.message)
                 else:
@@ -213,7 +212,7 @@ def post_unpublish(request: HttpRequest, pk: int) -> HttpResponse:
     post = _post_or_404(pk)
     try:
         services.post_unpublish(post=post, user=request.user)
-    except services.GalleryError as exc:
+    except errors.ServiceError as exc:
         return _error_response(request, exc, post)
     messages.success(request, _("The post is unpublished. The picture is private again."))
     return redirect("gallery:feed")
@@ -224,7 +223,7 @@ def post_delete(request: HttpRequest, pk: int) -> HttpResponse:
     post = _post_or_404(pk)
     try:
         services.post_delete_with_image(post=post, user=request.user)
-    except services.GalleryError as exc:
+    except errors.ServiceError as exc:
         return _error_response(request, exc, post)
     messages.success(request, _("The post and its picture are deleted."))
     return redirect("gallery:feed")
@@ -246,7 +245,7 @@ def post_moderate(request: HttpRequest, pk: int) -> HttpResponse:
         return HttpResponse(_("Unknown action."), status=400, content_type="text/plain")
     try:
         action(post, request.user, request.POST.get("reason", ""))
-    except services.GalleryError as exc:
+    except errors.ServiceError as exc:
         return _error_response(request, exc, post)
     messages.success(request, _("Done."))
     return redirect(post.get_absolute_url())
@@ -279,8 +278,8 @@ def publish_page(request: HttpRequest, image_id: Any) -> HttpResponse:
         if form.is_valid():
             try:
                 post = services.post_publish(user=request.user, image=image, title=form.cleaned_data["title"])
-            except services.GalleryError as exc:
-                if isinstance(exc, services.Conflict | services.NotFound):
+            except errors.ServiceError as exc:
+                if isinstance(exc, errors.Conflict | errors.NotFound):
                     return _error_response(request, exc)
                 form.add_error("title" if exc.field == "title" else None, exc.message)
             else:
@@ -301,3 +300,23 @@ def _safe_next(request: HttpRequest, default: str) -> str:
     ):
         return target
     return default
+
+
+def profile_page(request: HttpRequest, username: str) -> HttpResponse:
+    """A person's public profile: who they are (accounts) and what they published."""
+    user = user_by_username(username=username)
+    if user is None:
+        raise Http404
+    posts = selectors.posts_feed(author=user, viewer=request.user)
+    page = Paginator(posts, 24).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "gallery/profile.html",
+        {
+            "person": user,
+            "profile": profile_of(user=user),
+            "stats": selectors.profile_stats(user=user),
+            "page": page,
+            "is_self": request.user.is_authenticated and request.user.pk == user.pk,
+        },
+    )

@@ -11,7 +11,8 @@ from typing import Any
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import format_html
@@ -89,7 +90,7 @@ class GenerationImageInline(admin.TabularInline):
     extra = 0
     can_delete = False
     fields = ["thumb", "index", "seed", "width", "height", "clip_score", "public_id"]
-    readonly_fields = fields
+    readonly_fields = ["thumb", "index", "seed", "width", "height", "clip_score", "public_id"]
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -135,7 +136,7 @@ class GenerationAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("owner"))
     def owner(self, obj: Generation) -> str:
-        return obj.user.get_username() if obj.user_id else _("guest %(key)s") % {"key": obj.guest_key[:6]}
+        return obj.user.get_username() if obj.user is not None else _("guest %(key)s") % {"key": obj.guest_key[:6]}
 
     @admin.display(description=_("size"))
     def size(self, obj: Generation) -> str:
@@ -204,7 +205,7 @@ class GenerationImageAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    def thumb_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def thumb_view(self, request: HttpRequest, pk: int) -> HttpResponseBase:
         """A thumbnail for staff who may view images (private ones included)."""
         if not self.has_view_permission(request):
             raise PermissionDenied

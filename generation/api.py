@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -13,42 +14,69 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from generation import selectors, services
+from generation.engine import STYLES
+from generation.engine.request import FieldSpec
 from generation.models import Generation, GenerationImage, GeneratorModel
-from generation.owners import client_ip, owner_of_request
+from generation.owners import owner_of_request
+from generation.schema import REQUEST_FIELDS, WEB_FIELDS, GenerationSpec
+from instantpainting.http import client_ip
 
-MAX_SEED = 2**32 - 1
+
+def _multiple_of(step: int) -> Callable[[int], None]:
+    def check(value: int) -> None:
+        if value % step:
+            raise serializers.ValidationError(
+                _("Must be a multiple of %(step)d (e.g. %(examples)s).")
+                % {"step": step, "examples": ", ".join(str(step * k) for k in (8, 9, 10))}
+            )
+
+    return check
 
 
-def _multiple_of_64(value: int) -> None:
-    if value % 64:
-        raise serializers.ValidationError(_("Must be a multiple of 64 (e.g. 512, 576, 640)."))
+def _greater_than(minimum: float) -> Callable[[float], None]:
+    def check(value: float) -> None:
+        if not value > minimum:
+            raise serializers.ValidationError(_("Ensure this value is greater than %(min)s.") % {"min": minimum})
+
+    return check
+
+
+def request_field(spec: FieldSpec) -> serializers.Field:
+    """The serializer field for one field of the engine's request (generation.schema)."""
+    optional: dict[str, Any] = {"required": spec.required}
+    if not spec.required:
+        if spec.nullable:
+            optional["allow_null"] = True
+        else:
+            optional["default"] = spec.default
+    if spec.kind == "text":
+        return serializers.CharField(max_length=spec.max_length, allow_blank=not spec.required, **optional)
+    if spec.kind == "choice":
+        return serializers.ChoiceField(choices=["", *spec.choices], allow_blank=True, **optional)
+    bounds: dict[str, Any] = {"max_value": spec.maximum}
+    validators: list[Callable[[Any], None]] = []
+    if spec.exclusive_minimum and spec.minimum is not None:
+        validators.append(_greater_than(spec.minimum))
+    else:
+        bounds["min_value"] = spec.minimum
+    if spec.step:
+        validators.append(_multiple_of(spec.step))
+    if spec.kind == "int":
+        return serializers.IntegerField(**bounds, validators=validators, **optional)
+    return serializers.FloatField(**bounds, validators=validators, **optional)
 
 
 class GenerationCreateInput(serializers.Serializer):
-    prompt = serializers.CharField(max_length=1000, trim_whitespace=True)
-    model = serializers.CharField(max_length=64, required=False, allow_blank=True)
-    width = serializers.IntegerField(min_value=256, max_value=1024, default=512, validators=[_multiple_of_64])
-    height = serializers.IntegerField(min_value=256, max_value=1024, default=512, validators=[_multiple_of_64])
-    n = serializers.IntegerField(min_value=1, max_value=8, default=1)
-    seed = serializers.IntegerField(min_value=0, max_value=MAX_SEED, required=False, allow_null=True)
-    style = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
-    negative_prompt = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
-    style_strength = serializers.FloatField(min_value=0.0, max_value=1.0, default=1.0)
-    truncation = serializers.FloatField(min_value=0.05, max_value=1.0, default=1.0)
-    candidates = serializers.IntegerField(min_value=1, max_value=8, default=1)
-    remix_of = serializers.IntegerField(min_value=1, required=False, help_text="id of the post this remixes")
+    """A generation request: the engine's request fields (generation.schema) plus the web's own."""
 
-    def validate_style(self, value: str) -> str:
-        from generation.engine import STYLES
+    model = request_field(WEB_FIELDS["model"])
+    remix_of = serializers.IntegerField(
+        min_value=int(WEB_FIELDS["remix_of"].minimum or 1), required=False, help_text="id of the post this remixes"
+    )
 
-        if value and value not in STYLES:
-            raise serializers.ValidationError(_("Unknown style. Choose one of the listed styles."))
-        return value
-
-    def validate_model(self, value: str) -> str:
-        if value and selectors.model_for(value) is None:
-            raise serializers.ValidationError(_("This model does not exist or is disabled."))
-        return value
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = {name: request_field(spec) for name, spec in REQUEST_FIELDS.items()}
+        return {**fields, **super().get_fields()}
 
 
 class ImageOutput(serializers.ModelSerializer):
@@ -141,30 +169,12 @@ class GenerationListCreateApi(APIView):
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         owner = owner_of_request(request, create=True)
-        spec = services.GenerationSpec(
-            prompt=values["prompt"],
-            model=values.get("model") or None,
-            width=values["width"],
-            height=values["height"],
-            n=values["n"],
-            seed=values.get("seed"),
-            style=values.get("style", ""),
-            negative_prompt=values.get("negative_prompt", ""),
-            style_strength=values["style_strength"],
-            truncation=values["truncation"],
-            candidates=values["candidates"],
+        assert owner is not None  # create=True makes a guest key when there is none
+        spec = GenerationSpec(
+            model=values.pop("model", "") or None, **{name: values[name] for name in REQUEST_FIELDS if name in values}
         )
         extra = {"remix_of": str(values["remix_of"])} if values.get("remix_of") else {}
-        try:
-            generation = services.generation_create(owner=owner, spec=spec, client_ip=client_ip(request), extra=extra)
-        except services.RateLimited as exc:
-            return Response(
-                {"detail": exc.message, "code": exc.code},
-                status=status.HTTP_429_TOO_MANY_REQUESTS,
-                headers={"Retry-After": str(exc.retry_after)},
-            )
-        except services.GenerationError as exc:
-            return Response({exc.field or "detail": [exc.message]}, status=status.HTTP_400_BAD_REQUEST)
+        generation = services.generation_create(owner=owner, spec=spec, client_ip=client_ip(request), extra=extra)
         return Response(
             {
                 "id": str(generation.public_id),
@@ -204,10 +214,7 @@ class GenerationCancelApi(APIView):
     @extend_schema(request=None, responses=GenerationOutput, summary="Cancel a queued or running job")
     def post(self, request: Request, public_id: Any) -> Response:
         generation = _own_generation(request, public_id)
-        try:
-            generation = services.generation_cancel(generation=generation)
-        except services.AlreadyFinished as exc:
-            return Response({"detail": exc.message, "code": exc.code}, status=status.HTTP_409_CONFLICT)
+        generation = services.generation_cancel(generation=generation)
         return Response(GenerationOutput(generation).data)
 
 
@@ -238,7 +245,4 @@ class StyleListApi(APIView):
         summary="Style qualifiers",
     )
     def get(self, request: Request) -> Response:
-        from generation.engine import STYLES
-
         return Response([{"name": key, "label": s.label, "template": s.template} for key, s in STYLES.items()])
-

@@ -1,4 +1,4 @@
-"""The owner-only job event socket (DESIGN.md, websocket event protocol)."""
+"""The owner-only job event socket (docs/architecture.md, "Websocket events")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Push job events to their owner's websocket group (DESIGN.md, websocket event protocol).
+"""Push job events to their owner's websocket group (docs/architecture.md, "Websocket events").
 
 Events are best effort: the Generation row is the source of truth and the REST endpoint reads it,
 so a lost event costs a client nothing but a poll.
@@ -53,7 +53,7 @@ def publish(group: str, message: dict[str, Any]) -> None:
             return
         else:
             async_to_sync(layer.group_send)(group, payload)
-    except Exception:  # noqa: BLE001 - events never break a job
+    except Exception:  # events never break a job
         logger.warning("could not publish %s to %s", message.get("type"), group, exc_info=True)
 
 

@@ -9,11 +9,20 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from generation.engine.request import REQUEST_FIELDS, FieldSpec
+
+MODEL_NAME_MAX_LENGTH = 64
+
+
+def _range(spec: FieldSpec) -> Q:
+    """`minimum <= field <= maximum` for a request field stored in its own column."""
+    return Q(**{f"{spec.name}__gte": spec.minimum, f"{spec.name}__lte": spec.maximum})
+
 
 class GeneratorModel(models.Model):
     """A model package found in MODELS_DIR, registered so the admin can enable or disable it."""
 
-    name = models.SlugField(_("name"), max_length=64, unique=True)
+    name = models.SlugField(_("name"), max_length=MODEL_NAME_MAX_LENGTH, unique=True)
     category = models.CharField(_("category"), max_length=32, default="general")
     description = models.CharField(_("description"), max_length=300, blank=True)
     native_width = models.PositiveIntegerField(_("native width"))
@@ -42,7 +51,6 @@ class Generation(models.Model):
         CANCELED = "canceled", _("Canceled")
 
     ACTIVE = (Status.QUEUED, Status.RUNNING)
-    FINISHED = (Status.SUCCEEDED, Status.FAILED, Status.CANCELED)
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     # Owner is a user or, for guests, a random key kept in their session (not the session key,
@@ -84,13 +92,12 @@ class Generation(models.Model):
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["status", "-priority", "created_at"])]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(user__isnull=False) | ~Q(guest_key=""), name="generation_has_owner"
+            models.CheckConstraint(condition=Q(user__isnull=False) | ~Q(guest_key=""), name="generation_has_owner"),
+            # The request's limits (generation.engine.request), restated as the database sees them.
+            *(
+                models.CheckConstraint(condition=_range(REQUEST_FIELDS[name]), name=f"generation_{name}_range")
+                for name in ("width", "height", "n", "seed")
             ),
-            models.CheckConstraint(condition=Q(width__gte=256, width__lte=1024), name="generation_width_range"),
-            models.CheckConstraint(condition=Q(height__gte=256, height__lte=1024), name="generation_height_range"),
-            models.CheckConstraint(condition=Q(n__gte=1, n__lte=8), name="generation_n_range"),
-            models.CheckConstraint(condition=Q(seed__gte=0, seed__lte=2**32 - 1), name="generation_seed_range"),
         ]
 
     def __str__(self) -> str:
@@ -98,10 +105,6 @@ class Generation(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("generation:detail", args=[self.public_id])
-
-    @property
-    def is_finished(self) -> bool:
-        return self.status in self.FINISHED
 
     @property
     def is_active(self) -> bool:
@@ -118,10 +121,18 @@ class Generation(models.Model):
         "internal": _("The picture could not be made because of an internal error. Try again."),
         "worker_lost": _("The worker running this job stopped responding."),
         "transient": _("The server was too busy to make the picture. Try again in a moment."),
-        "model_not_found": _("This job's model is no longer installed on the server. Pick another model and try again."),
-        "manifest_invalid": _("This model's files on the server are damaged, so it cannot make pictures. Pick another model."),
-        "weights_missing": _("This model's files on the server are missing, so it cannot make pictures. Pick another model."),
-        "weights_corrupt": _("This model's files on the server are damaged, so it cannot make pictures. Pick another model."),
+        "model_not_found": _(
+            "This job's model is no longer installed on the server. Pick another model and try again."
+        ),
+        "manifest_invalid": _(
+            "This model's files on the server are damaged, so it cannot make pictures. Pick another model."
+        ),
+        "weights_missing": _(
+            "This model's files on the server are missing, so it cannot make pictures. Pick another model."
+        ),
+        "weights_corrupt": _(
+            "This model's files on the server are damaged, so it cannot make pictures. Pick another model."
+        ),
         "invalid": _("The model cannot use one of this job's settings. Change them and try again."),
         "engine": _("The model could not make this picture. Try again, or pick another model."),
     }

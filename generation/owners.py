@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q
+
+if TYPE_CHECKING:
+    from generation.models import Generation
 
 GUEST_SESSION_KEY = "instantpainting_guest"
 
@@ -55,14 +58,8 @@ def owner_of_request(request: Any, *, create: bool = True) -> Owner | None:
     return owner_from(getattr(request, "user", None), request.session, create=create)
 
 
-def client_ip(request: Any) -> str | None:
-    """The client address. Behind a proxy, set TRUSTED_PROXY_COUNT so X-Forwarded-For is read."""
-    from django.conf import settings
-
-    hops = settings.TRUSTED_PROXY_COUNT
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if hops and forwarded:
-        parts = [p.strip() for p in forwarded.split(",") if p.strip()]
-        if len(parts) >= hops:
-            return parts[-hops]
-    return request.META.get("REMOTE_ADDR") or None
+def owner_of_generation(generation: Generation) -> Owner:
+    """Who owns a stored job (its user, or the guest key it was made under)."""
+    if generation.user_id is not None:
+        return Owner(user_id=generation.user_id)
+    return Owner(guest_key=generation.guest_key)

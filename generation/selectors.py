@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.db.models import QuerySet
 
+from generation import hooks
 from generation.models import BlockedTerm, Generation, GenerationImage, GeneratorModel
 from generation.owners import Owner
 
@@ -33,7 +36,7 @@ def generations_of(*, owner: Owner) -> QuerySet[Generation]:
     return Generation.objects.filter(owner.q()).select_related("model").prefetch_related("images")
 
 
-def generation_of(*, owner: Owner | None, public_id: object) -> Generation | None:
+def generation_of(*, owner: Owner | None, public_id: UUID | str) -> Generation | None:
     """The owner's job with this id; None for anyone else's (callers answer 404)."""
     if owner is None:
         return None
@@ -45,30 +48,20 @@ def queue_position(generation: Generation) -> int | None:
         return None
     if generation.position:
         return generation.position
-    ahead = Generation.objects.filter(status=Generation.Status.QUEUED).filter(
-        priority__gt=generation.priority
-    ).count() + Generation.objects.filter(
-        status=Generation.Status.QUEUED, priority=generation.priority, created_at__lt=generation.created_at
-    ).count()
+    ahead = (
+        Generation.objects.filter(status=Generation.Status.QUEUED).filter(priority__gt=generation.priority).count()
+        + Generation.objects.filter(
+            status=Generation.Status.QUEUED, priority=generation.priority, created_at__lt=generation.created_at
+        ).count()
+    )
     return ahead + 1
 
 
 def image_visible_to(*, image: GenerationImage, owner: Owner | None) -> bool:
-    """Owners see their images; everyone sees images published to the gallery."""
+    """Owners see their images; everyone sees images another app declares public (generation.hooks)."""
     generation = image.generation
     if owner is not None and generation.user_id is not None and generation.user_id == owner.user_id:
         return True
     if owner is not None and generation.user_id is None and owner.is_guest and generation.guest_key == owner.guest_key:
         return True
-    return image_is_public(image)
-
-
-def image_is_public(image: GenerationImage) -> bool:
-    """Published (and not hidden) images are public. The gallery app defines what published means."""
-    from django.apps import apps
-
-    if not apps.is_installed("gallery"):
-        return False
-    from gallery.selectors import image_is_published
-
-    return image_is_published(image=image)
+    return hooks.image_is_public(image)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from generation import selectors
+from generation import hooks, selectors
 from generation.labels import style_label
 from generation.models import Generation, GenerationImage
 from generation.owners import owner_of_request
+from generation.schema import page_schema
 from instantpainting.files import serve_stored_file
 
 # Published images are public too, but a file can turn private again (unpublish): no shared caches.
@@ -20,23 +22,30 @@ SIZE_PRESETS = [(512, 512), (768, 512), (512, 768), (1024, 1024)]
 
 
 def create_page(request: HttpRequest) -> HttpResponse:
-    """The create page. `?remix=` style prefill comes in as query parameters (prompt, seed, …)."""
-    from generation.engine import STYLES
+    """The create page. `?remix=` style prefill comes in as query parameters (prompt, seed, …).
 
+    Its inputs and its script follow the request schema (generation.schema): the limits in the
+    HTML and the fields the script posts come from the engine's one definition.
+    """
+    schema = page_schema()
     models = list(selectors.models_enabled())
-    prefill = {key: request.GET[key] for key in (
-        "prompt", "model", "width", "height", "n", "seed", "style", "negative_prompt", "remix_of"
-    ) if key in request.GET}
+    prefill = {key: request.GET[key] for key in schema if key in request.GET}
     # A guest gets its key now, so the page's websocket is subscribed before the first job.
     owner = owner_of_request(request, create=True)
     recent = list(selectors.generations_of(owner=owner)[:6]) if owner else []
+    n, candidates = schema["n"], schema["candidates"]
     return render(
         request,
         "generation/create.html",
         {
             "models": models,
-            "styles": [(key, style_label(key)) for key in STYLES],
+            "styles": [(key, style_label(key)) for key in schema["style"]["choices"]],
             "size_presets": SIZE_PRESETS,
+            "schema": schema,
+            "n_choices": range(n["minimum"], n["maximum"] + 1),
+            # Powers of two: more candidates cost time in proportion, so the steps double.
+            "candidate_choices": [2**k for k in range(8) if candidates["minimum"] <= 2**k <= candidates["maximum"]],
+            "page_config": {"schema": schema, "image_actions": hooks.image_actions_for_script()},
             "prefill": prefill,
             "recent": recent,
             "i18n": _create_page_strings(),
@@ -58,7 +67,6 @@ def _create_page_strings() -> dict[str, str]:
         "upscaling": _("Sharpening to full size"),
         "saving": _("Saving"),
         "download": _("Download"),
-        "publish": _("Publish"),
         "open": _("Open"),
         "seed": _("seed"),
         "network": _("Network error: check your connection and try again."),
@@ -68,7 +76,7 @@ def _create_page_strings() -> dict[str, str]:
 
 def history_page(request: HttpRequest) -> HttpResponse:
     owner = owner_of_request(request, create=False)
-    rows = selectors.generations_of(owner=owner) if owner else []
+    rows = selectors.generations_of(owner=owner) if owner else Generation.objects.none()
     page = Paginator(rows, 24).get_page(request.GET.get("page"))
     labels = {value: str(label) for value, label in Generation.Status.choices}
     return render(request, "generation/history.html", {"page": page, "status_labels": labels})
@@ -90,7 +98,7 @@ def _image_for(request: HttpRequest, public_id: str) -> GenerationImage:
 
 
 @require_GET
-def image_file(request: HttpRequest, public_id: str) -> HttpResponse:
+def image_file(request: HttpRequest, public_id: str) -> HttpResponseBase:
     image = _image_for(request, public_id)
     download = None
     if request.GET.get("download"):
@@ -99,6 +107,6 @@ def image_file(request: HttpRequest, public_id: str) -> HttpResponse:
 
 
 @require_GET
-def image_thumb(request: HttpRequest, public_id: str) -> HttpResponse:
+def image_thumb(request: HttpRequest, public_id: str) -> HttpResponseBase:
     image = _image_for(request, public_id)
     return serve_stored_file(image.thumbnail.name, content_type="image/webp", cache_control=PRIVATE)

@@ -13,8 +13,8 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "instantpainting.settings")
 django_asgi_app = get_asgi_application()
 
-from generation import runtime  # noqa: E402
+from generation.worker.loop import start_in_process_worker  # noqa: E402
 from instantpainting.routing import build_application  # noqa: E402
 
 application = build_application(django_asgi_app)
-runtime.start_in_process_worker()
+start_in_process_worker()

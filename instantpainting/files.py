@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 
 
 def serve_stored_file(
-    name: str, *, content_type: str, cache_control: str, download_name: str | None = None
-) -> HttpResponse:
+    name: str | None, *, content_type: str, cache_control: str, download_name: str | None = None
+) -> HttpResponseBase:
     """Stream `name` from the default storage; on S3, redirect to a presigned, expiring URL.
 
     Callers do the permission check first: there is no public media URL to bypass it.
     """
+    if not name:
+        raise Http404
     if settings.S3_BUCKET:
         return HttpResponseRedirect(default_storage.url(name))
     try:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 
+from asgiref.typing import ASGIReceiveCallable, ASGISendCallable, Scope
 from channels.auth import AuthMiddlewareStack
 from channels.routing import ProtocolTypeRouter, URLRouter
 from channels.security.websocket import AllowedHostsOriginValidator
 from django.core.asgi import get_asgi_application
+from django.core.handlers.asgi import ASGIHandler
 
 from generation import events
 from generation.routing import websocket_urlpatterns
@@ -16,17 +18,17 @@ from generation.routing import websocket_urlpatterns
 class RememberLoop:
     """Records the server's event loop so worker threads can reach the in-memory channel layer."""
 
-    def __init__(self, app):  # noqa: ANN001, ANN204
+    def __init__(self, app: ProtocolTypeRouter) -> None:
         self.app = app
         self.seen = False
 
-    async def __call__(self, scope, receive, send):  # noqa: ANN001, ANN204
+    async def __call__(self, scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable) -> None:
         if not self.seen:
             self.seen = True
             events.remember_server_loop(asyncio.get_running_loop())
-        return await self.app(scope, receive, send)
+        await self.app(scope, receive, send)
 
 
-def build_application(http_app=None):  # noqa: ANN001, ANN201
+def build_application(http_app: ASGIHandler | None = None) -> RememberLoop:
     websocket = AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
     return RememberLoop(ProtocolTypeRouter({"http": http_app or get_asgi_application(), "websocket": websocket}))

@@ -2,14 +2,12 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from accounts.urls import api_urlpatterns as accounts_api
 from gallery.urls import api_urlpatterns as gallery_api
 from generation.urls import api_urlpatterns as generation_api
 
 api_v1 = [
     *generation_api,
     *gallery_api,
-    *accounts_api,
 ]
 
 urlpatterns = [
@@ -24,4 +22,3 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("generation.urls")),
 ]
-

@@ -14,6 +14,18 @@ ON_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 PASSWORD = "correct-horse-battery-staple-7"
 
 
+# What `make test-quick` leaves out: model training, the browser, real processes, the scale-out.
+SLOW_FOLDERS = ("training", "e2e", "scaleout")
+SLOW_MARKERS = ("timeout_guard", "services", "e2e")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        folder = Path(item.path).relative_to(REPO / "tests").parts[0]
+        if folder in SLOW_FOLDERS or any(item.get_closest_marker(name) for name in SLOW_MARKERS):
+            item.add_marker(pytest.mark.slow)
+
+
 def need_service(ok: bool, what: str) -> None:
     """Skip a test whose service is missing, except on CI, where a missing service is a failure."""
     if ok:
@@ -78,7 +90,10 @@ def client_factory(db):
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-    settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
 
 
 @pytest.fixture
@@ -86,7 +101,9 @@ def make_user(db):
     from django.contrib.auth import get_user_model
 
     def make(username: str, **extra):
-        return get_user_model().objects.create_user(username=username, email=f"{username}@example.com", password=PASSWORD, **extra)
+        return get_user_model().objects.create_user(
+            username=username, email=f"{username}@example.com", password=PASSWORD, **extra
+        )
 
     return make
 

@@ -31,7 +31,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_for(predicate, timeout: float, interval: float = 0.05, what: str = "condition") -> Any:  # noqa: ANN001
+def wait_for(predicate, timeout: float, interval: float = 0.05, what: str = "condition") -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
@@ -98,8 +98,10 @@ class LiveSite:
         self.manage("bootstrap")
 
     def _spawn(self, args: list[str], name: str) -> subprocess.Popen:
-        log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
-        proc = subprocess.Popen(args, cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        log = open(self.log_dir / f"{name}.log", "ab")  # closed with the process
+        proc = subprocess.Popen(
+            args, cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         self.procs.append(proc)
         return proc
 
@@ -114,7 +116,9 @@ class LiveSite:
     def start_worker(self, worker_id: str, wait_ready: float = 120) -> subprocess.Popen:
         proc = self._spawn([PYTHON, "manage.py", "generation_worker", "--worker-id", worker_id], f"worker-{worker_id}")
         log = self.log_dir / f"worker-{worker_id}.log"
-        wait_for(lambda: b"ready" in log.read_bytes() or proc.poll() is not None, wait_ready, 0.2, f"worker {worker_id}")
+        wait_for(
+            lambda: b"ready" in log.read_bytes() or proc.poll() is not None, wait_ready, 0.2, f"worker {worker_id}"
+        )
         if proc.poll() is not None:
             raise RuntimeError(f"worker {worker_id} exited:\n{log.read_text()}")
         return proc
@@ -149,7 +153,9 @@ class LiveSite:
         self.procs.clear()
 
     def logs(self) -> str:
-        return "\n".join(f"== {p.name}\n{p.read_text(errors='replace')[-3000:]}" for p in sorted(self.log_dir.glob("*.log")))
+        return "\n".join(
+            f"== {p.name}\n{p.read_text(errors='replace')[-3000:]}" for p in sorted(self.log_dir.glob("*.log"))
+        )
 
     def sqlite(self) -> sqlite3.Connection:
         return sqlite3.connect(self.root / "var" / "db.sqlite3", timeout=20)

@@ -50,7 +50,7 @@ def load_galip_netg_state_dict(path: Path, allow_pickle: bool = False) -> dict[s
         raise WeightsMissing(path, "GALIP checkpoint")
     try:
         ckpt = torch.load(str(path), map_location="cpu", weights_only=True)
-    except Exception as exc:  # noqa: BLE001 - torch raises many types for unreadable files
+    except Exception as exc:  # torch raises many types for unreadable files
         if not allow_pickle:
             raise WeightsCorrupt(
                 path,
@@ -59,7 +59,7 @@ def load_galip_netg_state_dict(path: Path, allow_pickle: bool = False) -> dict[s
             ) from exc
         try:
             ckpt = torch.load(str(path), map_location="cpu", weights_only=False)
-        except Exception as exc2:  # noqa: BLE001
+        except Exception as exc2:
             raise WeightsCorrupt(path, f"cannot be read ({type(exc2).__name__}: {_first_line(exc2, 200)})") from exc2
     if isinstance(ckpt, dict) and isinstance(ckpt.get("model"), dict) and "netG" in ckpt["model"]:
         sd = ckpt["model"]["netG"]

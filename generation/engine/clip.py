@@ -85,7 +85,7 @@ def load_clip_state_dict(path: Path | str) -> dict[str, torch.Tensor]:
             sd = _torch_load_state_dict(path)
     except (WeightsMissing, WeightsCorrupt):
         raise
-    except Exception as exc:  # noqa: BLE001 - any parse failure means the file is unusable
+    except Exception as exc:  # any parse failure means the file is unusable
         raise WeightsCorrupt(path, f"cannot read CLIP weights ({type(exc).__name__}: {exc})") from exc
     sd = {k.removeprefix("module."): v for k, v in sd.items() if k not in _NON_PARAM_KEYS}
     return sd

@@ -9,6 +9,10 @@ from __future__ import annotations
 import copy
 import math
 from dataclasses import asdict, dataclass, field, fields
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 __all__ = [
     "NetGConfig",
@@ -25,8 +29,10 @@ __all__ = [
 BPE_VOCAB_SIZE = 49408
 UPSAMPLE_MODES = ("nearest", "bilinear")  # NetGConfig.upsample
 
+_T = TypeVar("_T", bound="DataclassInstance")
 
-def _from_dict(cls, data: dict):
+
+def _from_dict(cls: type[_T], data: dict[str, Any]) -> _T:
     """Build a config dataclass from a dict, refusing unknown keys so typos in model.json fail loudly."""
     known = {f.name for f in fields(cls)}
     unknown = set(data) - known
@@ -116,7 +122,7 @@ class NetGConfig:
         gh, gw = grid_hw or (self.grid, self.grid)
         return scaled_size(self.out_size, gw, self.grid), scaled_size(self.out_size, gh, self.grid)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         for key in ("block_sizes", "block_channels"):
             if data[key] is not None:
@@ -124,7 +130,7 @@ class NetGConfig:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict) -> NetGConfig:
+    def from_dict(cls, data: dict[str, Any]) -> NetGConfig:
         return _from_dict(cls, data)
 
 
@@ -140,13 +146,13 @@ class NetDConfig:
         if len(self.tap_layers) < 1:
             raise ValueError("NetD needs at least one CLIP tap")
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["tap_layers"] = list(self.tap_layers)
         return data
 
     @classmethod
-    def from_dict(cls, data: dict) -> NetDConfig:
+    def from_dict(cls, data: dict[str, Any]) -> NetDConfig:
         return _from_dict(cls, data)
 
 
@@ -163,11 +169,11 @@ class NetCConfig:
         if self.grid < 4:
             raise ValueError("NetC needs a grid of at least 4 (its first conv is 4x4)")
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> NetCConfig:
+    def from_dict(cls, data: dict[str, Any]) -> NetCConfig:
         return _from_dict(cls, data)
 
 
@@ -185,8 +191,8 @@ class CLIPConfig:
 
     arch: str
     embed_dim: int
-    vision_cfg: dict = field(default_factory=dict)
-    text_cfg: dict = field(default_factory=dict)
+    vision_cfg: dict[str, Any] = field(default_factory=dict)
+    text_cfg: dict[str, Any] = field(default_factory=dict)
     quick_gelu: bool = False
 
     @classmethod
@@ -209,14 +215,14 @@ class CLIPConfig:
         )
 
     @classmethod
-    def from_dict(cls, data: dict) -> CLIPConfig:
+    def from_dict(cls, data: dict[str, Any]) -> CLIPConfig:
         known = {"arch", "embed_dim", "vision_cfg", "text_cfg", "quick_gelu"}
         unknown = set(data) - known
         if unknown:
             raise ValueError(f"unknown CLIPConfig fields: {sorted(unknown)}")
         return cls(**data)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "arch": self.arch,
             "embed_dim": self.embed_dim,
@@ -266,11 +272,11 @@ class SRConfig:
         if self.scale not in (2, 3, 4):
             raise ValueError("SR scale must be 2, 3 or 4")
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> SRConfig:
+    def from_dict(cls, data: dict[str, Any]) -> SRConfig:
         return cls(**data)
 
 
@@ -293,7 +299,7 @@ class GALIPArch:
         if self.netC.in_ch != self.netD.out_ch or self.netC.grid != self.clip.grid:
             raise ValueError(f"{self.name}: NetC must take NetD's channels on the CLIP grid")
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "family": "galip",
             "name": self.name,
@@ -304,7 +310,7 @@ class GALIPArch:
         }
 
     @classmethod
-    def from_dict(cls, data: dict, clip: CLIPConfig) -> GALIPArch:
+    def from_dict(cls, data: dict[str, Any], clip: CLIPConfig) -> GALIPArch:
         if data.get("family", "galip") != "galip":
             raise ValueError(f"unsupported architecture family {data.get('family')!r}")
         return cls(

@@ -1,7 +1,7 @@
 """GALIP networks: the CLIP-empowered generator NetG, the CLIP-feature discriminator NetD and the
 text-conditioned head NetC.
 
-Written from the architecture brief (shared/research/galip.md §2, §3, §5). The parameter names
+Written from the GALIP paper (Tao et al., CVPR 2023) and its official code (tobran/GALIP). The parameter names
 are the official ones, so an official ``netG`` state dict loads with ``strict=True`` into
 ``NetG(NetGConfig(), clip_model.visual)`` built for ``ViT-B-32-quickgelu``.
 

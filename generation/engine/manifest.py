@@ -54,7 +54,7 @@ class FileEntry:
     sha256: str
     size: int
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"path": self.path, "sha256": self.sha256, "size": self.size}
 
 
@@ -78,7 +78,7 @@ class ModelManifest:
     def clip(self) -> CLIPConfig:
         return self.arch.clip
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         data = {
             "format": FORMAT,
             "name": self.name,
@@ -107,7 +107,7 @@ def sha256_file(path: Path | str, chunk: int = 1 << 20) -> str:
 # --- reading -----------------------------------------------------------------------------
 
 
-def _field(data: dict, key: str, kind: type | tuple[type, ...], path: Path) -> Any:
+def _field(data: dict[str, Any], key: str, kind: type | tuple[type, ...], path: Path) -> Any:
     if key not in data:
         raise ManifestInvalid(path, f"missing field {key!r}")
     value = data[key]

@@ -90,7 +90,7 @@ def _load_tensors(manifest: ModelManifest, role: str, verify: bool) -> dict[str,
             raise WeightsCorrupt(path, f"sha256 is {digest} but model.json expects {entry.sha256}")
     try:
         return load_file(str(path))
-    except Exception as exc:  # noqa: BLE001 - safetensors raises several types for bad files
+    except Exception as exc:  # safetensors raises several types for bad files
         raise WeightsCorrupt(path, f"not a readable safetensors file ({exc})") from exc
 
 

@@ -62,7 +62,7 @@ def read_png_settings(png_bytes: bytes) -> dict[str, Any]:
             raw = getattr(image, "text", {}).get(SETTINGS_CHUNK)
     except InvalidRequest:
         raise
-    except Exception as exc:  # noqa: BLE001 - Pillow raises many types for bad data
+    except Exception as exc:  # Pillow raises many types for bad data
         raise InvalidRequest("image", f"not a readable PNG file ({type(exc).__name__})") from exc
     if raw is None:
         return {}

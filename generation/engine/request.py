@@ -1,10 +1,17 @@
-"""What a caller asks for and what it gets back, with the limits the engine enforces."""
+"""What a caller asks for and what it gets back, with the limits the engine enforces.
+
+`GenerationRequest` is the one definition of a generation request: its fields and defaults are
+the dataclass's, its limits are `REQUEST_FIELDS`. The website derives its API serializer, the
+create page's inputs, the database constraints and the page's script from these two
+(generation/schema.py), so a new option is one edit here plus its place on the page.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from PIL import Image
 
@@ -19,6 +26,9 @@ __all__ = [
     "MAX_CANDIDATES",
     "MAX_SEED",
     "MAX_PROMPT_CHARS",
+    "MIN_TRUNCATION",
+    "FieldSpec",
+    "REQUEST_FIELDS",
     "GenerationRequest",
     "GeneratedImage",
 ]
@@ -30,6 +40,7 @@ MAX_N = 8
 MAX_CANDIDATES = 8
 MAX_SEED = 2**32 - 1
 MAX_PROMPT_CHARS = 1000
+MIN_TRUNCATION = 0.0  # exclusive: truncation must be greater than this
 
 
 def _is_int(value: Any) -> bool:
@@ -75,7 +86,7 @@ class GenerationRequest:
             raise InvalidRequest("style", f"unknown style {self.style!r}; known styles: {', '.join(sorted(STYLES))}")
         if not _is_number(self.style_strength) or not 0.0 <= self.style_strength <= 1.0:
             raise InvalidRequest("style_strength", f"must be from 0 to 1 (got {self.style_strength!r})")
-        if not _is_number(self.truncation) or not 0.0 < self.truncation <= 1.0:
+        if not _is_number(self.truncation) or not MIN_TRUNCATION < self.truncation <= 1.0:
             raise InvalidRequest("truncation", f"must be greater than 0 and at most 1 (got {self.truncation!r})")
         if not isinstance(self.negative_prompt, str):
             raise InvalidRequest("negative_prompt", "must be text")
@@ -92,3 +103,54 @@ class GeneratedImage:
     clip_score: float  # CLIP image-text cosine of the kept candidate
     settings: dict[str, Any] = field(default_factory=dict)  # everything needed to reproduce it
     candidate_scores: list[float] = field(default_factory=list)  # all K scores, kept one included
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One field of GenerationRequest as a form or an API sees it: its kind, default and limits.
+
+    Numbers are bounded by `minimum`..`maximum` (inclusive, except a `minimum` marked
+    `exclusive_minimum`) and, for sizes, a `step`; text by `max_length`; a named option by
+    `choices` (the empty string means none). `nullable` fields may be left out (`seed`: random).
+    """
+
+    name: str
+    kind: Literal["text", "int", "float", "choice"]
+    default: Any
+    required: bool = False
+    nullable: bool = False
+    minimum: float | None = None
+    maximum: float | None = None
+    exclusive_minimum: bool = False
+    step: int | None = None
+    max_length: int | None = None
+    choices: tuple[str, ...] = ()
+
+
+def _request_fields() -> dict[str, FieldSpec]:
+    defaults = {
+        f.name: (f.default if f.default is not dataclasses.MISSING else None)
+        for f in dataclasses.fields(GenerationRequest)
+    }
+    specs = [
+        FieldSpec("prompt", "text", None, required=True, max_length=MAX_PROMPT_CHARS),
+        FieldSpec("width", "int", defaults["width"], minimum=MIN_SIZE, maximum=MAX_SIZE, step=SIZE_STEP),
+        FieldSpec("height", "int", defaults["height"], minimum=MIN_SIZE, maximum=MAX_SIZE, step=SIZE_STEP),
+        FieldSpec("n", "int", defaults["n"], minimum=1, maximum=MAX_N),
+        FieldSpec("seed", "int", defaults["seed"], nullable=True, minimum=0, maximum=MAX_SEED),
+        FieldSpec("style", "choice", "", choices=tuple(STYLES)),  # "" (or None): no style
+        FieldSpec("style_strength", "float", defaults["style_strength"], minimum=0.0, maximum=1.0),
+        FieldSpec("negative_prompt", "text", defaults["negative_prompt"], max_length=MAX_PROMPT_CHARS),
+        FieldSpec(
+            "truncation", "float", defaults["truncation"], minimum=MIN_TRUNCATION, exclusive_minimum=True, maximum=1.0
+        ),
+        FieldSpec("candidates", "int", defaults["candidates"], minimum=1, maximum=MAX_CANDIDATES),
+    ]
+    described = {spec.name: spec for spec in specs}
+    if set(described) != set(defaults):  # a new field needs its limits written here too
+        raise AssertionError(f"REQUEST_FIELDS and GenerationRequest differ: {sorted(set(described) ^ set(defaults))}")
+    return {name: described[name] for name in defaults}
+
+
+# The fields of GenerationRequest in declaration order, with the limits validate() enforces.
+REQUEST_FIELDS: dict[str, FieldSpec] = _request_fields()

@@ -14,9 +14,10 @@ import math
 import secrets
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import torch
 from PIL import Image
@@ -65,6 +66,10 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     return torch.device(device)
 
 
+# A prompt's sentence embedding, its token embeddings (when G reads words) and whether it was cut.
+TextEntry = tuple[torch.Tensor, torch.Tensor | None, bool]
+
+
 class TextEmbeddingCache:
     """LRU cache text -> (embedding, token embeddings or None, truncated). ``hits`` and
     ``misses`` count lookups."""
@@ -73,9 +78,9 @@ class TextEmbeddingCache:
         self.maxsize = maxsize
         self.hits = 0
         self.misses = 0
-        self._data: OrderedDict[str, tuple] = OrderedDict()
+        self._data: OrderedDict[str, TextEntry] = OrderedDict()
 
-    def get(self, key: str) -> tuple | None:
+    def get(self, key: str) -> TextEntry | None:
         value = self._data.get(key)
         if value is None:
             self.misses += 1
@@ -84,7 +89,7 @@ class TextEmbeddingCache:
         self._data.move_to_end(key)
         return value
 
-    def put(self, key: str, value: tuple) -> None:
+    def put(self, key: str, value: TextEntry) -> None:
         self._data[key] = value
         self._data.move_to_end(key)
         while len(self._data) > self.maxsize:
@@ -175,7 +180,7 @@ class Engine:
         trained: bool = False,
         sr_net: SRNet | None = None,
         device: str | torch.device = "auto",
-        **kwargs,
+        **kwargs: Any,
     ) -> Engine:
         """An engine over networks already in memory (benchmarks, training previews)."""
         dev = resolve_device(device)
@@ -216,7 +221,7 @@ class Engine:
         return 1 if max(self.manifest.native_size) <= 128 else None
 
     @contextlib.contextmanager
-    def _cpu_threads(self):
+    def _cpu_threads(self) -> Iterator[None]:
         if self.threads is None or self.threads == torch.get_num_threads():
             yield
             return
@@ -227,7 +232,7 @@ class Engine:
         finally:
             torch.set_num_threads(previous)
 
-    def _autocast(self) -> contextlib.AbstractContextManager:
+    def _autocast(self) -> contextlib.AbstractContextManager[Any]:
         if self.precision == "fp32":
             return contextlib.nullcontext()
         dtype = torch.float16 if self.precision == "fp16" else torch.bfloat16
@@ -240,14 +245,14 @@ class Engine:
         """Whether G also reads the prompt's token embeddings (NetGConfig.word_attn)."""
         return self.manifest.arch.netG.word_attn
 
-    def _text(self, text: str) -> tuple[torch.Tensor, torch.Tensor | None, bool]:
+    def _text(self, text: str) -> TextEntry:
         cached = self.text_cache.get(text)
         if cached is not None:
             return cached
         with torch.inference_mode(), self._autocast():
             if self.reads_words:
                 emb, words, _, truncated = self.text_encoder.encode_words(text)
-                value = (emb[0].float(), words[0].float(), truncated[0])
+                value: TextEntry = (emb[0].float(), words[0].float(), truncated[0])
             else:
                 emb, truncated = self.text_encoder.encode(text)
                 value = (emb[0].float(), None, truncated[0])
@@ -442,6 +447,6 @@ class Engine:
 
 def _to_pil(images: torch.Tensor) -> list[Image.Image]:
     """[-1,1] [B,3,H,W] -> RGB PIL images (rounded, not truncated, to uint8)."""
-    arr = ((images + 1) * 127.5).round_().clamp_(0, 255).to(torch.uint8)
-    arr = arr.permute(0, 2, 3, 1).contiguous().cpu().numpy()
+    pixels = ((images + 1) * 127.5).round_().clamp_(0, 255).to(torch.uint8)
+    arr = pixels.permute(0, 2, 3, 1).contiguous().cpu().numpy()
     return [Image.fromarray(a) for a in arr]

@@ -6,6 +6,10 @@
   if (!form) return;
   var T = JSON.parse(document.getElementById("i18n-create").textContent);
   var prefill = JSON.parse(document.getElementById("prefill").textContent || "{}");
+  // The request schema (generation/schema.py): every field the API takes, its kind and default;
+  // and the links other apps offer beside each picture (generation/hooks.py).
+  var config = JSON.parse(document.getElementById("create-config").textContent);
+  var schema = config.schema;
   var api = form.getAttribute("data-api");
   var csrf = form.querySelector("[name=csrfmiddlewaretoken]").value;
   var el = function (id) { return document.getElementById(id); };
@@ -44,11 +48,12 @@
     if (input) input.value = prefill[key];
   });
   if (prefill.width || prefill.height) {
-    var size = (prefill.width || 512) + "x" + (prefill.height || 512);
-    var preset = form.querySelector('[data-size="' + size + '"]');
-    pickSize(preset ? size : "custom");
-    el("width").value = prefill.width || 512;
-    el("height").value = prefill.height || 512;
+    var width = prefill.width || schema.width.default;
+    var height = prefill.height || schema.height.default;
+    var preset = form.querySelector('[data-size="' + width + "x" + height + '"]');
+    pickSize(preset ? width + "x" + height : "custom");
+    el("width").value = width;
+    el("height").value = height;
   }
   if (prefill.seed || prefill.negative_prompt) form.querySelector("details.advanced").open = true;
 
@@ -61,6 +66,29 @@
       var value = errors[field];
       target.textContent = Array.isArray(value) ? value.join(" ") : String(value);
     });
+  }
+
+  // The request as the API takes it: each schema field that has an input on the form, read by
+  // its kind. An empty optional field (seed: random; remix_of) is left out; an empty required
+  // number goes as null, so the API names the field.
+  function requestPayload() {
+    var payload = {};
+    Object.keys(schema).forEach(function (name) {
+      var input = form.elements[name];
+      if (!input) return;
+      var spec = schema[name];
+      var raw = input.value;
+      if (spec.kind === "int" || spec.kind === "float") {
+        if (raw === "") {
+          if (!spec.nullable) payload[name] = null;
+          return;
+        }
+        payload[name] = spec.kind === "int" ? Number(raw) : parseFloat(raw);
+      } else {
+        payload[name] = raw;
+      }
+    });
+    return payload;
   }
 
   // --- job panel -----------------------------------------------------------------------
@@ -107,13 +135,15 @@
       dl.href = img.url + "?download=1";
       dl.setAttribute("download", "");
       dl.textContent = T.download;
-      var publish = document.createElement("a");
-      publish.className = "button small";
-      publish.href = "/publish/" + img.id + "/";
-      publish.textContent = T.publish;
       meta.appendChild(seed);
       meta.appendChild(dl);
-      meta.appendChild(publish);
+      config.image_actions.forEach(function (action) {
+        var link = document.createElement("a");
+        link.className = "button small";
+        link.href = action.url.replace(action.placeholder, img.id);
+        link.textContent = action.label;
+        meta.appendChild(link);
+      });
       card.appendChild(meta);
       box.appendChild(card);
     });
@@ -193,19 +223,7 @@
   form.addEventListener("submit", function (e) {
     e.preventDefault();
     clearErrors();
-    var payload = {
-      prompt: el("prompt").value,
-      model: el("model").value,
-      width: parseInt(el("width").value, 10),
-      height: parseInt(el("height").value, 10),
-      n: parseInt(el("n").value, 10),
-      style: el("style").value,
-      negative_prompt: el("negative_prompt").value,
-      candidates: parseInt(el("candidates").value, 10),
-      style_strength: parseFloat(el("style_strength").value)
-    };
-    if (el("seed").value !== "") payload.seed = Number(el("seed").value);
-    if (el("remix_of").value) payload.remix_of = el("remix_of").value;
+    var payload = requestPayload();
     el("generate").disabled = true;
     fetch(api, {
       method: "POST",

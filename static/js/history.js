@@ -1,5 +1,5 @@
 // History page: cards of queued and running jobs follow their job on the owner's socket
-// (DESIGN.md event protocol) and turn into the finished picture without a reload.
+// (docs/architecture.md, "Websocket events") and turn into the finished picture without a reload.
 (function () {
   "use strict";
   var cards = {};

@@ -6,9 +6,9 @@ import pytest
 from django.core import mail
 from django.test import Client
 
-from accounts.services import generations_adopt_guest
 from generation.models import Generation
 from generation.owners import GUEST_SESSION_KEY
+from generation.services import generations_adopt_guest
 from tests.conftest import PASSWORD
 from tests.gallery.factories import make_generation
 

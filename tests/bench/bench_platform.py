@@ -147,12 +147,18 @@ def measure(site: LiveSite, *, idle_jobs: int, clients: int, seconds: float) -> 
 
 def report(profile: str, result: dict, pickup_target: float) -> None:
     print(f"\n== {profile}")
-    print(f"  submit -> started   p50 {result['pickup_p50'] * 1000:7.1f} ms   p95 {result['pickup_p95'] * 1000:7.1f} ms"
-          f"   target p95 <= {pickup_target * 1000:.0f} ms   ratio {result['pickup_p95'] / pickup_target:.2f}")
-    print(f"  event -> socket     p50 {result['delivery_p50'] * 1000:7.1f} ms   p95 {result['delivery_p95'] * 1000:7.1f} ms"
-          f"   target p95 <= {TARGETS['delivery_p95'] * 1000:.0f} ms   ratio {result['delivery_p95'] / TARGETS['delivery_p95']:.2f}"
-          f"   ({result['events']} events)")
-    print(f"  throughput          {result['jobs_per_minute']:7.1f} jobs/min with 20 clients ({result['jobs_done']} jobs)")
+    print(
+        f"  submit -> started   p50 {result['pickup_p50'] * 1000:7.1f} ms   p95 {result['pickup_p95'] * 1000:7.1f} ms"
+        f"   target p95 <= {pickup_target * 1000:.0f} ms   ratio {result['pickup_p95'] / pickup_target:.2f}"
+    )
+    print(
+        f"  event -> socket     p50 {result['delivery_p50'] * 1000:7.1f} ms   p95 {result['delivery_p95'] * 1000:7.1f} ms"
+        f"   target p95 <= {TARGETS['delivery_p95'] * 1000:.0f} ms   ratio {result['delivery_p95'] / TARGETS['delivery_p95']:.2f}"
+        f"   ({result['events']} events)"
+    )
+    print(
+        f"  throughput          {result['jobs_per_minute']:7.1f} jobs/min with 20 clients ({result['jobs_done']} jobs)"
+    )
 
 
 def main() -> None:
@@ -167,8 +173,11 @@ def main() -> None:
             site.prepare()
             site.start_server()
             results["embedded"] = measure(site, idle_jobs=args.idle_jobs, clients=args.clients, seconds=args.seconds)
-        report("embedded (SQLite, in-process worker, in-memory channel layer)", results["embedded"],
-               TARGETS["pickup_p95_embedded"])
+        report(
+            "embedded (SQLite, in-process worker, in-memory channel layer)",
+            results["embedded"],
+            TARGETS["pickup_p95_embedded"],
+        )
 
         pg, redis_url = os.environ.get("TEST_POSTGRES_URL"), os.environ.get("TEST_REDIS_URL")
         if pg and redis_url:
@@ -191,8 +200,9 @@ def main() -> None:
                         )
                 finally:
                     admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            report("scale-out (PostgreSQL, Redis, 2 worker processes)", results["scaleout"],
-                   TARGETS["pickup_p95_scaleout"])
+            report(
+                "scale-out (PostgreSQL, Redis, 2 worker processes)", results["scaleout"], TARGETS["pickup_p95_scaleout"]
+            )
         else:
             print("\n(scale-out skipped: set TEST_POSTGRES_URL and TEST_REDIS_URL, as .ci/run does)")
 

@@ -29,7 +29,9 @@ def test_type_a_prompt_watch_progress_see_and_download_the_picture(live_site, pa
     assert len([v for v in seen if 0 < v < 100]) >= 1, seen
     assert seen == sorted(seen)
 
-    page.wait_for_function("() => { const i = document.querySelector('#results img'); return i && i.complete && i.naturalWidth > 0; }")
+    page.wait_for_function(
+        "() => { const i = document.querySelector('#results img'); return i && i.complete && i.naturalWidth > 0; }"
+    )
     assert page.evaluate("document.querySelector('#results img').naturalWidth") == 768
 
     with page.expect_download() as info:
@@ -79,7 +81,7 @@ def test_where_websockets_are_refused_the_page_polls_and_still_shows_the_picture
     page = page_factory("phone")
     refused = []
 
-    def refuse(ws) -> None:  # noqa: ANN001 - Playwright's WebSocketRoute
+    def refuse(ws) -> None:  # ws: Playwright's WebSocketRoute
         refused.append(ws.url)
         ws.close()
 

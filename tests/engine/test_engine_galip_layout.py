@@ -1,4 +1,4 @@
-"""NetG / NetD / NetC match the official GALIP layout key for key (shared/research/galip.md §5)."""
+"""NetG / NetD / NetC match the official GALIP layout key for key (tobran/GALIP)."""
 
 from __future__ import annotations
 

@@ -91,7 +91,7 @@ def make_image(
     )
 
 
-def make_post(*, user: Any, title: str = "", **image_fields: Any):  # noqa: ANN201 - gallery.models.Post
+def make_post(*, user: Any, title: str = "", **image_fields: Any):
     from gallery.services import post_publish
 
     return post_publish(user=user, image=make_image(user=user, **image_fields), title=title)

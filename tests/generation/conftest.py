@@ -33,8 +33,14 @@ def run_queue(db):
     from django_tasks_db.models import DBTaskResult
 
     worker = Worker(
-        queue_names=["gpu"], interval=0, batch=True, backend_name="default", startup_delay=False,
-        max_tasks=None, worker_id="test-worker", excluded_queue_names=[],
+        queue_names=["gpu"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="test-worker",
+        excluded_queue_names=[],
     )
 
     def run() -> int:

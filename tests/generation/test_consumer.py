@@ -123,13 +123,18 @@ async def test_queue_positions_are_pushed_when_they_change(users, tiny_model):
     hamlet, othello = await users()
     ws = await connect(await session_cookie_for(othello))
     make = sync_to_async(
-        lambda user: services.generation_create(owner=Owner(user_id=user.pk), spec=services.GenerationSpec(prompt="p", width=256, height=256))
+        lambda user: services.generation_create(
+            owner=Owner(user_id=user.pk), spec=services.GenerationSpec(prompt="p", width=256, height=256)
+        )
     )
     first = await make(hamlet)
     second = await make(othello)
     queued = await ws.receive_json_from(timeout=3)
     assert (queued["type"], queued["id"], queued["position"], queued["queue_length"]) == (
-        "generation.queued", str(second.public_id), 2, 2
+        "generation.queued",
+        str(second.public_id),
+        2,
+        2,
     )
     await sync_to_async(services.generation_cancel)(generation=first)  # hamlet's job leaves the queue
     moved = await ws.receive_json_from(timeout=3)

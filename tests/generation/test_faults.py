@@ -18,7 +18,8 @@ BIG_JOB = {"prompt": "a long job", "width": 1024, "height": 1024, "n": 8, "candi
 def _job_row(site: LiveSite, gid: str) -> tuple:
     with site.sqlite() as db:
         return db.execute(
-            "select status, worker, attempts, error from generation_generation where public_id = ?", (gid.replace("-", ""),)
+            "select status, worker, attempts, error from generation_generation where public_id = ?",
+            (gid.replace("-", ""),),
         ).fetchone()
 
 
@@ -72,7 +73,9 @@ def test_jobs_queued_before_a_server_restart_complete_after_it(tmp_path):
         first = site.start_server()
         client = Client(site.url)
         client.start_session()
-        ids = [client.post("/api/v1/generations/", {**BIG_JOB, "n": 2, "prompt": f"job {i}"})[1]["id"] for i in range(4)]
+        ids = [
+            client.post("/api/v1/generations/", {**BIG_JOB, "n": 2, "prompt": f"job {i}"})[1]["id"] for i in range(4)
+        ]
         site.kill(first)  # the server dies with jobs queued (and one perhaps running)
         states = {_job_row(site, gid)[0] for gid in ids}
         assert "queued" in states

@@ -87,8 +87,12 @@ def test_create_page_in_chinese(tiny_model):
     assert strings["queued"] == "排队中"
     assert strings["running"] == "生成中"
     assert strings["succeeded"] == "完成"
-    assert strings["publish"] == "发布"
     assert "%(p)s" in strings["position"] and "%(n)s" in strings["position"]
+    # The links other apps put beside each picture (the gallery's Publish) come translated too.
+    config = json.loads(
+        re.search(r'<script id="create-config" type="application/json">(.*?)</script>', html, re.S).group(1)
+    )
+    assert [action["label"] for action in config["image_actions"]] == ["发布"]
 
 
 def test_history_page_in_chinese(tiny_model):

@@ -10,9 +10,11 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 from PIL import Image
 
-from generation import runtime, services
+from generation import services
 from generation.models import Generation
 from generation.owners import Owner
+from generation.tasks import generation_enqueue
+from generation.worker import engines, jobs, liveness
 from tests.generation.conftest import job
 
 URL = "/api/v1/generations/"
@@ -23,6 +25,11 @@ def create(owner: Owner, **overrides) -> Generation:
     values = job(**overrides)
     spec = services.GenerationSpec(**{k: v for k, v in values.items()})
     return services.generation_create(owner=owner, spec=spec)
+
+
+def run(generation: Generation, worker_id: str = "w1") -> str:
+    """What the queue task does for a job, called directly."""
+    return jobs.generation_run(generation_id=generation.pk, worker_id=worker_id, requeue=generation_enqueue)
 
 
 def test_a_job_runs_to_pngs_with_settings_and_webp_thumbnails(hamlet_api, tiny_model, run_queue):
@@ -58,7 +65,9 @@ def test_a_downloaded_file_reproduces_the_same_pixels(hamlet_api, tiny_model, ru
         raw = f.read()
     saved = read_png_settings(raw)
     again = hamlet_api.post(
-        URL, job(prompt=saved["prompt"], seed=saved["seed"], width=saved["width"], height=saved["height"]), format="json"
+        URL,
+        job(prompt=saved["prompt"], seed=saved["seed"], width=saved["width"], height=saved["height"]),
+        format="json",
     ).json()["id"]
     run_queue()
     other = Generation.objects.get(public_id=again).images.get()
@@ -84,7 +93,7 @@ def test_the_owner_can_fetch_the_file_and_others_get_404(hamlet_api, othello_api
 def test_models_are_loaded_once_per_process(hamlet_api, tiny_model, run_queue, monkeypatch):
     from generation.engine import Engine
 
-    runtime._engines.clear()
+    engines._engines.clear()
     loads = []
     original = Engine.load.__func__
 
@@ -93,7 +102,7 @@ def test_models_are_loaded_once_per_process(hamlet_api, tiny_model, run_queue, m
         return original(cls, *args, **kwargs)
 
     monkeypatch.setattr(Engine, "load", classmethod(counting_load))
-    assert "untrained-tiny" in runtime.warm_models()
+    assert "untrained-tiny" in engines.warm_models()
     warm_loads = len(loads)
     for _ in range(3):
         hamlet_api.post(URL, job(), format="json")
@@ -105,17 +114,17 @@ def test_models_are_loaded_once_per_process(hamlet_api, tiny_model, run_queue, m
 def test_progress_is_written_stage_by_stage(hamlet, tiny_model):
     generation = create(Owner(user_id=hamlet.pk))
     stages = []
-    original = services._ProgressReporter.__call__
+    original = jobs._ProgressReporter.__call__
 
     def spy(self, stage, fraction):
         original(self, stage, fraction)
         stages.append((stage, Generation.objects.get(pk=generation.pk).progress))
 
-    services._ProgressReporter.__call__ = spy
+    jobs._ProgressReporter.__call__ = spy
     try:
-        assert services.generation_run(generation_id=generation.pk, worker_id="w1") == "succeeded"
+        assert run(generation) == "succeeded"
     finally:
-        services._ProgressReporter.__call__ = original
+        jobs._ProgressReporter.__call__ = original
     names = [s for s, _ in stages]
     assert names.index("encoding") < names.index("generating") < names.index("saving")
     progress = [p for _, p in stages]
@@ -125,7 +134,7 @@ def test_progress_is_written_stage_by_stage(hamlet, tiny_model):
 def test_a_running_job_asked_to_cancel_stops_at_the_next_stage(hamlet, tiny_model):
     generation = create(Owner(user_id=hamlet.pk), n=4)
     Generation.objects.filter(pk=generation.pk).update(cancel_requested=True)
-    assert services.generation_run(generation_id=generation.pk, worker_id="w1") == "canceled"
+    assert run(generation) == "canceled"
     generation.refresh_from_db()
     assert generation.status == "canceled"
     assert generation.images.count() == 0
@@ -140,14 +149,20 @@ def test_a_transient_error_is_retried_with_backoff_then_fails_after_the_last_att
     owner = Owner(user_id=hamlet.pk)
     Generation.objects.filter(pk=generation.pk).update(status="running", worker="w1", attempts=1)
     before = timezone.now()
-    assert services._retry_or_fail(generation, owner, "w1", "CUDA out of memory", code="transient") == "queued"
+    assert (
+        jobs._retry_or_fail(generation, owner, "w1", "CUDA out of memory", code="transient", requeue=generation_enqueue)
+        == "queued"
+    )
     generation.refresh_from_db()
     assert generation.status == "queued" and generation.error == "CUDA out of memory"
     retry = DBTaskResult.objects.get(id=generation.task_id)
     assert retry.run_after >= before + timedelta(seconds=4.5)
 
     Generation.objects.filter(pk=generation.pk).update(status="running", worker="w1", attempts=2)
-    assert services._retry_or_fail(generation, owner, "w1", "CUDA out of memory", code="transient") == "failed"
+    assert (
+        jobs._retry_or_fail(generation, owner, "w1", "CUDA out of memory", code="transient", requeue=generation_enqueue)
+        == "failed"
+    )
     generation.refresh_from_db()
     assert generation.status == "failed"
     assert "2 attempts" in generation.error
@@ -169,7 +184,7 @@ def test_a_model_with_missing_weights_fails_the_job_with_a_reason_that_names_no_
     sent = []
     monkeypatch.setattr(events, "publish", lambda group, message: sent.append(message))
     generation = create(Owner(user_id=hamlet.pk))
-    assert services.generation_run(generation_id=generation.pk, worker_id="w1") == "failed"
+    assert run(generation) == "failed"
     generation.refresh_from_db()
     assert generation.error_code == "weights_missing"
     assert str(broken) in generation.error  # for the operator: admin and worker log
@@ -177,7 +192,14 @@ def test_a_model_with_missing_weights_fails_the_job_with_a_reason_that_names_no_
     assert body["status"] == "failed" and body["error_code"] == "weights_missing"
     assert "files on the server are missing" in body["error"] and str(tmp_path) not in body["error"]
     failed = [m for m in sent if m["type"] == "generation.failed"]
-    assert failed == [{"type": "generation.failed", "id": str(generation.public_id), "error": body["error"], "code": "weights_missing"}]
+    assert failed == [
+        {
+            "type": "generation.failed",
+            "id": str(generation.public_id),
+            "error": body["error"],
+            "code": "weights_missing",
+        }
+    ]
 
 
 def test_the_reaper_requeues_a_job_whose_worker_went_silent(hamlet, tiny_model, settings):
@@ -187,18 +209,20 @@ def test_the_reaper_requeues_a_job_whose_worker_went_silent(hamlet, tiny_model, 
     stale = timezone.now() - timedelta(seconds=30)
     Generation.objects.filter(pk=generation.pk).update(status="running", worker="dead", attempts=1, heartbeat_at=stale)
     fresh = create(Owner(user_id=hamlet.pk))
-    Generation.objects.filter(pk=fresh.pk).update(status="running", worker="alive", attempts=1, heartbeat_at=timezone.now())
-    assert services.generation_reap_stale() == 1
+    Generation.objects.filter(pk=fresh.pk).update(
+        status="running", worker="alive", attempts=1, heartbeat_at=timezone.now()
+    )
+    assert liveness.generation_reap_stale() == 1
     generation.refresh_from_db()
     fresh.refresh_from_db()
     assert generation.status == "queued" and generation.task_id != old_task
     assert fresh.status == "running"
     # A late result from the dead worker is discarded: the job is no longer its to finish.
-    assert services._finish(generation, Owner(user_id=hamlet.pk), "dead", "succeeded") == "lost"
+    assert jobs._finish(generation, Owner(user_id=hamlet.pk), "dead", "succeeded") == "lost"
 
 
 def test_a_job_taken_over_elsewhere_is_not_run_twice(hamlet, tiny_model):
     generation = create(Owner(user_id=hamlet.pk))
-    assert services.generation_run(generation_id=generation.pk, worker_id="w1") == "succeeded"
-    assert services.generation_run(generation_id=generation.pk, worker_id="w2") == "skipped"
+    assert run(generation) == "succeeded"
+    assert run(generation, "w2") == "skipped"
     assert generation.images.count() == 1

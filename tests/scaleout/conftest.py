@@ -45,7 +45,7 @@ def s3_endpoint(tmp_path):
     exe = shutil.which("moto_server") or str(Path(sys.executable).with_name("moto_server"))
     need_service(Path(exe).exists(), "moto_server (pip moto[server])")
     port = free_port()
-    log = open(tmp_path / "moto.log", "wb")  # noqa: SIM115
+    log = open(tmp_path / "moto.log", "wb")
     proc = subprocess.Popen([exe, "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=subprocess.STDOUT)
     endpoint = f"http://127.0.0.1:{port}"
     try:
@@ -53,7 +53,11 @@ def s3_endpoint(tmp_path):
         import botocore.exceptions
 
         s3 = boto3.client(
-            "s3", endpoint_url=endpoint, aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
+            "s3",
+            endpoint_url=endpoint,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+            region_name="us-east-1",
         )
 
         def up() -> bool:

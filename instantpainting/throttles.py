@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from rest_framework.throttling import SimpleRateThrottle
 
-from generation.owners import client_ip
+from instantpainting.http import client_ip
 
 DEFAULT_RATES = {
     "gallery_read": "600/min",
@@ -41,12 +41,12 @@ class _ScopedThrottle(SimpleRateThrottle):
     def get_rate(self) -> str | None:
         rates = {**DEFAULT_RATES, **settings.REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES", {})}
         try:
-            return rates[self.scope]
+            return rates[self.scope or ""]
         except KeyError as exc:
             raise ImproperlyConfigured(f"No throttle rate set for scope {self.scope!r}") from exc
 
     def get_ident(self, request: Any) -> str:
-        # generation.owners.client_ip trusts X-Forwarded-For only behind TRUSTED_PROXY_COUNT proxies.
+        # instantpainting.http.client_ip trusts X-Forwarded-For only behind TRUSTED_PROXY_COUNT proxies.
         return client_ip(request) or "unknown"
 
     def allow_request(self, request: Any, view: Any) -> bool:
