@@ -238,7 +238,12 @@ def train_clip(
             if ev_images is not None:
                 msg += f" eval top1 {retrieval_accuracy(bundle, ev_images[:256], ev_caps[:256]):.3f}"
             log(msg)
-            state = {"model": model.state_dict(), "heads": heads.state_dict(), "opt": opt.state_dict(), "step": step + 1}
+            state = {
+                "model": model.state_dict(),
+                "heads": heads.state_dict(),
+                "opt": opt.state_dict(),
+                "step": step + 1,
+            }
             torch.save(state, out / "clip_ckpt.tmp")
             (out / "clip_ckpt.tmp").replace(ckpt)
     model.eval().requires_grad_(False)

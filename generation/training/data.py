@@ -9,14 +9,12 @@ Accepted layouts:
 from __future__ import annotations
 
 import json
-import random
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 from PIL import Image
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp")
@@ -79,33 +77,3 @@ def load_image(path: str | Path, size: int) -> np.ndarray:
         if s != size:
             im = im.resize((size, size), Image.Resampling.LANCZOS)
         return np.array(im, dtype=np.uint8)  # a writable copy: torch.from_numpy needs one
-
-
-class PairDataset(torch.utils.data.Dataset):
-    """Pairs held in memory as uint8 at the training size (small data sets: decode once).
-
-    __getitem__ returns (image in [-1, 1], caption, index). Horizontal flips are off by default
-    because captions may speak of left and right; random crops are left to DiffAugment.
-    """
-
-    def __init__(self, pairs: list[Pair], size: int, flip: bool = False, seed: int = 0) -> None:
-        self.pairs = pairs
-        self.size = size
-        self.flip = flip
-        self.images = np.stack([load_image(p.image, size) for p in pairs])
-        self.rng = random.Random(seed)
-
-    def __len__(self) -> int:
-        return len(self.pairs)
-
-    def __getitem__(self, i: int) -> tuple[torch.Tensor, str, int]:
-        x = torch.from_numpy(self.images[i]).permute(2, 0, 1).float().div(127.5).sub(1.0)
-        if self.flip and self.rng.random() < 0.5:
-            x = x.flip(-1)
-        caps = self.pairs[i].captions
-        return x, caps[self.rng.randrange(len(caps))], i
-
-
-def collate(batch: list[tuple[torch.Tensor, str, int]]) -> tuple[torch.Tensor, list[str], torch.Tensor]:
-    xs, caps, idx = zip(*batch, strict=True)
-    return torch.stack(xs), list(caps), torch.tensor(idx)

@@ -294,34 +294,3 @@ def showcase_grid(
         sheet.paste(tile, ((i % cols) * thumb, (i // cols) * thumb))
     sheet.save(path, optimize=True)
     return Path(path)
-
-
-def markdown_summary(reports: list[EvalReport]) -> str:
-    """The results table of docs/demo-models.md."""
-
-    def pct(v: float) -> str:
-        return "–" if v != v else f"{100 * v:.0f}%"
-
-    order = ["time_of_day", "colours", "main_objects", "expression"]
-    names = [g for g in order if any(g in r.groups for r in reports)]
-    head = "| model | " + " | ".join(f"{g.replace('_', ' ')} (en / zh)" for g in names)
-    head += " | held-out combos (en / zh) | counterfactual (en / zh) | CLIP R-precision | diversity ratio |"
-    lines = [head, "|" + " --- |" * (len(names) + 5)]
-    for r in reports:
-        cells = [
-            f"{pct(r.groups[g])} ({pct(r.by_lang['en'][g])} / {pct(r.by_lang['zh'][g])})" if g in r.groups else "n/a"
-            for g in names
-        ]
-        ho = f"{pct(r.heldout)} ({pct(r.heldout_by_lang['en'])} / {pct(r.heldout_by_lang['zh'])})"
-        cf = f"{pct(r.counterfactual)} ({pct(r.counterfactual_by_lang['en'])} / {pct(r.counterfactual_by_lang['zh'])})"
-        rp = f"{pct(r.r_precision)} (of {r.r_candidates})"
-        lines.append(f"| {r.model} | " + " | ".join(cells) + f" | {ho} | {cf} | {rp} | {r.diversity_ratio:.2f} |")
-    lines.append("")
-    lines.append("Per attribute (regular prompts), and the classifier's own accuracy on renders (ceiling):")
-    lines.append("")
-    for r in reports:
-        per = ", ".join(f"{k.replace('_', ' ')} {pct(v)}" for k, v in r.per_head.items())
-        ceiling = ", ".join(f"{k.replace('_', ' ')} {pct(v)}" for k, v in r.real_groups.items())
-        combos = ", ".join(f"{k} {pct(v)}" for k, v in r.by_combination.items())
-        lines.append(f"- **{r.model}**: {per}. Ceiling: {ceiling}. Combinations: {combos}.")
-    return "\n".join(lines)

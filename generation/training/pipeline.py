@@ -168,7 +168,7 @@ def build_demo_models(
     log: Log = print,
 ) -> None:
     torch.set_num_threads(cfg.run.num_threads)
-    from .trainer import resolve_device
+    from generation.engine.sampler import resolve_device
 
     device = str(resolve_device(cfg.run.device))
     if cfg.data.sources:

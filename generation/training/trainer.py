@@ -1,5 +1,5 @@
 """GALIP training: hinge losses, MA-GP on CLIP features and the sentence embedding, CLIP
-similarity in G, Adam (0, 0.9) with lr_G 1e-4 / lr_D 4e-4 (shared/research/galip.md §4).
+similarity in G, Adam (0, 0.9) with lr_G 1e-4 / lr_D 4e-4 (as in the GALIP paper, Tao et al., CVPR 2023).
 
 Additions over the official loop, each because the small demo models needed it:
 - DiffAugment (translation) on D's input, real and fake alike;
@@ -43,6 +43,7 @@ from generation.engine.archs import GALIPArch
 from generation.engine.clip import CLIPImageEncoder
 from generation.engine.galip import NetC, NetCConfig, NetD, NetDConfig, NetG, NetGConfig
 from generation.engine.package import ModelManifest, write_package
+from generation.engine.sampler import resolve_device
 
 from .augment import diff_augment
 from .clip_train import ClipBundle, attribute_targets, retune_text, text_parameters
@@ -50,12 +51,6 @@ from .config import BuildConfig, PackageSpec, Stage
 from .data import Pair, load_image
 from .encoder import PosteriorEncoder, kl_to_prior
 from .pixel_d import PixelD, caption_labels
-
-
-def resolve_device(name: str) -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
 
 
 def make_arch(cfg: BuildConfig, clip: ClipBundle, name: str = "galip-demo") -> GALIPArch:
@@ -682,4 +677,4 @@ def history_summary(history: list[dict[str, float]], k: int = 5) -> dict[str, fl
     }
 
 
-__all__ = ["GALIPTrainer", "grown_blocks", "make_arch", "stage_at", "resolve_device", "history_summary"]
+__all__ = ["GALIPTrainer", "grown_blocks", "make_arch", "stage_at", "history_summary"]
