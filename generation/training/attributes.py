@@ -92,7 +92,8 @@ def labelled_scenes(category: str, n: int, seed: int) -> list[Scene]:
 
 def render_labelled(category: str, n: int, seed: int, size: int = 64) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
     renderer = RENDERERS[category]
-    imgs, labels = [], {h.name: [] for h in renderer.heads}
+    imgs: list[np.ndarray] = []
+    labels: dict[str, list[int]] = {h.name: [] for h in renderer.heads}
     for sc in labelled_scenes(category, n, seed):
         imgs.append(np.asarray(render(sc, size)))
         lab = renderer.labels(sc.attrs)
@@ -137,9 +138,9 @@ def train_attribute_classifier(
     for step in range(steps):
         idx = torch.randint(0, n_train, (batch,), generator=g)
         out = net(_augment(x[idx], g))
-        loss = sum(F.cross_entropy(out[k], y[k][idx]) for k in heads)
+        loss = torch.stack([F.cross_entropy(out[k], y[k][idx]) for k in heads]).sum()
         opt.zero_grad(set_to_none=True)
-        loss.backward()  # type: ignore[union-attr]
+        loss.backward()
         opt.step()
         sched.step()
         if log and step % 100 == 0:
@@ -152,7 +153,7 @@ def train_attribute_classifier(
 
 
 def accuracy(clf: AttributeClassifier, x: torch.Tensor, y: dict[str, torch.Tensor]) -> dict[str, float]:
-    preds = {k: [] for k in clf.heads}
+    preds: dict[str, list[str]] = {k: [] for k in clf.heads}
     for i in range(0, len(x), 256):
         p = clf.predict(x[i : i + 256])
         for k in preds:

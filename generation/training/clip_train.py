@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
+from open_clip.model import CLIP
 from safetensors.torch import load_file, save_file
 
 from generation.engine.clip import CLIPConfig, CLIPImageEncoder, CLIPTokenizer, build_clip, encode_words
@@ -69,7 +70,7 @@ def clip_config(cfg: ClipTrainConfig) -> CLIPConfig:
 class ClipBundle:
     """A CLIP model with its tokenizer and image encoder, as the trainer uses it."""
 
-    def __init__(self, config: CLIPConfig, model: torch.nn.Module) -> None:
+    def __init__(self, config: CLIPConfig, model: CLIP) -> None:
         self.config = config
         self.model = model
         self.tokenizer = CLIPTokenizer(config.context_length, config.vocab_size)

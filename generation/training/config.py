@@ -341,7 +341,7 @@ def _build(cls: type[T], data: dict[str, Any], where: str) -> T:
         raise ValueError(f"{where}: missing keys {missing}")
     kwargs: dict[str, Any] = {}
     for name, value in data.items():
-        default = known[name].default_factory() if callable(known[name].default_factory) else known[name].default  # type: ignore[misc]
+        default = known[name].default_factory() if callable(known[name].default_factory) else known[name].default  # type: ignore[operator]
         if is_dataclass(default):
             kwargs[name] = _build(type(default), value, f"{where}.{name}")
         elif name in ("stages", "packages"):

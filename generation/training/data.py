@@ -68,8 +68,8 @@ def write_pairs(pairs: Iterable[Pair], path: str | Path) -> None:
 
 def load_image(path: str | Path, size: int) -> np.ndarray:
     """uint8 HWC at size×size: centre crop to square, then resize (Lanczos)."""
-    with Image.open(path) as im:
-        im = im.convert("RGB")
+    with Image.open(path) as file:
+        im = file.convert("RGB")
         w, h = im.size
         s = min(w, h)
         if w != h:

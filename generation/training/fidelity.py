@@ -99,7 +99,8 @@ class FidelityReader:
     def read(self, images: torch.Tensor) -> tuple[torch.Tensor, dict[str, list[str]]]:
         """images [B,3,H,W] in [-1, 1] -> (features [B, 608], predicted label per head)."""
         self.net.eval()
-        feats, labels = [], {k: [] for k in self.heads}
+        feats: list[torch.Tensor] = []
+        labels: dict[str, list[str]] = {k: [] for k in self.heads}
         for i in range(0, len(images), 128):
             x = images[i : i + 128].float()
             feats.append(self.net.features(x))
@@ -172,7 +173,8 @@ def render_variants(scene: Scene, n: int, salt: int) -> torch.Tensor:
 # -- training the instrument ------------------------------------------------------------------------
 def _labelled(category: str, n: int, seed: int) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
     renderer = RENDERERS[category]
-    imgs, labels = [], {h.name: [] for h in renderer.heads}
+    imgs: list[Image.Image] = []
+    labels: dict[str, list[int]] = {h.name: [] for h in renderer.heads}
     for i in range(n):
         sc = sample_scene(category, seed + i, "any")
         imgs.append(render(sc, DRAW).resize((SIZE, SIZE), Image.Resampling.BILINEAR, reducing_gap=None))
@@ -200,9 +202,9 @@ def train_fidelity_net(
         idx = torch.randint(0, n_train, (batch,), generator=g)
         dx, dy = (int(v) for v in torch.randint(-6, 7, (2,), generator=g))
         out = net(torch.roll(x[idx], (dy, dx), (2, 3)))  # small shifts only: no blur, no noise
-        loss = sum(F.cross_entropy(out[k], y[k][idx]) for k in heads)
+        loss = torch.stack([F.cross_entropy(out[k], y[k][idx]) for k in heads]).sum()
         opt.zero_grad(set_to_none=True)
-        loss.backward()  # type: ignore[union-attr]
+        loss.backward()
         opt.step()
         sched.step()
         if step % 200 == 0:

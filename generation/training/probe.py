@@ -80,9 +80,10 @@ def held_out_text_probe(
     for h in renderer.holdouts:
         rows = [j for j, it in enumerate(items) if it.holdout == h.name]
         for key, value in h.match.items():
-            [check] = combo_checks(category, {key: value}) or [None]
-            if check is None:  # not a head of the classifier (the landscape's snow colour)
+            checks = combo_checks(category, {key: value})
+            if not checks:  # not a head of the classifier (the landscape's snow colour)
                 continue
+            [check] = checks
             head, label = check
             others = {k: v for k, v in h.match.items() if k != key}
             keep = [i for i, sc in enumerate(scenes) if not renderer.matches(sc.attrs, others)]

@@ -53,8 +53,8 @@ def train_sr(
         y0, x0 = (int(v) for v in torch.randint(0, cfg.native - c + 1, (2,), generator=g))
         x = lo[idx, :, y0 : y0 + c, x0 : x0 + c].float().div(127.5).sub(1)
         y = hi[idx, :, y0 * s : (y0 + c) * s, x0 * s : (x0 + c) * s].float().div(127.5).sub(1)
-        k = torch.rand(x.shape[0], 1, 1, 1, generator=g) * 0.5
-        x = x * (1 - k) + F.avg_pool2d(F.pad(x, (1, 1, 1, 1), mode="replicate"), 3, 1) * k
+        mix = torch.rand(x.shape[0], 1, 1, 1, generator=g) * 0.5
+        x = x * (1 - mix) + F.avg_pool2d(F.pad(x, (1, 1, 1, 1), mode="replicate"), 3, 1) * mix
         if cfg.blur > 0:
             sigma = float(torch.rand((), generator=g)) * cfg.blur
             if sigma > 0.1:

@@ -30,6 +30,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import torch
@@ -41,9 +42,10 @@ from tqdm import tqdm
 
 from generation.engine.archs import GALIPArch
 from generation.engine.clip import CLIPImageEncoder
-from generation.engine.galip import NetC, NetCConfig, NetD, NetDConfig, NetG, NetGConfig
+from generation.engine.galip import GBlock, NetC, NetCConfig, NetD, NetDConfig, NetG, NetGConfig
 from generation.engine.package import ModelManifest, write_package
 from generation.engine.sampler import resolve_device
+from generation.engine.upscale import SRNet
 
 from .augment import diff_augment
 from .clip_train import ClipBundle, attribute_targets, retune_text, text_parameters
@@ -112,8 +114,9 @@ class GALIPTrainer:
         self.clip = clip
         clip.model.to(self.device).eval().requires_grad_(False)
         self.arch = make_arch(cfg, clip)
+        self.visual = cast(nn.Module, clip.model.visual)
         self.base_upsample = self.arch.netG.upsample  # gan.netg's; a stage may switch it
-        self.netG = NetG(self.arch.netG, clip.model.visual).to(self.device)
+        self.netG = NetG(self.arch.netG, self.visual).to(self.device)
         self.netD = NetD(self.arch.netD).to(self.device)
         self.netC = NetC(self.arch.netC).to(self.device)
         self.img_enc = CLIPImageEncoder(clip.model, self.arch.netD.tap_layers).to(self.device)
@@ -201,8 +204,9 @@ class GALIPTrainer:
                 elif not (adds_words and n.startswith("word_attn.")) and not n.startswith(new):
                     raise ValueError(f"gan.init_package {name!r}: its generator has no weight {n}")
             for j in grown:  # a new block starts as a plain enlargement: its residual is zero
-                nn.init.zeros_(self.netG.GBlocks[j].c2.weight)
-                nn.init.zeros_(self.netG.GBlocks[j].c2.bias)
+                block = cast(GBlock, self.netG.GBlocks[j])
+                nn.init.zeros_(block.c2.weight)
+                nn.init.zeros_(cast(torch.Tensor, block.c2.bias))
         if adds_words:
             self.log("[galip] G's word attention is new: it starts as the identity")
         if grown:
@@ -300,6 +304,7 @@ class GALIPTrainer:
         ms = F.relu(self.cfg.gan.ms_target - pair_dist).mean() if half else fake.new_zeros(())
         err_g = adv - stage.sim_w * sim + stage.ms_w * ms
         if uses_pix:
+            assert self.pixD is not None
             self.pixD.requires_grad_(False)
             with self._autocast():
                 pix_g = -self.pixD.judge(self.pixD(fake_aug), sent_fake).float().mean()
@@ -438,7 +443,7 @@ class GALIPTrainer:
             return
         self.arch = dataclasses.replace(self.arch, netG=dataclasses.replace(self.arch.netG, upsample=mode))
         for block in self.netG.GBlocks:
-            block.upsample = mode
+            cast(GBlock, block).upsample = mode
         self.log(f"[galip] stage {stage.name}: G blocks upsample {mode} from step {self.step}")
 
     def use_upsample_of(self, step: int) -> None:
@@ -538,7 +543,7 @@ class GALIPTrainer:
     # -- EMA generator, samples, checkpoints, export -------------------------------------------
     def ema_generator(self, ema: dict[str, torch.Tensor] | None = None) -> NetG:
         """A NetG carrying the EMA weights (or those of a snapshot); shares the frozen CLIP."""
-        g = NetG(self.arch.netG, self.clip.model.visual).to(self.device)
+        g = NetG(self.arch.netG, self.visual).to(self.device)
         state = g.state_dict()
         state.update({n: t.clone().to(self.device) for n, t in (ema or self.ema).items()})
         g.load_state_dict(state)
@@ -552,7 +557,7 @@ class GALIPTrainer:
         rows = []
         n = len(self.sample_noise)
         for i, e in enumerate(emb):
-            words = ()
+            words: tuple[torch.Tensor, ...] = ()
             if self.arch.netG.word_attn:
                 w, pad = self.clip.encode_words([prompts[i]])
                 words = (w.to(self.device).expand(n, -1, -1), pad.to(self.device).expand(n, -1))
@@ -638,7 +643,7 @@ class GALIPTrainer:
         out_dir: str | Path,
         extra: dict | None = None,
         ema: dict[str, torch.Tensor] | None = None,
-        sr_net: torch.nn.Module | None = None,
+        sr_net: SRNet | None = None,
     ) -> ModelManifest:
         """Write the EMA generator (or a snapshot of it) and the CLIP as an engine package (fp16)."""
         g = self.ema_generator(ema).cpu()

@@ -186,3 +186,38 @@ def test_a_generator_ladder_must_have_one_entry_per_block_and_one_more():
         NetGConfig(imsize=128, out_size=128, grid=8, block_channels=(8, 8, 8, 8, 8, 0))
     cfg = NetGConfig.from_dict({**NetGConfig(imsize=128, out_size=128, grid=8).to_dict(), "block_channels": [9] * 6})
     assert cfg.channels() == [9] * 6 and cfg.block_channels == (9,) * 6
+
+
+def test_the_reconstruction_config_builds_one_category_from_its_own_package():
+    """configs/demo-recon.toml, run per category as the Makefile does: the data, the package it
+    starts from and the package it exports are that category's alone, and its G has the shape
+    of the shipped packages."""
+    from generation.engine.package import read_manifest
+    from generation.training.clip_train import ClipBundle
+    from generation.training.trainer import make_arch
+
+    words = load_config(DEMO.with_name("demo-words.toml"))
+    for category in ("landscape", "food", "anime"):
+        cfg = load_config(
+            DEMO.with_name("demo-recon.toml"),
+            {"synthetic.categories": [category], "gan.init_package": f"demo-{category}"},
+        )
+        assert cfg.synthetic.categories == [category]
+        assert any(s.rec_w > 0 and s.kl_w > 0 for s in cfg.gan.stages)
+        assert cfg.sr.package == "" and cfg.sr.blur > 0  # a restoring SR net of its own
+        assert [p.name for p in cfg.packages if p.category in cfg.synthetic.categories] == [f"demo-{category}"]
+        manifest = read_manifest(Path(cfg.models_dir) / f"demo-{category}")
+        clip = ClipBundle(manifest.arch.clip, None)
+        assert make_arch(cfg, clip).netG == make_arch(words, clip).netG == manifest.arch.netG
+
+
+def test_the_128_config_grows_the_reconstruction_packages_by_one_block():
+    from generation.engine.package import read_manifest
+    from generation.training.clip_train import ClipBundle
+    from generation.training.trainer import grown_blocks, make_arch
+
+    cfg = load_config(DEMO.with_name("demo-128.toml"))
+    manifest = read_manifest(Path(cfg.models_dir) / cfg.gan.init_package)
+    grown = make_arch(cfg, ClipBundle(manifest.arch.clip, None)).netG
+    assert grown.native_size() == (128, 128) and cfg.data.size == cfg.synthetic.size == 128
+    assert grown_blocks(manifest.arch.netG, grown) == [manifest.arch.netG.n_blocks]

@@ -175,7 +175,7 @@ class AnimeRenderer(Renderer):
 
         # body and neck
         outfit = tuple(attrs["outfit"])
-        canvas.ellipse(cx, 1.05, fr * 1.9, fr * 1.4, outfit)  # type: ignore[arg-type]
+        canvas.ellipse(cx, 1.05, fr * 1.9, fr * 1.4, outfit)
         canvas.rect(cx - fr * 0.25, cy + fr * 0.7, cx + fr * 0.25, cy + fr * 1.35, scale(SKIN, 0.92))
 
         if attrs["accessory"] == "cat_ears":
