@@ -219,6 +219,9 @@ WHITENOISE_AUTOREFRESH = DEBUG
 MAX_UPLOAD_BYTES = envint("MAX_UPLOAD_BYTES", 5 * 1024 * 1024)
 MAX_IMAGE_PIXELS = envint("MAX_IMAGE_PIXELS", 4096 * 4096)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES + 1024 * 1024
+# A JSON body to the API: larger or deeper than this is a 400 (a request is a few hundred bytes).
+API_JSON_MAX_BYTES = envint("API_JSON_MAX_BYTES", 256 * 1024)
+API_JSON_MAX_DEPTH = envint("API_JSON_MAX_DEPTH", 32)
 
 # --- auth ----------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
@@ -227,10 +230,15 @@ AUTHENTICATION_BACKENDS = [
 ]
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
-ACCOUNT_EMAIL_VERIFICATION = os.environ.get("ACCOUNT_EMAIL_VERIFICATION", "optional")
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"  # usernames NFKC-normalised
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+# With a mail server, addresses are verified before the first login; then sign-up with an address
+# that has an account answers like any other sign-up (and mails its owner), so it reveals nothing.
+# Without one (the demo), verification is optional and sign-up must say the address is taken.
+ACCOUNT_EMAIL_VERIFICATION = os.environ.get("ACCOUNT_EMAIL_VERIFICATION", "mandatory" if EMAIL_HOST else "optional")
+ACCOUNT_PREVENT_ENUMERATION = True
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
-EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
 if EMAIL_HOST:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_PORT = envint("EMAIL_PORT", 587)
@@ -250,7 +258,14 @@ REST_FRAMEWORK: dict[str, Any] = {
     # Token first, so a bad token answers 401 with WWW-Authenticate rather than 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        # Session login, plus an Origin check for guests' posts (instantpainting/authentication.py).
+        "instantpainting.authentication.GuardedSessionAuthentication",
+    ],
+    # JSON with size and depth limits (instantpainting/parsers.py), then forms and uploads.
+    "DEFAULT_PARSER_CLASSES": [
+        "instantpainting.parsers.LimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -210,7 +210,9 @@ class Client:
         return "; ".join(f"{c.name}={c.value}" for c in self.jar)
 
     def start_session(self) -> None:
-        """Open the create page once: it sets the CSRF cookie and the guest key."""
+        """Open the create page as a returning browser: the first view sets the CSRF cookie, the
+        second (which sends it back) the guest key."""
+        self.get("/")
         self.get("/")
 
     def wait_finished(self, gid: str, timeout: float = 120) -> dict:
