@@ -184,6 +184,9 @@ RATE_LIMITS = {
     "ip": {"concurrent": envint("LIMIT_IP_CONCURRENT", 8), "hourly": envint("LIMIT_IP_HOURLY", 240)},
 }
 
+# Backpressure: with this many jobs waiting, new ones get 429 + Retry-After (0: no cap).
+QUEUE_MAX_QUEUED = envint("QUEUE_MAX_QUEUED", 500)
+
 # --- storage -------------------------------------------------------------------------------
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
