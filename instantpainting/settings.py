@@ -60,6 +60,9 @@ SITE_URL = os.environ.get("SITE_URL", "")  # absolute base for share links when 
 # Behind N reverse proxies, the client address is the Nth entry from the right of X-Forwarded-For;
 # with 0 the header is ignored (anyone could send one to dodge the per-IP limits).
 TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
+# allauth reads the client address for its own rate limits (login failures, sign-ups); with its
+# default of 0 behind a proxy, every visitor was the proxy, and one client's failures locked out all.
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 
 INSTALLED_APPS = [
     "daphne",
@@ -78,6 +81,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_tasks",
     "django_tasks_db",
+    "instantpainting.apps.InstantPaintingConfig",
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
@@ -155,6 +159,27 @@ if REDIS_URL:
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# --- cache ----------------------------------------------------------------------------------
+# Shared by every process: API throttles, allauth's login and sign-up limits, the admin login's
+# failure counts. Redis in scale-out; in the embedded profile a table in the database (created
+# by `migrate`), so the counts survive a restart. CACHE_URL overrides: redis://…, db://, locmem://.
+CACHE_URL = os.environ.get("CACHE_URL", "") or REDIS_URL or "db://"
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES: dict[str, dict[str, Any]] = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "ip",
+            "OPTIONS": {"max_connections": envint("CACHE_REDIS_MAX_CONNECTIONS", 50)},
+        }
+    }
+elif CACHE_URL.startswith("locmem://"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "instantpainting_cache"}
+    }
 
 # --- jobs ----------------------------------------------------------------------------------
 TASKS = {
@@ -240,6 +265,12 @@ EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
 # Without one (the demo), verification is optional and sign-up must say the address is taken.
 ACCOUNT_EMAIL_VERIFICATION = os.environ.get("ACCOUNT_EMAIL_VERIFICATION", "mandatory" if EMAIL_HOST else "optional")
 ACCOUNT_PREVENT_ENUMERATION = True
+# Wrong passwords at the admin login (/admin/login/): past either count within the window, 429.
+ADMIN_LOGIN_FAILURES = {
+    "ip": envint("ADMIN_LOGIN_FAILURES_IP", 20),
+    "username": envint("ADMIN_LOGIN_FAILURES_USERNAME", 5),
+    "seconds": envint("ADMIN_LOGIN_FAILURES_SECONDS", 900),
+}
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
 if EMAIL_HOST:
@@ -273,6 +304,9 @@ REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    # Every API view is throttled per address (guests) or per user unless it names its own scopes.
+    "DEFAULT_THROTTLE_CLASSES": ["instantpainting.throttles.AnonThrottle", "instantpainting.throttles.UserThrottle"],
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "EXCEPTION_HANDLER": "instantpainting.errors.api_exception_handler",
     "PAGE_SIZE": 24,
     "DEFAULT_THROTTLE_RATES": {
@@ -284,6 +318,8 @@ REST_FRAMEWORK: dict[str, Any] = {
         "gallery_write_ip": os.environ.get("THROTTLE_GALLERY_WRITE_IP", "120/min"),
         "gallery_report": os.environ.get("THROTTLE_GALLERY_REPORT", "20/hour"),
         "gallery_report_ip": os.environ.get("THROTTLE_GALLERY_REPORT_IP", "60/hour"),
+        "avatar_upload": os.environ.get("THROTTLE_AVATAR_UPLOAD", "10/hour"),
+        "avatar_upload_ip": os.environ.get("THROTTLE_AVATAR_UPLOAD_IP", "30/hour"),
     },
 }
 SPECTACULAR_SETTINGS = {

@@ -42,8 +42,11 @@ def _fast_passwords(settings):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_throttles():
-    """Throttle counters live in the cache; every test starts with none."""
+def _fresh_throttles(settings):
+    """Throttle counters live in the cache; every test starts with none. Tests keep them in local
+    memory (the site's database cache would need the database in every test); the shared caches
+    are tested on their own (tests/security/test_throttles.py)."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     cache.clear()
     yield
     cache.clear()
