@@ -129,7 +129,20 @@ TEMPLATES = [
 # --- database -------------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    # Never a persistent connection: under ASGI every request may run on another thread, and a
+    # connection kept per thread ran PostgreSQL out of connections under load (Django's docs say
+    # so too). Instead each process keeps a pool (psycopg_pool) of at most DB_POOL_MAX_SIZE
+    # connections; a request waits up to DB_POOL_TIMEOUT seconds for one. Size it so that
+    # (web processes + workers) × DB_POOL_MAX_SIZE stays under PostgreSQL's max_connections.
+    # DB_POOL_MAX_SIZE=0: no pool, a connection per request.
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and envint("DB_POOL_MAX_SIZE", 20):
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": envint("DB_POOL_MIN_SIZE", 2),
+            "max_size": envint("DB_POOL_MAX_SIZE", 20),
+            "timeout": envfloat("DB_POOL_TIMEOUT", 10.0),
+            "max_idle": 300,
+        }
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
