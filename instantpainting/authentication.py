@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
@@ -43,3 +44,13 @@ class GuardedSessionAuthentication(SessionAuthentication):
         if result is None and request.method not in SAFE_METHODS and not origin_allowed(request._request):
             raise PermissionDenied(_("Cross-site requests are not accepted. Use this site's own pages."))
         return result
+
+
+class GuardedSessionAuthenticationScheme(OpenApiAuthenticationExtension):
+    """The schema describes it as the session cookie it is (drf-spectacular knows DRF's own only)."""
+
+    target_class = "instantpainting.authentication.GuardedSessionAuthentication"
+    name = "cookieAuth"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {"type": "apiKey", "in": "cookie", "name": settings.SESSION_COOKIE_NAME}

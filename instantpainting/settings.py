@@ -52,7 +52,8 @@ def _secret_key() -> str:
     return path.read_text().strip()
 
 
-DEBUG = envbool("DEBUG", True)
+# Off unless asked: `make run` asks for the local demo (on a loopback HOST only).
+DEBUG = envbool("DEBUG", False)
 SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
@@ -104,7 +105,36 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "instantpainting.csp.ContentSecurityPolicyMiddleware",
 ]
+
+# --- HTTPS (README, "Running in production") -------------------------------------------------
+# HTTPS=true is the switch for a site served over TLS: redirect to https, HSTS for a year, Secure
+# cookies. Each part can be set on its own. Behind a TLS-terminating proxy, also set
+# SECURE_PROXY_SSL_HEADER (e.g. X-Forwarded-Proto) so that Django, links and the API's ws_url
+# know the request was https; only when the proxy sets (and overwrites) that header.
+HTTPS = envbool("HTTPS", False)
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", HTTPS)
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31536000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", False)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = envbool("SECURE_COOKIES", HTTPS)
+_proxy_ssl_header = os.environ.get("SECURE_PROXY_SSL_HEADER", "")
+if _proxy_ssl_header:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (instantpainting/csp.py); CSP="" sends none, CSP_REPORT_ONLY=true only reports.
+_s3_origin = os.environ.get("S3_ENDPOINT_URL", "").rstrip("/")
+CSP = os.environ.get(
+    "CSP",
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    f"img-src 'self' data: blob: {_s3_origin}".rstrip()
+    + "; connect-src 'self' ws: wss:; font-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self' https:; frame-ancestors 'none'",
+)
+CSP_REPORT_ONLY = envbool("CSP_REPORT_ONLY", False)
 
 ROOT_URLCONF = "instantpainting.urls"
 ASGI_APPLICATION = "instantpainting.asgi.application"
