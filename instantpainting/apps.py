@@ -19,4 +19,6 @@ class InstantPaintingConfig(AppConfig):
     verbose_name = "InstantPainting"
 
     def ready(self) -> None:
-        post_migrate.connect(create_cache_table, sender=self, dispatch_uid="instantpainting.cache_table")
+        # Not `sender=self`: post_migrate is sent only for apps with models, which this one has none
+        # of. It comes once per app then; createcachetable skips a table that exists.
+        post_migrate.connect(create_cache_table, dispatch_uid="instantpainting.cache_table")

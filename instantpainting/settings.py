@@ -197,7 +197,22 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000, "expiry": 30},
+            "CONFIG": {
+                # redis-py's pool holds 100 connections unless told; every socket that opens
+                # (all at once after a restart) needs one for a moment to join its group.
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "max_connections": envint("CHANNEL_REDIS_MAX_CONNECTIONS", 1000),
+                        "socket_connect_timeout": 5,
+                        "retry_on_timeout": True,
+                        "health_check_interval": 30,
+                    }
+                ],
+                # Messages waiting per channel before new ones are dropped (a slow socket).
+                "capacity": envint("CHANNEL_CAPACITY", 1000),
+                "expiry": 30,
+            },
         }
     }
 else:
@@ -252,6 +267,8 @@ RATE_LIMITS = {
     "ip": {"concurrent": envint("LIMIT_IP_CONCURRENT", 8), "hourly": envint("LIMIT_IP_HOURLY", 240)},
 }
 
+# Queue positions go out at most once per tick per process, batched per owner (generation/queue.py).
+QUEUE_TICK_SECONDS = envfloat("QUEUE_TICK_SECONDS", 0.5)
 # Backpressure: with this many jobs waiting, new ones get 429 + Retry-After (0: no cap).
 QUEUE_MAX_QUEUED = envint("QUEUE_MAX_QUEUED", 500)
 

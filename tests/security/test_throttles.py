@@ -144,3 +144,21 @@ def test_avatar_uploads_are_throttled(rates, hamlet):
     client.force_login(hamlet)
     codes = [client.post("/settings/", {"action": "avatar", "avatar": _png()}).status_code for _ in range(3)]
     assert codes == [302, 302, 429]
+
+
+def test_migrate_creates_the_database_cache_table(tmp_path):
+    """The test database gets it from Django's test runner; a real site only from `migrate`."""
+    import sqlite3
+
+    env = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "instantpainting.settings", "VAR_DIR": str(tmp_path)}
+    out = subprocess.run(
+        [sys.executable, "manage.py", "migrate", "-v", "0"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert out.returncode == 0, out.stderr
+    with sqlite3.connect(tmp_path / "db.sqlite3") as db:
+        assert db.execute("select name from sqlite_master where name = 'instantpainting_cache'").fetchone()
