@@ -22,6 +22,11 @@ setup: $(VENV)/.run-deps
 
 setup-dev: $(VENV)/.dev-deps
 
+# The local demo runs with DEBUG on (and a demo admin) only on a loopback HOST; any other HOST is
+# reachable from elsewhere, so it gets the production defaults (DEBUG off, no demo admin).
+LOOPBACK := $(filter 127.0.0.1 localhost ::1 [::1],$(HOST))
+run: export DEBUG ?= $(if $(LOOPBACK),true,false)
+run: export BIND_HOST := $(HOST)
 run: setup
 	@echo "InstantPainting is starting on http://$(HOST):$(PORT)/  (Ctrl+C stops it)"
 	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) instantpainting.asgi:application

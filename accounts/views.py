@@ -21,6 +21,7 @@ from accounts.forms import AvatarForm, ProfileForm
 from accounts.uploads import CappedUploadHandler
 from instantpainting.errors import ServiceError
 from instantpainting.files import serve_stored_file
+from instantpainting.throttles import page_throttle_wait
 
 
 @require_GET
@@ -63,6 +64,12 @@ def _settings_page(request: HttpRequest) -> HttpResponse:
                     messages.success(request, _("Your profile is saved."))
                     return redirect("accounts:settings")
         elif action == "avatar":
+            # Each upload costs a decode and a re-encode: limited per user and per address.
+            wait = page_throttle_wait(request, "avatar_upload")
+            if wait is not None:
+                response = HttpResponse(_("Too many uploads. Try again later."), status=429, content_type="text/plain")
+                response["Retry-After"] = str(max(1, int(wait + 0.999)))
+                return response
             avatar_form = AvatarForm(
                 request.POST, request.FILES, upload_too_large=getattr(request, "upload_too_large", False)
             )

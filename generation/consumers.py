@@ -11,11 +11,14 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from generation import events
 from generation.owners import owner_from
 
+# Clients have nothing to say on this socket; a frame longer than this is not even parsed.
+MAX_FRAME_CHARS = 4096
+
 
 class GenerationConsumer(AsyncJsonWebsocketConsumer):
     """Joins the group of the connecting user or guest; relays only that owner's job events.
 
-    Clients send nothing. A guest without a session key has no jobs, so it gets an empty socket.
+    Clients send nothing (a frame that is not JSON text gets an `error` event). A guest without a session key has no jobs, so it gets an empty socket.
     """
 
     group: str | None = None
@@ -36,9 +39,16 @@ class GenerationConsumer(AsyncJsonWebsocketConsumer):
         if self.group:
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
-    async def receive_json(self, content: Any, **kwargs: Any) -> None:
-        # The socket is one-way; anything a client sends (someone else's job id included) is ignored.
-        return
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:
+        """The socket is one-way: a JSON frame is ignored (someone else's job id included); anything
+        else gets an `error` event and the socket stays open (a bad frame used to close it with 1011)."""
+        if text_data is None or len(text_data) > MAX_FRAME_CHARS:
+            await self.send_json({"type": "error", "code": "bad_frame", "detail": "Frames must be JSON text."})
+            return
+        try:
+            await self.decode_json(text_data)
+        except (ValueError, RecursionError):
+            await self.send_json({"type": "error", "code": "bad_frame", "detail": "Frames must be JSON text."})
 
     async def job_event(self, message: dict[str, Any]) -> None:
         await self.send_json(message["event"])

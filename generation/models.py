@@ -90,7 +90,11 @@ class Generation(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status", "-priority", "created_at"])]
+        indexes = [
+            models.Index(fields=["status", "-priority", "created_at"]),
+            # The per-address limits count an address's recent and active jobs on every create.
+            models.Index(fields=["client_ip", "created_at"], name="generation_ip_created"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(user__isnull=False) | ~Q(guest_key=""), name="generation_has_owner"),
             # The request's limits (generation.engine.request), restated as the database sees them.
@@ -193,3 +197,17 @@ class BlockedTerm(models.Model):
 
     def __str__(self) -> str:
         return self.term
+
+
+class QuotaSlot(models.Model):
+    """A row to lock while counting one owner's or address's jobs (generation.services).
+
+    Limits are "count, then insert"; without a lock, requests sent at once all count the same
+    total and all pass. Keys hash onto a fixed number of slots, so the table never grows; two keys
+    that share a slot only wait for each other, their counts stay their own.
+    """
+
+    id = models.PositiveIntegerField(primary_key=True)
+
+    class Meta:
+        verbose_name = "quota slot"

@@ -7,6 +7,8 @@ Views, the API, admin actions and commands call these. Running a job is the work
 from __future__ import annotations
 
 import random
+import zlib
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -18,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from generation import events, selectors
 from generation.engine import MAX_SEED, GenerationRequest, InvalidRequest, list_models
-from generation.models import Generation, GeneratorModel
+from generation.models import Generation, GeneratorModel, QuotaSlot
 from generation.owners import Owner, owner_of_generation
 from generation.queue import queue_publish_positions
 from generation.schema import GenerationSpec, options_of
@@ -82,13 +84,48 @@ def models_register_from_disk() -> list[GeneratorModel]:
 # --- create / cancel -----------------------------------------------------------------------
 
 
+QUOTA_SLOTS = 1024
+
+
+def _lock_quotas(keys: Iterable[str]) -> None:
+    """Lock the slot rows of these quota keys until the transaction ends (in slot order, so two
+    requests never wait for each other crosswise). On SQLite the IMMEDIATE transaction has already
+    serialised writers and FOR UPDATE is left out."""
+    slots = sorted({zlib.crc32(key.encode()) % QUOTA_SLOTS for key in keys})
+    QuotaSlot.objects.bulk_create([QuotaSlot(id=slot) for slot in slots], ignore_conflicts=True)
+    list(QuotaSlot.objects.select_for_update().filter(id__in=slots).order_by("id").values_list("id", flat=True))
+
+
+def _check_queue_cap() -> None:
+    """Backpressure: past QUEUE_MAX_QUEUED waiting jobs, new ones are refused until it drains.
+
+    Not under a lock (one lock for every request would serialise all of them): racing requests
+    may pass it by a few, the per-owner limits stay exact."""
+    cap = settings.QUEUE_MAX_QUEUED
+    if not cap:
+        return
+    queued = Generation.objects.filter(status=Generation.Status.QUEUED).count()
+    if queued < cap:
+        return
+    # Wait about as long as the workers need to take the excess, at last minute's pace.
+    done = Generation.objects.filter(finished_at__gte=timezone.now() - timedelta(minutes=1)).count()
+    wait = 30 if not done else min(300, max(1, round((queued - cap + 1) * 60 / done)))
+    raise RateLimited(
+        _("The server is busy: %(n)d pictures are waiting. Try again in %(s)d seconds.") % {"n": queued, "s": wait},
+        retry_after=wait,
+    )
+
+
 def _check_rate_limits(*, owner: Owner, client_ip: str | None) -> None:
+    """Refuse a job over the owner's or the address's limits. The caller is in a transaction:
+    the limits' rows stay locked until the new job is written (services.generation_create)."""
     limits = settings.RATE_LIMITS
     now = timezone.now()
     hour_ago = now - timedelta(hours=1)
     scopes: list[tuple[str, Q]] = [("guest" if owner.is_guest else "user", owner.q())]
     if client_ip:
         scopes.append(("ip", Q(client_ip=client_ip)))
+    _lock_quotas([owner.group] + ([f"ip.{client_ip}"] if client_ip else []))
     for scope, q in scopes:
         rows = Generation.objects.filter(q)
         if rows.filter(status__in=Generation.ACTIVE).count() >= limits[scope]["concurrent"]:
@@ -139,10 +176,13 @@ def generation_create(
             % {"term": blocked},
             field="prompt",
         )
-    _check_rate_limits(owner=owner, client_ip=client_ip)
+    _check_queue_cap()
 
     seed = request.seed if request.seed is not None else random.SystemRandom().randrange(0, MAX_SEED + 1)
     with transaction.atomic():
+        # Counted and written in one transaction, under the limits' locks: requests sent at once
+        # cannot all pass a limit that only one of them fits under.
+        _check_rate_limits(owner=owner, client_ip=client_ip)
         generation = Generation(
             **owner.fields(),
             client_ip=client_ip,

@@ -30,8 +30,10 @@ def create_page(request: HttpRequest) -> HttpResponse:
     schema = page_schema()
     models = list(selectors.models_enabled())
     prefill = {key: request.GET[key] for key in schema if key in request.GET}
-    # A guest gets its key now, so the page's websocket is subscribed before the first job.
-    owner = owner_of_request(request, create=True)
+    # A guest gets its key now, so the page's websocket is subscribed before the first job; but
+    # only a browser that keeps cookies (it sent one back): a cookieless view (a first visit, a
+    # crawler) stores no session, and the page's script resubscribes after its first job.
+    owner = owner_of_request(request, create=bool(request.COOKIES))
     recent = list(selectors.generations_of(owner=owner)[:6]) if owner else []
     n, candidates = schema["n"], schema["candidates"]
     return render(
@@ -45,7 +47,11 @@ def create_page(request: HttpRequest) -> HttpResponse:
             "n_choices": range(n["minimum"], n["maximum"] + 1),
             # Powers of two: more candidates cost time in proportion, so the steps double.
             "candidate_choices": [2**k for k in range(8) if candidates["minimum"] <= 2**k <= candidates["maximum"]],
-            "page_config": {"schema": schema, "image_actions": hooks.image_actions_for_script()},
+            "page_config": {
+                "schema": schema,
+                "image_actions": hooks.image_actions_for_script(),
+                "subscribed": owner is not None,
+            },
             "prefill": prefill,
             "recent": recent,
             "i18n": _create_page_strings(),

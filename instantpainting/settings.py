@@ -52,7 +52,8 @@ def _secret_key() -> str:
     return path.read_text().strip()
 
 
-DEBUG = envbool("DEBUG", True)
+# Off unless asked: `make run` asks for the local demo (on a loopback HOST only).
+DEBUG = envbool("DEBUG", False)
 SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
@@ -60,6 +61,9 @@ SITE_URL = os.environ.get("SITE_URL", "")  # absolute base for share links when 
 # Behind N reverse proxies, the client address is the Nth entry from the right of X-Forwarded-For;
 # with 0 the header is ignored (anyone could send one to dodge the per-IP limits).
 TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
+# allauth reads the client address for its own rate limits (login failures, sign-ups); with its
+# default of 0 behind a proxy, every visitor was the proxy, and one client's failures locked out all.
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 
 INSTALLED_APPS = [
     "daphne",
@@ -78,6 +82,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_tasks",
     "django_tasks_db",
+    "instantpainting.apps.InstantPaintingConfig",
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
@@ -100,7 +105,36 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "instantpainting.csp.ContentSecurityPolicyMiddleware",
 ]
+
+# --- HTTPS (README, "Running in production") -------------------------------------------------
+# HTTPS=true is the switch for a site served over TLS: redirect to https, HSTS for a year, Secure
+# cookies. Each part can be set on its own. Behind a TLS-terminating proxy, also set
+# SECURE_PROXY_SSL_HEADER (e.g. X-Forwarded-Proto) so that Django, links and the API's ws_url
+# know the request was https; only when the proxy sets (and overwrites) that header.
+HTTPS = envbool("HTTPS", False)
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", HTTPS)
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31536000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", False)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = envbool("SECURE_COOKIES", HTTPS)
+_proxy_ssl_header = os.environ.get("SECURE_PROXY_SSL_HEADER", "")
+if _proxy_ssl_header:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (instantpainting/csp.py); CSP="" sends none, CSP_REPORT_ONLY=true only reports.
+_s3_origin = os.environ.get("S3_ENDPOINT_URL", "").rstrip("/")
+CSP = os.environ.get(
+    "CSP",
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    f"img-src 'self' data: blob: {_s3_origin}".rstrip()
+    + "; connect-src 'self' ws: wss:; font-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self' https:; frame-ancestors 'none'",
+)
+CSP_REPORT_ONLY = envbool("CSP_REPORT_ONLY", False)
 
 ROOT_URLCONF = "instantpainting.urls"
 ASGI_APPLICATION = "instantpainting.asgi.application"
@@ -125,7 +159,20 @@ TEMPLATES = [
 # --- database -------------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    # Never a persistent connection: under ASGI every request may run on another thread, and a
+    # connection kept per thread ran PostgreSQL out of connections under load (Django's docs say
+    # so too). Instead each process keeps a pool (psycopg_pool) of at most DB_POOL_MAX_SIZE
+    # connections; a request waits up to DB_POOL_TIMEOUT seconds for one. Size it so that
+    # (web processes + workers) × DB_POOL_MAX_SIZE stays under PostgreSQL's max_connections.
+    # DB_POOL_MAX_SIZE=0: no pool, a connection per request.
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and envint("DB_POOL_MAX_SIZE", 20):
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": envint("DB_POOL_MIN_SIZE", 2),
+            "max_size": envint("DB_POOL_MAX_SIZE", 20),
+            "timeout": envfloat("DB_POOL_TIMEOUT", 10.0),
+            "max_idle": 300,
+        }
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -150,11 +197,47 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000, "expiry": 30},
+            "CONFIG": {
+                # redis-py's pool holds 100 connections unless told; every socket that opens
+                # (all at once after a restart) needs one for a moment to join its group.
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "max_connections": envint("CHANNEL_REDIS_MAX_CONNECTIONS", 1000),
+                        "socket_connect_timeout": 5,
+                        "retry_on_timeout": True,
+                        "health_check_interval": 30,
+                    }
+                ],
+                # Messages waiting per channel before new ones are dropped (a slow socket).
+                "capacity": envint("CHANNEL_CAPACITY", 1000),
+                "expiry": 30,
+            },
         }
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# --- cache ----------------------------------------------------------------------------------
+# Shared by every process: API throttles, allauth's login and sign-up limits, the admin login's
+# failure counts. Redis in scale-out; in the embedded profile a table in the database (created
+# by `migrate`), so the counts survive a restart. CACHE_URL overrides: redis://…, db://, locmem://.
+CACHE_URL = os.environ.get("CACHE_URL", "") or REDIS_URL or "db://"
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES: dict[str, dict[str, Any]] = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "ip",
+            "OPTIONS": {"max_connections": envint("CACHE_REDIS_MAX_CONNECTIONS", 50)},
+        }
+    }
+elif CACHE_URL.startswith("locmem://"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "instantpainting_cache"}
+    }
 
 # --- jobs ----------------------------------------------------------------------------------
 TASKS = {
@@ -183,6 +266,11 @@ RATE_LIMITS = {
     "guest": {"concurrent": envint("LIMIT_GUEST_CONCURRENT", 2), "hourly": envint("LIMIT_GUEST_HOURLY", 30)},
     "ip": {"concurrent": envint("LIMIT_IP_CONCURRENT", 8), "hourly": envint("LIMIT_IP_HOURLY", 240)},
 }
+
+# Queue positions go out at most once per tick per process, batched per owner (generation/queue.py).
+QUEUE_TICK_SECONDS = envfloat("QUEUE_TICK_SECONDS", 0.5)
+# Backpressure: with this many jobs waiting, new ones get 429 + Retry-After (0: no cap).
+QUEUE_MAX_QUEUED = envint("QUEUE_MAX_QUEUED", 500)
 
 # --- storage -------------------------------------------------------------------------------
 MEDIA_URL = "/media/"
@@ -219,6 +307,9 @@ WHITENOISE_AUTOREFRESH = DEBUG
 MAX_UPLOAD_BYTES = envint("MAX_UPLOAD_BYTES", 5 * 1024 * 1024)
 MAX_IMAGE_PIXELS = envint("MAX_IMAGE_PIXELS", 4096 * 4096)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES + 1024 * 1024
+# A JSON body to the API: larger or deeper than this is a 400 (a request is a few hundred bytes).
+API_JSON_MAX_BYTES = envint("API_JSON_MAX_BYTES", 256 * 1024)
+API_JSON_MAX_DEPTH = envint("API_JSON_MAX_DEPTH", 32)
 
 # --- auth ----------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
@@ -227,10 +318,21 @@ AUTHENTICATION_BACKENDS = [
 ]
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
-ACCOUNT_EMAIL_VERIFICATION = os.environ.get("ACCOUNT_EMAIL_VERIFICATION", "optional")
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"  # usernames NFKC-normalised
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+# With a mail server, addresses are verified before the first login; then sign-up with an address
+# that has an account answers like any other sign-up (and mails its owner), so it reveals nothing.
+# Without one (the demo), verification is optional and sign-up must say the address is taken.
+ACCOUNT_EMAIL_VERIFICATION = os.environ.get("ACCOUNT_EMAIL_VERIFICATION", "mandatory" if EMAIL_HOST else "optional")
+ACCOUNT_PREVENT_ENUMERATION = True
+# Wrong passwords at the admin login (/admin/login/): past either count within the window, 429.
+ADMIN_LOGIN_FAILURES = {
+    "ip": envint("ADMIN_LOGIN_FAILURES_IP", 20),
+    "username": envint("ADMIN_LOGIN_FAILURES_USERNAME", 5),
+    "seconds": envint("ADMIN_LOGIN_FAILURES_SECONDS", 900),
+}
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
-EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
 if EMAIL_HOST:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_PORT = envint("EMAIL_PORT", 587)
@@ -250,11 +352,21 @@ REST_FRAMEWORK: dict[str, Any] = {
     # Token first, so a bad token answers 401 with WWW-Authenticate rather than 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        # Session login, plus an Origin check for guests' posts (instantpainting/authentication.py).
+        "instantpainting.authentication.GuardedSessionAuthentication",
+    ],
+    # JSON with size and depth limits (instantpainting/parsers.py), then forms and uploads.
+    "DEFAULT_PARSER_CLASSES": [
+        "instantpainting.parsers.LimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    # Every API view is throttled per address (guests) or per user unless it names its own scopes.
+    "DEFAULT_THROTTLE_CLASSES": ["instantpainting.throttles.AnonThrottle", "instantpainting.throttles.UserThrottle"],
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "EXCEPTION_HANDLER": "instantpainting.errors.api_exception_handler",
     "PAGE_SIZE": 24,
     "DEFAULT_THROTTLE_RATES": {
@@ -266,6 +378,8 @@ REST_FRAMEWORK: dict[str, Any] = {
         "gallery_write_ip": os.environ.get("THROTTLE_GALLERY_WRITE_IP", "120/min"),
         "gallery_report": os.environ.get("THROTTLE_GALLERY_REPORT", "20/hour"),
         "gallery_report_ip": os.environ.get("THROTTLE_GALLERY_REPORT_IP", "60/hour"),
+        "avatar_upload": os.environ.get("THROTTLE_AVATAR_UPLOAD", "10/hour"),
+        "avatar_upload_ip": os.environ.get("THROTTLE_AVATAR_UPLOAD_IP", "30/hour"),
     },
 }
 SPECTACULAR_SETTINGS = {

@@ -1,4 +1,8 @@
-"""Rate limits for the gallery and people APIs: per user (or per guest IP) and per IP.
+"""Rate limits for the gallery and people APIs: per user (or per guest IP) and per IP; the API's
+default throttles (THROTTLE_ANON / THROTTLE_USER); the admin login's failure limit.
+
+Counters live in the shared cache (settings.CACHES: Redis in scale-out, the database in the
+embedded profile), so every process counts together and a restart forgets nothing.
 
 A view names its scope (`throttle_scope`, or `throttle_scopes` per HTTP method); the rates come
 from REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] read at request time, so settings (and tests) can
@@ -12,8 +16,9 @@ from types import SimpleNamespace
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
 
 from instantpainting.http import client_ip
 
@@ -24,6 +29,8 @@ DEFAULT_RATES = {
     "gallery_write_ip": "120/min",
     "gallery_report": "20/hour",
     "gallery_report_ip": "60/hour",
+    "avatar_upload": "10/hour",
+    "avatar_upload_ip": "30/hour",
 }
 
 
@@ -81,3 +88,58 @@ def page_throttle_wait(request: Any, scope: str) -> float | None:
         if not throttle.allow_request(request, view):
             return throttle.wait() or 1.0
     return None
+
+
+def _configured_rate(scope: str | None) -> str | None:
+    # DRF binds its rates to the class at import; read them at request time (settings, tests).
+    return settings.REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES", {}).get(scope or "")
+
+
+class AnonThrottle(AnonRateThrottle):
+    """THROTTLE_ANON per client address; DRF's own reads any X-Forwarded-For a client sends."""
+
+    def get_rate(self) -> str | None:
+        return _configured_rate(self.scope)
+
+    def get_ident(self, request: Any) -> str:
+        return client_ip(request) or "unknown"
+
+
+class UserThrottle(UserRateThrottle):
+    """THROTTLE_USER per user (a guest counts by address, as above)."""
+
+    def get_rate(self) -> str | None:
+        return _configured_rate(self.scope)
+
+    def get_ident(self, request: Any) -> str:
+        return client_ip(request) or "unknown"
+
+
+# --- the admin login ------------------------------------------------------------------------
+
+
+def _login_keys(request: Any, username: str) -> list[tuple[str, int]]:
+    limits = settings.ADMIN_LOGIN_FAILURES
+    keys = [(f"admin-login:ip:{client_ip(request) or 'unknown'}", limits["ip"])]
+    if username:
+        keys.append((f"admin-login:user:{username.casefold()}", limits["username"]))
+    return keys
+
+
+def admin_login_blocked(request: Any, username: str) -> bool:
+    """True once this address, or anyone trying this username, has failed too often lately."""
+    return any((cache.get(key) or 0) >= limit for key, limit in _login_keys(request, username))
+
+
+def admin_login_failed(request: Any, username: str) -> None:
+    window = settings.ADMIN_LOGIN_FAILURES["seconds"]
+    for key, _limit in _login_keys(request, username):
+        if not cache.add(key, 1, window):
+            try:
+                cache.incr(key)
+            except ValueError:  # expired in between
+                cache.add(key, 1, window)
+
+
+def admin_login_succeeded(request: Any, username: str) -> None:
+    cache.delete_many([key for key, _limit in _login_keys(request, username)[1:]])

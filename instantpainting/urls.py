@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from gallery.urls import api_urlpatterns as gallery_api
 from generation.urls import api_urlpatterns as generation_api
+from instantpainting.admin_login import admin_login
 
 api_v1 = [
     *generation_api,
@@ -11,6 +12,7 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    path("admin/login/", admin_login, name="admin-login"),  # before the admin's own: failures are limited
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

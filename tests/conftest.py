@@ -36,14 +36,24 @@ def need_service(ok: bool, what: str) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _positions_at_once(settings):
+    """Queue positions are published inline in tests (no timer thread outliving a test's
+    database); tests/generation/test_queue_tick.py tests the tick."""
+    settings.QUEUE_TICK_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     """PBKDF2 at full strength costs seconds per test on a shared CPU; these tests are not about hashing."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
-def _fresh_throttles():
-    """Throttle counters live in the cache; every test starts with none."""
+def _fresh_throttles(settings):
+    """Throttle counters live in the cache; every test starts with none. Tests keep them in local
+    memory (the site's database cache would need the database in every test); the shared caches
+    are tested on their own (tests/security/test_throttles.py)."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     cache.clear()
     yield
     cache.clear()

@@ -80,6 +80,9 @@ class LiveSite:
                 "WORKER_STALE_SECONDS": "3",
                 "GENERATION_RETRY_BACKOFF_SECONDS": "0.2",
                 "DEFAULT_MODEL": "untrained-tiny",
+                # Test clients all come from 127.0.0.1 and poll fast; the tests of throttles set their own.
+                "THROTTLE_ANON": "100000/min",
+                "THROTTLE_USER": "100000/min",
             }
         )
         env.update(self.env_extra)
@@ -210,7 +213,9 @@ class Client:
         return "; ".join(f"{c.name}={c.value}" for c in self.jar)
 
     def start_session(self) -> None:
-        """Open the create page once: it sets the CSRF cookie and the guest key."""
+        """Open the create page as a returning browser: the first view sets the CSRF cookie, the
+        second (which sends it back) the guest key."""
+        self.get("/")
         self.get("/")
 
     def wait_finished(self, gid: str, timeout: float = 120) -> dict:

@@ -14,7 +14,10 @@
   var csrf = form.querySelector("[name=csrfmiddlewaretoken]").value;
   var el = function (id) { return document.getElementById(id); };
   var job = null;        // {id, status}
-  var socket = null;
+  // A first visit without cookies has no session yet (none is stored for a cookieless page
+  // view), so the socket opened with the page belongs to no one: the first job creates the
+  // session, and the socket is opened again to join it.
+  var subscribed = config.subscribed;
   var pollTimer = null;
   var lastFraction = 0;
 
@@ -200,14 +203,10 @@
     });
   }
 
-  // --- websocket, with polling as the fallback ------------------------------------------
-  function connect() {
-    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    socket = new WebSocket(scheme + location.host + "/ws/generations/");
-    socket.onmessage = function (msg) { handle(JSON.parse(msg.data)); };
-    socket.onclose = function () { socket = null; setTimeout(connect, 2000); };
-  }
-  connect();
+  // --- websocket (static/js/jobsocket.js), with polling as the fallback ------------------
+  // On every (re)connect the job is read from the API: events sent while the socket was down
+  // are lost, the row is not.
+  var sock = window.IPJobSocket({onEvent: handle, onOpen: function () { if (job) poll(); }});
 
   function poll() {
     if (!job) return;
@@ -241,8 +240,9 @@
         el("results").textContent = "";
         setProgress(0);
         setStatus("queued", res.data.position ? fmt(T.position, {p: res.data.position, n: res.data.position}) : "");
+        if (!subscribed) { subscribed = true; sock.reconnect(); }
         if (pollTimer) clearInterval(pollTimer);
-        pollTimer = setInterval(poll, socket && socket.readyState === 1 ? 2000 : 700);
+        pollTimer = setInterval(poll, sock.isOpen() ? 2000 : 700);
         // On a phone the job panel sits below the form: bring it into view.
         if (window.matchMedia("(max-width: 959px)").matches) el("job").scrollIntoView({behavior: "smooth", block: "start"});
         return;

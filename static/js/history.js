@@ -29,10 +29,7 @@
     delete cards[id];
     var bar = card.querySelector(".card-progress");
     if (bar) bar.remove();
-    if (!Object.keys(cards).length && socket) {
-      socket.onclose = null;
-      socket.close();
-    }
+    if (!Object.keys(cards).length && socket) socket.close();
   }
   function showThumb(card, image) {
     if (!image || card.querySelector("img")) return;
@@ -66,7 +63,6 @@
         break;
     }
   }
-  // A job may finish between the page render and the socket's opening: ask once when it opens.
   function catchUp() {
     Object.keys(cards).forEach(function (id) {
       fetch(api + id + "/", {credentials: "same-origin", headers: {"Accept": "application/json"}})
@@ -81,12 +77,7 @@
         .catch(function () {});
     });
   }
-  function connect() {
-    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    socket = new WebSocket(scheme + location.host + "/ws/generations/");
-    socket.onopen = catchUp;
-    socket.onmessage = function (msg) { handle(JSON.parse(msg.data)); };
-    socket.onclose = function () { socket = null; setTimeout(connect, 2000); };
-  }
-  connect();
+  // On every (re)connect (static/js/jobsocket.js backs off with jitter) the cards catch up from
+  // the API: a job may have moved on while the socket was down or before it first opened.
+  socket = window.IPJobSocket({onEvent: handle, onOpen: catchUp});
 })();

@@ -1,7 +1,9 @@
-"""Prepare a site for `make run`: register the bundled models and, in DEBUG, a demo admin."""
+"""Prepare a site for `make run`: register the bundled models and, in DEBUG on a loopback
+address, a demo admin."""
 
 from __future__ import annotations
 
+import ipaddress
 import os
 
 from django.conf import settings
@@ -13,8 +15,19 @@ from generation.services import models_register_from_disk
 DEMO_ADMIN = ("admin", "admin@example.com", "instantpainting-demo")
 
 
+def is_loopback(host: str) -> bool:
+    """True for an address only this machine can reach (`make run` passes its HOST as BIND_HOST)."""
+    host = host.strip().strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 class Command(BaseCommand):
-    help = "Register the model packages in MODELS_DIR and (DEBUG only) create the demo admin."
+    help = "Register the model packages in MODELS_DIR and (DEBUG on a loopback host) create the demo admin."
 
     def handle(self, *args: object, **options: object) -> None:
         models = models_register_from_disk()
@@ -23,7 +36,10 @@ class Command(BaseCommand):
             self.stdout.write(f"model {model.name} ({model.category}, {label}) from {model.path}")
         if not models:
             self.stdout.write(self.style.WARNING(f"no model packages found in {settings.MODELS_DIR}"))
-        if settings.DEBUG and not os.environ.get("NO_DEMO_ADMIN"):
+        host = os.environ.get("BIND_HOST", "127.0.0.1")
+        if settings.DEBUG and not os.environ.get("NO_DEMO_ADMIN") and not is_loopback(host):
+            self.stdout.write(self.style.WARNING(f"no demo admin: HOST={host} can be reached from other machines"))
+        elif settings.DEBUG and not os.environ.get("NO_DEMO_ADMIN"):
             username, email, password = DEMO_ADMIN
             User = get_user_model()
             if not User.objects.filter(username=username).exists():
