@@ -124,3 +124,51 @@ def test_pictures_are_not_a_mosaic_of_the_bridge_grid(name, prompt):
         tile_edge_ratio(images, engine.manifest.arch.netG.out_size // engine.manifest.arch.netG.grid)
         < TILE_EDGE_CEILING
     )
+
+
+def test_each_category_has_a_generator_of_its_own():
+    """Three names in the model picker are three networks, not one network three times."""
+    from generation.engine.package import read_manifest, resolve_model
+
+    digests = {
+        c: read_manifest(resolve_model(f"demo-{c}")).files["generator"].sha256 for c in ("landscape", "food", "anime")
+    }
+    assert len(set(digests.values())) == 3, digests
+
+
+# The fidelity measure (generation/training/fidelity.py) on a small subset: 6 regular prompts and
+# one scene of each held-out combination, 2 seeds, English and Chinese (44-48 pictures, so every
+# FD here, the floor included, reads higher than on the full set). Measured when the packages were
+# exported (demo-recon.toml, step 600): FD over the 64 px anchor 3.8 / 3.8 / 2.0 (landscape /
+# food / anime), objects 85 / 91 / 86 %, seed spread 0.77 / 0.76 / 0.67. The packages before
+# (one generator for all three) read 12.2 / 9.1 / 8.1 FD on the full set against 8.0 / 6.6 / 6.7
+# now; the issue's target, FD under the sigma = 2 anchor, is not met (docs/demo-models.md).
+FIDELITY = {
+    "landscape": {"fd_over_64px": 4.6, "presence": 0.8, "spread": 0.6},
+    "food": {"fd_over_64px": 4.5, "presence": 0.85, "spread": 0.6},
+    "anime": {"fd_over_64px": 2.5, "presence": 0.8, "spread": 0.55},
+}
+
+
+@pytest.fixture(scope="module", params=["landscape", "food", "anime"])
+def fidelity(request):
+    from generation.training.fidelity import evaluate_fidelity
+
+    items = eval_items(request.param, n_regular=6, per_holdout=1)
+    return evaluate_fidelity(f"demo-{request.param}", seeds=2, items=items)
+
+
+def test_pictures_keep_their_distance_to_renders(fidelity):
+    limits = FIDELITY[fidelity.category]
+    assert fidelity.fd_floor < fidelity.fd_64px
+    assert fidelity.fd <= limits["fd_over_64px"] * fidelity.fd_64px, fidelity
+
+
+def test_the_objects_a_caption_asks_for_are_drawn(fidelity):
+    limits = FIDELITY[fidelity.category]
+    assert fidelity.presence >= limits["presence"], fidelity.presence_by_object
+    assert abs(fidelity.presence_by_lang["en"] - fidelity.presence_by_lang["zh"]) <= 0.15
+
+
+def test_seeds_give_other_layouts_in_the_fidelity_space(fidelity):
+    assert fidelity.spread_ratio >= FIDELITY[fidelity.category]["spread"]

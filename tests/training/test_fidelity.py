@@ -82,6 +82,22 @@ def test_a_soft_blob_does_not_count_as_the_objects(anchors):
     assert soft.presence < report.presence
 
 
+def test_one_layout_with_other_textures_is_not_spread(anchors):
+    """What the issue saw: seeds that change colour noise and texture but not where things are.
+    One render per caption, repeated with fresh noise for every seed, must score far below the
+    renders' own spread (mean-pooled features read such noise as much as a new layout)."""
+    _, reader, items = anchors
+    seeds = 2
+    g = torch.Generator().manual_seed(0)
+    pictures = {}
+    for i, item in enumerate(items):
+        one = render_variants(item.scene, 1, salt=2).expand(2 * seeds, -1, -1, -1)
+        noisy = (one + 0.15 * torch.randn(one.shape, generator=g)).clamp(-1, 1)
+        pictures[(i, "en")], pictures[(i, "zh")] = noisy[:seeds], noisy[seeds:]
+    same = fidelity_of("one layout", pictures, items, reader, seeds)
+    assert same.spread_ratio < 0.5, same.spread_ratio
+
+
 def test_low_res_is_64px_detail_at_128px():
     x = torch.rand(2, 3, 256, 256) * 2 - 1
     assert low_res(x).shape == (2, 3, 128, 128)
