@@ -17,8 +17,10 @@ strict instrument beside it:
 - **Object presence**: for every object a caption asks for (mountains and their snow, water,
   trees, each ingredient, the vessel and base, hair style, accessory), the share of pictures in
   which the net reads it, by object, for held-out combinations and by language.
-- **Seed spread**: the mean feature distance between seeds of one prompt over the same distance
-  between renders of that caption with different layout seeds.
+- **Seed spread**: the mean distance between seeds of one prompt over the same distance between
+  renders of that caption with different layout seeds, on the net's 8 x 8 feature map (where
+  things are, not only what: mean-pooled features barely move when a mountain moves, and
+  GAN texture alone moved them as much as a new layout).
 
 Everything is compared at 128 px: pictures come from `Engine.generate` at 256 px (the site's
 path, super-resolution included) shrunk to 128 px; renders are drawn at 256 px and shrunk the
@@ -71,21 +73,26 @@ class FidelityNet(nn.Module):
         )
         self.heads = nn.ModuleDict({k: nn.Linear(chans[-1] * 2, n) for k, n in heads.items()})
 
-    def _run(self, x: torch.Tensor) -> tuple[list[torch.Tensor], torch.Tensor]:
+    LAYOUT_STAGE = 3  # its output is the 8 x 8 map `layout` reads
+
+    def _run(self, x: torch.Tensor) -> tuple[list[torch.Tensor], torch.Tensor, torch.Tensor]:
         if x.shape[-1] != SIZE or x.shape[-2] != SIZE:
             x = F.interpolate(x, size=(SIZE, SIZE), mode="bilinear", antialias=True, align_corners=False)
         pooled = []
-        for stage in self.stages:
+        layout = x
+        for i, stage in enumerate(self.stages):
             x = stage(x)
             pooled.append(x.mean((2, 3)))
-        return pooled, torch.cat([x.mean((2, 3)), x.amax((2, 3))], 1)
+            if i == self.LAYOUT_STAGE:
+                layout = x.flatten(1)
+        return pooled, torch.cat([x.mean((2, 3)), x.amax((2, 3))], 1), layout
 
     def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
-        _, h = self._run(x)
+        _, h, _ = self._run(x)
         return {k: head(h) for k, head in self.heads.items()}
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
-        pooled, _ = self._run(x)
+        pooled, _, _ = self._run(x)
         return torch.cat(pooled, 1)
 
 
@@ -98,15 +105,24 @@ class FidelityReader:
     @torch.no_grad()
     def read(self, images: torch.Tensor) -> tuple[torch.Tensor, dict[str, list[str]]]:
         """images [B,3,H,W] in [-1, 1] -> (features [B, 608], predicted label per head)."""
+        feats, labels, _ = self.read_all(images)
+        return feats, labels
+
+    @torch.no_grad()
+    def read_all(self, images: torch.Tensor) -> tuple[torch.Tensor, dict[str, list[str]], torch.Tensor]:
+        """`read`, plus the 8 x 8 feature map of each image, flattened (the layout)."""
         self.net.eval()
         feats: list[torch.Tensor] = []
+        layouts: list[torch.Tensor] = []
         labels: dict[str, list[str]] = {k: [] for k in self.heads}
         for i in range(0, len(images), 128):
             x = images[i : i + 128].float()
-            feats.append(self.net.features(x))
-            for k, logits in self.net(x).items():
-                labels[k] += [self.heads[k][j] for j in logits.argmax(1).tolist()]
-        return torch.cat(feats), labels
+            pooled, h, layout = self.net._run(x)
+            feats.append(torch.cat(pooled, 1))
+            layouts.append(layout)
+            for k, head in self.net.heads.items():
+                labels[k] += [self.heads[k][j] for j in head(h).argmax(1).tolist()]
+        return torch.cat(feats), labels, torch.cat(layouts)
 
     def save(self, path: str | Path) -> None:
         path = Path(path)
@@ -261,7 +277,7 @@ class FidelityReport:
     presence_heldout: float = 0.0  # held-out and counterfactual combinations
     presence_by_object: dict[str, float] = field(default_factory=dict)  # "<head>=<label>" -> share
     presence_ceiling: float = 0.0  # the net on renders of the same prompts
-    spread_ratio: float = 0.0  # seeds of one prompt / layout seeds of one caption
+    spread_ratio: float = 0.0  # seeds of one prompt / layout seeds of one caption, on the 8 x 8 map
     head_accuracy: dict[str, float] = field(default_factory=dict)  # the net on renders (ceiling)
 
     def to_dict(self) -> dict[str, Any]:
@@ -288,8 +304,8 @@ def fidelity_of(
             kinds.append((i, lang))
     ref_x, other_x = torch.cat(ref), torch.cat(other)
     f_ref, _ = reader.read(shrink(ref_x))
-    f_other, other_labels = reader.read(shrink(other_x))
-    f_pics, labels = reader.read(torch.cat(pics))
+    f_other, other_labels, l_other = reader.read_all(shrink(other_x))
+    f_pics, labels, l_pics = reader.read_all(torch.cat(pics))
     report = FidelityReport(model=model, category=category, n_pictures=len(f_pics))
     report.fd = frechet_distance(f_pics, f_ref)
     report.fd_floor = frechet_distance(f_other, f_ref)
@@ -310,10 +326,10 @@ def fidelity_of(
             if lang == LANGS[0]:
                 n = seeds * len(LANGS)
                 ceiling.extend(other_labels[head][r] == label for r in range(i * n, (i + 1) * n))
-        spread_gen.append(mean_pairwise(f_pics[rows.start : rows.stop]))
+        spread_gen.append(mean_pairwise(l_pics[rows.start : rows.stop]))
     for i in range(len(items)):
         n = seeds * len(LANGS)
-        spread_real.append(mean_pairwise(f_other[i * n : (i + 1) * n]))
+        spread_real.append(mean_pairwise(l_other[i * n : (i + 1) * n]))
 
     def share(pred) -> float:
         vals = [v for key, vs in hits.items() if pred(*key) for v in vs]
