@@ -60,25 +60,36 @@ class AttributeClassifier:
         return {k: [self.heads[k][i] for i in v.argmax(1).tolist()] for k, v in out.items()}
 
     def save(self, path: str | Path) -> None:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        state = {
-            k: v.detach().half().contiguous() if v.is_floating_point() else v.contiguous()
-            for k, v in self.net.state_dict().items()
-        }
-        save_file(state, str(path), metadata={"category": self.category, "heads": json.dumps(self.heads)})
+        save_reader(self.net, path, self.category, self.heads)
 
     @classmethod
     def load(cls, path: str | Path) -> AttributeClassifier:
-        from safetensors import safe_open
-
-        with safe_open(str(path), "pt") as f:
-            meta = f.metadata()
-        heads = {k: tuple(v) for k, v in json.loads(meta["heads"]).items()}
+        category, heads, state = load_reader(path)
         net = AttributeNet({k: len(v) for k, v in heads.items()})
-        net.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in load_file(str(path)).items()})
-        net.eval()
-        return cls(meta["category"], net, heads)
+        net.load_state_dict(state)
+        return cls(category, net.eval(), heads)
+
+
+def save_reader(net: nn.Module, path: str | Path, category: str, heads: dict[str, tuple[str, ...]]) -> None:
+    """A net that reads attributes, as fp16 safetensors with its category and head labels."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    state = {
+        k: v.detach().half().contiguous() if v.is_floating_point() else v.contiguous()
+        for k, v in net.state_dict().items()
+    }
+    save_file(state, str(path), metadata={"category": category, "heads": json.dumps(heads)})
+
+
+def load_reader(path: str | Path) -> tuple[str, dict[str, tuple[str, ...]], dict[str, torch.Tensor]]:
+    """(category, head labels, fp32 state dict) of a file `save_reader` wrote."""
+    from safetensors import safe_open
+
+    with safe_open(str(path), "pt") as f:
+        meta = f.metadata()
+    heads = {k: tuple(v) for k, v in json.loads(meta["heads"]).items()}
+    state = {k: v.float() if v.is_floating_point() else v for k, v in load_file(str(path)).items()}
+    return meta["category"], heads, state
 
 
 def classifier_path(category: str) -> Path:

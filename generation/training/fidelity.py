@@ -30,7 +30,6 @@ same way.
 from __future__ import annotations
 
 import itertools
-import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,10 +40,9 @@ import torch
 import torch.nn.functional as F
 import torchvision.transforms.functional as TF
 from PIL import Image
-from safetensors import safe_open
-from safetensors.torch import load_file, save_file
 from torch import nn
 
+from .attributes import load_reader, save_reader
 from .synthetic import LANGS, RENDERERS, EvalItem, Scene, render, sample_scene
 
 ASSETS = Path(__file__).resolve().parent / "assets"
@@ -125,13 +123,7 @@ class FidelityReader:
         return torch.cat(feats), labels, torch.cat(layouts)
 
     def save(self, path: str | Path) -> None:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        state = {
-            k: v.detach().half().contiguous() if v.is_floating_point() else v.contiguous()
-            for k, v in self.net.state_dict().items()
-        }
-        save_file(state, str(path), metadata={"category": self.category, "heads": json.dumps(self.heads)})
+        save_reader(self.net, path, self.category, self.heads)
 
     @classmethod
     def load(cls, path: str | Path) -> FidelityReader:
@@ -139,12 +131,10 @@ class FidelityReader:
             raise FileNotFoundError(
                 f"no fidelity net at {path}: train it with `python -m generation.training train-fidelity`"
             )
-        with safe_open(str(path), "pt") as f:
-            meta = f.metadata()
-        heads = {k: tuple(v) for k, v in json.loads(meta["heads"]).items()}
+        category, heads, state = load_reader(path)
         net = FidelityNet({k: len(v) for k, v in heads.items()})
-        net.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in load_file(str(path)).items()})
-        return cls(meta["category"], net.eval(), heads)
+        net.load_state_dict(state)
+        return cls(category, net.eval(), heads)
 
 
 def fidelity_path(category: str) -> Path:
