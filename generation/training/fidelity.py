@@ -268,7 +268,6 @@ class FidelityReport:
     presence_by_object: dict[str, float] = field(default_factory=dict)  # "<head>=<label>" -> share
     presence_ceiling: float = 0.0  # the net on renders of the same prompts
     spread_ratio: float = 0.0  # seeds of one prompt / layout seeds of one caption, on the 8 x 8 map
-    head_accuracy: dict[str, float] = field(default_factory=dict)  # the net on renders (ceiling)
 
     def to_dict(self) -> dict[str, Any]:
         return self.__dict__.copy()
