@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -142,25 +143,43 @@ def train_attribute_classifier(
     x, y = render_labelled(category, n_train, 20_000_000 + seed * 100_000)
     xv, yv = render_labelled(category, n_val, 30_000_000 + seed * 100_000)
     net = AttributeNet({k: len(v) for k, v in heads.items()})
-    opt = torch.optim.AdamW(net.parameters(), lr=2e-3, weight_decay=1e-4)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=2e-3, total_steps=steps)
-    g = torch.Generator().manual_seed(seed)
-    t0 = time.time()
-    for step in range(steps):
-        idx = torch.randint(0, n_train, (batch,), generator=g)
-        out = net(_augment(x[idx], g))
-        loss = torch.stack([F.cross_entropy(out[k], y[k][idx]) for k in heads]).sum()
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        sched.step()
-        if log and step % 100 == 0:
-            print(f"[attr {category}] step {step} loss {loss.item():.3f} {time.time() - t0:.0f}s", flush=True)
+    fit_reader(net, x, y, _augment, steps=steps, batch=batch, seed=seed, name=f"attr {category}" if log else "")
     clf = AttributeClassifier(category, net, heads)
     acc = accuracy(clf, xv, yv)
     if log:
         print(f"[attr {category}] val accuracy {json.dumps({k: round(v, 3) for k, v in acc.items()})}", flush=True)
     return clf, acc
+
+
+def fit_reader(
+    net: nn.Module,
+    x: torch.Tensor,
+    y: dict[str, torch.Tensor],
+    augment: Callable[[torch.Tensor, torch.Generator], torch.Tensor],
+    *,
+    steps: int,
+    batch: int,
+    seed: int,
+    name: str = "",
+    log_every: int = 100,
+) -> None:
+    """Train a net with one softmax head per attribute (its forward returns {head: logits}) on
+    labelled renders: AdamW with a one-cycle schedule, `augment(batch, generator)` on each batch.
+    `name`: print the loss every `log_every` steps under it."""
+    opt = torch.optim.AdamW(net.parameters(), lr=2e-3, weight_decay=1e-4)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=2e-3, total_steps=steps)
+    g = torch.Generator().manual_seed(seed)
+    t0 = time.time()
+    for step in range(steps):
+        idx = torch.randint(0, len(x), (batch,), generator=g)
+        out = net(augment(x[idx], g))
+        loss = torch.stack([F.cross_entropy(out[k], y[k][idx]) for k in y]).sum()
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        sched.step()
+        if name and step % log_every == 0:
+            print(f"[{name}] step {step} loss {loss.item():.3f} {time.time() - t0:.0f}s", flush=True)
 
 
 def accuracy(clf: AttributeClassifier, x: torch.Tensor, y: dict[str, torch.Tensor]) -> dict[str, float]:

@@ -30,7 +30,6 @@ same way.
 from __future__ import annotations
 
 import itertools
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,7 +41,7 @@ import torchvision.transforms.functional as TF
 from PIL import Image
 from torch import nn
 
-from .attributes import load_reader, save_reader
+from .attributes import fit_reader, load_reader, save_reader
 from .synthetic import LANGS, RENDERERS, EvalItem, Scene, render, sample_scene
 
 ASSETS = Path(__file__).resolve().parent / "assets"
@@ -190,6 +189,12 @@ def _labelled(category: str, n: int, seed: int) -> tuple[torch.Tensor, dict[str,
     return to_tensor(imgs), {k: torch.tensor(v) for k, v in labels.items()}
 
 
+def _shift(x: torch.Tensor, g: torch.Generator) -> torch.Tensor:
+    """Small shifts only: no blur, no noise (the net must tell a soft picture from a crisp one)."""
+    dx, dy = (int(v) for v in torch.randint(-6, 7, (2,), generator=g))
+    return torch.roll(x, (dy, dx), (2, 3))
+
+
 def train_fidelity_net(
     category: str, *, n_train: int = 3000, n_val: int = 400, steps: int = 800, batch: int = 48, seed: int = 0
 ) -> tuple[FidelityReader, dict[str, float]]:
@@ -200,21 +205,7 @@ def train_fidelity_net(
     x, y = _labelled(category, n_train, 40_000_000 + seed * 100_000)
     xv, yv = _labelled(category, n_val, 50_000_000 + seed * 100_000)
     net = FidelityNet({k: len(v) for k, v in heads.items()})
-    opt = torch.optim.AdamW(net.parameters(), lr=2e-3, weight_decay=1e-4)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=2e-3, total_steps=steps)
-    g = torch.Generator().manual_seed(seed)
-    t0 = time.time()
-    for step in range(steps):
-        idx = torch.randint(0, n_train, (batch,), generator=g)
-        dx, dy = (int(v) for v in torch.randint(-6, 7, (2,), generator=g))
-        out = net(torch.roll(x[idx], (dy, dx), (2, 3)))  # small shifts only: no blur, no noise
-        loss = torch.stack([F.cross_entropy(out[k], y[k][idx]) for k in heads]).sum()
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        sched.step()
-        if step % 200 == 0:
-            print(f"[fidelity {category}] step {step} loss {loss.item():.3f} {time.time() - t0:.0f}s", flush=True)
+    fit_reader(net, x, y, _shift, steps=steps, batch=batch, seed=seed, name=f"fidelity {category}", log_every=200)
     reader = FidelityReader(category, net.eval(), heads)
     _, pred = reader.read(xv)
     acc = {k: float(np.mean([heads[k][int(t)] == p for t, p in zip(yv[k], pred[k], strict=True)])) for k in heads}

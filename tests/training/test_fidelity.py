@@ -105,3 +105,16 @@ def test_low_res_is_64px_detail_at_128px():
     flat = torch.zeros(1, 3, 256, 256)
     assert torch.allclose(low_res(flat), torch.zeros(1, 3, 128, 128), atol=1e-6)
     assert np.isclose(float(blurred(flat, 2.0).abs().max()), 0.0)
+
+
+def test_a_fidelity_net_trains_on_renders_and_reads_the_same_after_a_save(tmp_path):
+    from generation.training.fidelity import train_fidelity_net
+
+    reader, acc = train_fidelity_net("food", n_train=48, n_val=16, steps=25, batch=16)
+    assert set(acc) == set(reader.heads) and all(0.0 <= v <= 1.0 for v in acc.values())
+    assert acc["vessel"] > 0.5  # plate or bowl: two large shapes, learnt in a few steps
+    reader.save(tmp_path / "f.safetensors")
+    again = FidelityReader.load(tmp_path / "f.safetensors")
+    x = render_variants(eval_items("food", n_regular=1, per_holdout=0)[0].scene, 2, salt=4)
+    (f1, l1), (f2, l2) = reader.read(x), again.read(x)
+    assert l1 == l2 and torch.allclose(f1, f2, atol=0.05)  # stored in fp16
