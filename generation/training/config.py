@@ -17,6 +17,8 @@ from typing import Any, TypeVar, get_args, get_origin, get_type_hints
 
 from generation.engine.configs import UPSAMPLE_MODES
 
+from .synthetic import CATEGORIES
+
 T = TypeVar("T")
 
 
@@ -35,7 +37,7 @@ class SyntheticConfig:
     eval_per_category: int = 400
     size: int = 64
     seed: int = 0
-    categories: list[str] = field(default_factory=lambda: ["landscape", "food", "anime"])  # the renderers to draw
+    categories: list[str] = field(default_factory=lambda: list(CATEGORIES))  # the renderers to draw
     workers: int = 1  # rendering processes (0: one per CPU core)
 
 
@@ -290,7 +292,6 @@ _LIMITS: dict[type, dict[str, tuple[float | None, float | None]]] = {
 
 # Fields that take one of a few words.
 _CHOICES: dict[type, dict[str, tuple[str, ...]]] = {Stage: {"upsample": ("", *UPSAMPLE_MODES)}}
-_CATEGORIES = ("landscape", "food", "anime")  # synthetic.categories; the renderers of training/synthetic
 
 
 def _typed(value: Any, hint: Any, key: str) -> Any:
@@ -315,8 +316,8 @@ def _check_values(obj: Any, where: str) -> None:
     for name, allowed in _CHOICES.get(type(obj), {}).items():
         if getattr(obj, name) not in allowed:
             raise ValueError(f"{where}.{name} must be one of {list(allowed)} (got {getattr(obj, name)!r})")
-    if isinstance(obj, SyntheticConfig) and (not obj.categories or set(obj.categories) - set(_CATEGORIES)):
-        raise ValueError(f"{where}.categories must be a non-empty list of {list(_CATEGORIES)} (got {obj.categories!r})")
+    if isinstance(obj, SyntheticConfig) and (not obj.categories or set(obj.categories) - set(CATEGORIES)):
+        raise ValueError(f"{where}.categories must be a non-empty list of {list(CATEGORIES)} (got {obj.categories!r})")
     if isinstance(obj, GANConfig) and not obj.stages:
         raise ValueError(f"{where}.stages: the schedule needs at least one stage")
     for name, (low, high) in _LIMITS.get(type(obj), {}).items():

@@ -180,14 +180,15 @@ def build_demo_models(
     clip = get_clip(cfg, pairs, eval_pairs, device=device, log=log)
     pairs = screen(cfg, pairs, clip, log)
     trainer = train_gan(cfg, pairs, clip, max_steps=max_steps, stop_file=stop_file, log=log)
-    export_packages(cfg, trainer, log)
+    exported = export_packages(cfg, trainer, log)
     if evaluate:
         from .attributes import classifier_path
         from .evaluate import evaluate_package, write_reports
 
         reports = []
-        for spec in cfg.packages:
-            if (Path(cfg.models_dir) / spec.name).exists() and classifier_path(spec.category).exists():
-                reports.append(evaluate_package(Path(cfg.models_dir) / spec.name))
+        for spec in cfg.packages:  # the packages this build exported
+            folder = Path(cfg.models_dir) / spec.name
+            if folder in exported and classifier_path(spec.category).exists():
+                reports.append(evaluate_package(folder))
                 log(f"[eval] {spec.name}: {json.dumps(reports[-1].to_dict())}")
         write_reports(reports, _out(cfg) / "eval.json")
