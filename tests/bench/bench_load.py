@@ -275,9 +275,6 @@ class Loop:
     def call(self, coro: Any, timeout: float) -> Any:
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
 
-    def spawn(self, coro: Any) -> Any:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop)
-
     def close(self) -> None:
         async def cancel_all() -> None:
             tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
@@ -314,7 +311,6 @@ class Result:
     name: str
     lines: list[str] = field(default_factory=list)
     misses: list[str] = field(default_factory=list)
-    p95: Any = None
     tracebacks: int = 0  # in the servers' logs while the scenario ran
 
     def say(self, text: str) -> None:
@@ -467,7 +463,6 @@ class Bench:
         )
         if len(waits) < n or still < n or closes or errors:
             result.miss(f"sockets: {n - len(waits)} never opened, closes {dict(closes)}, errors {dict(errors)}")
-        result.p95 = pct(waits, 0.95) if waits else float("nan")
         return result
 
     def jobs(self) -> Result:
@@ -509,30 +504,31 @@ class Bench:
             if delays
             else f"{len(ids)} jobs, no events"
         )
-        result.p95 = pct(delays, 0.95) if delays else float("nan")
         self.close_socks(self.socks)
         return result
 
-    def publish(self) -> None:
+    def publish(self, result: Result) -> None:
         """One post per user, from the pictures of scenario 2: the share pages the readers read."""
         for user in self.users:
             if not user.jobs:
                 continue
             status, body, _ = user.client.get(f"/api/v1/generations/{user.jobs[0]}/")
             if status != 200 or not body.get("images"):
+                result.miss(f"{user.name}: reading a finished job answered {status}")
                 continue
             status, post, _ = user.client.post("/api/v1/posts/", {"image": body["images"][0]["id"], "title": user.name})
             if status == 201:
                 self.share_paths.append(urlparse(post["share_url"]).path)
+            else:
+                result.miss(f"{user.name}: publishing answered {status} {str(post)[:200]}")
 
     def readers(self) -> Result:
         result = Result("readers")
-        self.publish()
+        self.publish(result)
         pages = ["/gallery/"] + self.share_paths
         log(f"scenario 3: readers of the feed and {len(self.share_paths)} share pages")
         if not self.share_paths:
             result.miss("no post could be published, so no share page to read")
-        result.p95 = {}
         for level in self.args.readers:
             stats = self.read_at(level, self.args.reader_seconds, pages)
             feed = [s for p, _, s in stats if p == "/gallery/"]
@@ -545,7 +541,6 @@ class Bench:
                 f"share p95 {pct(share, 0.95) * 1000 if share else float('nan'):.0f} ms; "
                 f"peak PostgreSQL connections {self.monitor.peaks.get(self.monitor.scenario, {}).get('pg', 0)}"
             )
-            result.p95[level] = (pct(feed, 0.95), pct(share, 0.95) if share else float("nan"))
             if bad or set(codes) - {200}:
                 result.miss(f"{level} readers: answers other than 200: {dict(codes)}")
         return result
