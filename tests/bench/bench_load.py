@@ -832,7 +832,7 @@ def main(argv: list[str] | None = None) -> int:
             report(results, monitor, time.monotonic() - began)
     except (Deadline, KeyboardInterrupt) as exc:
         signal.alarm(0)
-        print(f"\nbench-load stopped: {exc or 'interrupted'}; every process it started has been stopped.")
+        print(f"\nbench-load stopped: {str(exc) or 'interrupted'}; every process it started has been stopped.")
         return 1
     finally:
         signal.alarm(0)
