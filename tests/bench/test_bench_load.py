@@ -11,7 +11,8 @@ import sys
 
 import pytest
 
-from tests.bench.bench_load import Bench, Result, Sock, User
+from tests.bench.bench_load import Bench, Result
+from tests.bench.load_rig import Sock, User
 from tests.conftest import REPO, need_service
 from tests.live import Client
 
