@@ -28,7 +28,7 @@ _BREAK_AFTER = "。！？；"
 @functools.cache
 def font_path() -> Path | None:
     try:
-        import manimgx_fonts_cjk
+        import manimgx_fonts_cjk  # type: ignore[import-untyped]
     except ImportError:
         return None
     path = Path(manimgx_fonts_cjk.__file__).parent / "NotoSansCJK-VF.otf.ttc"
