@@ -273,3 +273,14 @@ def test_the_studio_endpoints_are_in_the_openapi_schema(api):
         assert f"/api/v1/models/{{name}}/{action}/" in schema["paths"]
     create = schema["components"]["schemas"]["GenerationCreateInput"]["properties"]
     assert create["poem"]["maxLength"] == POEM_MAX_CHARS
+
+
+def test_a_chinese_reader_gets_the_messages_in_chinese(api, registered_models):
+    data = api.post(
+        url("demo-food", "check"), {"prompt": "宇宙飞船"}, format="json", HTTP_ACCEPT_LANGUAGE="zh-hans"
+    ).json()
+    assert data["only_unknown"] and "一个词都不认识：宇宙飞船" in data["message"]
+    refused = api.post(url("demo-food", "recipe"), {"ingredients": []}, format="json", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "配料清单是空的" in refused.json()["ingredients"][0]
+    page = api.get("/studio/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "创作工坊" in page and "诗配画" in page
