@@ -100,3 +100,17 @@ def test_surprise_me_gives_a_counterfactual_prompt(live_site, page_factory):
     page.locator("#surprise-result").wait_for(state="visible")
     assert page.input_value("#surprise-prompt").startswith("a landscape")
     assert page.locator("#surprise-list li").count() == 3
+
+
+@pytest.mark.parametrize("viewport", ["pc", "phone"])
+def test_the_create_page_names_the_words_the_model_does_not_know(live_site, page_factory, viewport):
+    page = page_factory(viewport)
+    page.goto(live_site.url + "/")
+    page.select_option("#model", "demo-landscape")
+    page.fill("#prompt", "a landscape at sunset with a dragon")
+    page.locator("#prompt-check.warn").wait_for()
+    assert "“dragon”" in page.text_content("#prompt-check")
+    page.fill("#prompt", "spaceship galaxy")
+    page.locator("#prompt-check.bad").wait_for()
+    assert "spaceship, galaxy" in page.text_content("#prompt-check")
+    assert page.get_attribute("#prompt-check a", "href") == "/models/demo-landscape/"
