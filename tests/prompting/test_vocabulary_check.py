@@ -103,3 +103,22 @@ def test_a_green_sun_and_strawberries_on_noodles_are_among_the_counterfactuals()
     food = {c.prompts["en"] for c in counterfactuals(vocab("demo-food"))}
     assert any("green sun" in p for p in landscape)
     assert any("strawberries" in p and "noodles" in p for p in food)
+
+
+def test_the_order_of_a_recipe_changes_the_picture_and_the_same_recipe_does_not():
+    """The measured claim of recipe mode, small (tools/bench_recipe.py has the numbers)."""
+    import numpy as np
+
+    from generation.engine import Engine, GenerationRequest
+
+    food = vocab("demo-food")
+    engine = Engine.load(default_models_dir() / "demo-food", device="cpu")
+
+    def draw(ingredients):
+        prompt = build_recipe(food, ingredients=ingredients, base="rice").prompt
+        return np.asarray(engine.generate(GenerationRequest(prompt, 256, 256, seed=3))[0].image, np.float32)
+
+    written = draw([("shrimp", 1), ("broccoli", 1)])
+    assert np.abs(written - draw([("shrimp", 1), ("broccoli", 1)])).mean() == 0
+    assert np.abs(written - draw([("broccoli", 1), ("shrimp", 1)])).mean() > 5
+    assert np.abs(written - draw([("shrimp", 3), ("broccoli", 1)])).mean() > 1
