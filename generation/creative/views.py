@@ -133,6 +133,8 @@ def poem_card_file(request: HttpRequest, public_id: str) -> HttpResponseBase:
         name = services.poem_card_ensure(image=image)
     except ServiceError as exc:
         raise Http404(exc.message) from exc
+    except FileNotFoundError as exc:  # the picture's file is gone from storage
+        raise Http404 from exc
     download = f"instantpainting-poem-{image.generation.public_id.hex[:8]}-{image.seed}.png"
     return serve_stored_file(
         name,

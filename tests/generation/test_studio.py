@@ -284,3 +284,11 @@ def test_a_chinese_reader_gets_the_messages_in_chinese(api, registered_models):
     assert "配料清单是空的" in refused.json()["ingredients"][0]
     page = api.get("/studio/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "创作工坊" in page and "诗配画" in page
+
+
+def test_a_poem_card_of_a_picture_whose_file_is_gone_is_a_404(client_as, hamlet):
+    from django.core.files.storage import default_storage
+
+    image = make_image(user=hamlet, options={"poem": JINGYESI})
+    default_storage.delete(image.file.name)
+    assert client_as("hamlet").get(reverse("generation:poem-card", args=[image.public_id])).status_code == 404
