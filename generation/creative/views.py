@@ -90,9 +90,24 @@ def studio_page(request: HttpRequest) -> HttpResponse:
             {"id": t["id"], "word": (t.get(_lang()) or [""])[0] if t["id"] != "none" else ""}
             for t in (voc.group("base") or {}).get("terms", [])
         ]
+        rules = voc.compose_rules
+        editable = [name for name in (*rules.get("slots", {}), *rules.get("items", [])) if voc.group(name)]
+        groups = [
+            {
+                "name": name,
+                "label": voc.group(name)["label"][_lang()],  # type: ignore[index]
+                "terms": [
+                    {"id": t["id"], "word": (t.get(_lang()) or t.get("en") or [""])[0] or _("none")}
+                    for t in voc.group(name)["terms"]  # type: ignore[index]
+                ],
+            }
+            for name in editable
+            if not voc.group(name).get("counted")  # type: ignore[union-attr]
+        ]
         models.append(
             {
                 "name": model.name,
+                "groups": groups,
                 "category": model.category,
                 "label": f"{model.name} · {category_label(model.category)}",
                 "recipes": voc.compose_rules.get("recipe") is not None,

@@ -125,6 +125,37 @@
     el("poem-draw").setAttribute("href", createUrl({model: poemModel.value, prompt: poemPrompt.value, poem: el("poem-text").value.trim()}));
   }
   poemPrompt.addEventListener("input", poemDrawUrl);
+  // The interpretation, editable: one select per group of the model's grammar; a change composes
+  // the prompt again in the model's own words (compose API).
+  function drawTerms(selection, lang) {
+    var box = el("poem-terms");
+    box.textContent = "";
+    var m = byName[poemModel.value];
+    (m ? m.groups : []).forEach(function (g) {
+      var label = document.createElement("label");
+      label.className = "term-edit";
+      label.appendChild(document.createTextNode(g.label + " "));
+      var select = document.createElement("select");
+      select.setAttribute("data-group", g.name);
+      g.terms.forEach(function (term) {
+        var opt = document.createElement("option");
+        opt.value = term.id;
+        opt.textContent = term.word;
+        select.appendChild(opt);
+      });
+      if (selection[g.name] !== undefined) select.value = selection[g.name];
+      else select.value = g.terms[0].id;
+      select.addEventListener("change", function () {
+        var chosen = {};
+        box.querySelectorAll("select[data-group]").forEach(function (s) { chosen[s.getAttribute("data-group")] = s.value; });
+        api(poemModel.value, "compose", {selection: chosen, lang: lang}).then(function (res) {
+          if (res.ok) { poemPrompt.value = res.data.prompt; poemDrawUrl(); }
+        });
+      });
+      label.appendChild(select);
+      box.appendChild(label);
+    });
+  }
   el("poem-read").addEventListener("click", function () {
     if (!poemModel.value) { showError(poemSection, "poem", t("no_landscape", "No landscape model is installed.")); return; }
     api(poemModel.value, "poem", {poem: el("poem-text").value}).then(function (res) {
@@ -153,6 +184,7 @@
         list.appendChild(li);
       });
       poemPrompt.value = res.data.prompt;
+      drawTerms(res.data.selection, res.data.lang);
       el("poem-result").hidden = false;
       poemDrawUrl();
     }, function () { showError(poemSection, "poem", t("network", "Network error.")); });

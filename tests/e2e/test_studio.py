@@ -46,6 +46,8 @@ def test_a_poem_becomes_a_picture_and_a_poem_card(live_site, page_factory, viewp
     page.locator("#poem-result").wait_for(state="visible")
     assert page.input_value("#poem-prompt") == "秋天夜晚的风景"
     assert "明月光" in page.text_content("#poem-images")
+    page.select_option("#poem-terms select[data-group='season']", "winter")  # the reading is editable
+    page.wait_for_function("() => document.querySelector('#poem-prompt').value === '冬天夜晚的风景'")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     page.click("#poem-draw")
     page.wait_for_url("**/?*poem=*")
