@@ -1,6 +1,6 @@
 from django.urls import path
 
-from generation import api, views
+from generation import api, api_studio, studio_views, views
 
 app_name = "generation"
 
@@ -10,12 +10,29 @@ urlpatterns = [
     path("generations/<uuid:public_id>/", views.detail_page, name="detail"),
     path("i/<uuid:public_id>.png", views.image_file, name="image-file"),
     path("i/<uuid:public_id>/thumb.webp", views.image_thumb, name="image-thumb"),
+    # Creative studio (generation.studio_views)
+    path("studio/upload/", studio_views.upload_page, name="studio-upload"),
+    path("studio/images/<uuid:public_id>/vary/", studio_views.vary, name="studio-vary"),
+    path("studio/images/<uuid:public_id>/restyle/", studio_views.restyle, name="studio-restyle"),
+    path("studio/images/<uuid:public_id>/interpolate/", studio_views.interpolate, name="studio-interpolate"),
+    path("u/<uuid:public_id>.png", studio_views.upload_file, name="upload-file"),
+    path("generations/<uuid:public_id>/strip.png", studio_views.strip_file, name="strip-file"),
+    path("generations/<uuid:public_id>/animation.webp", studio_views.animation_file, name="animation-file"),
 ]
 
 api_urlpatterns = [
     path("generations/", api.GenerationListCreateApi.as_view(), name="api-generations"),
     path("generations/<uuid:public_id>/", api.GenerationDetailApi.as_view(), name="api-generation"),
     path("generations/<uuid:public_id>/cancel/", api.GenerationCancelApi.as_view(), name="api-generation-cancel"),
+    path("images/<uuid:public_id>/variations/", api_studio.ImageVariationsApi.as_view(), name="api-image-variations"),
+    path("images/<uuid:public_id>/restyle/", api_studio.ImageRestyleApi.as_view(), name="api-image-restyle"),
+    path(
+        "images/<uuid:public_id>/interpolations/",
+        api_studio.ImageInterpolationApi.as_view(),
+        name="api-image-interpolations",
+    ),
+    path("uploads/", api_studio.UploadCreateApi.as_view(), name="api-uploads"),
+    path("uploads/<uuid:public_id>/restyle/", api_studio.UploadRestyleApi.as_view(), name="api-upload-restyle"),
     path("models/", api.ModelListApi.as_view(), name="api-models"),
     path("styles/", api.StyleListApi.as_view(), name="api-styles"),
 ]

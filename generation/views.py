@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -47,8 +48,12 @@ def create_page(request: HttpRequest) -> HttpResponse:
             "n_choices": range(n["minimum"], n["maximum"] + 1),
             # Powers of two: more candidates cost time in proportion, so the steps double.
             "candidate_choices": [2**k for k in range(8) if candidates["minimum"] <= 2**k <= candidates["maximum"]],
+            "frame_choices": [4, 8, 16],
             "page_config": {
                 "schema": schema,
+                "variations_api": reverse("api:api-image-variations", args=[hooks.ID_PLACEHOLDER]),
+                "placeholder": str(hooks.ID_PLACEHOLDER),
+                "follow": request.GET.get("follow", ""),
                 "image_actions": hooks.image_actions_for_script(),
                 "subscribed": owner is not None,
             },
@@ -76,6 +81,13 @@ def _create_page_strings() -> dict[str, str]:
         "open": _("Open"),
         "seed": _("seed"),
         "network": _("Network error: check your connection and try again."),
+        "vary": _("Variations"),
+        "subtle": _("Subtle"),
+        "strong": _("Strong"),
+        "same_seed": _("Same seed"),
+        "new_seed": _("New seed"),
+        "animation": _("Animated WebP"),
+        "details": _("Details"),
         "slow": _("Too many requests. Try again in %(s)s seconds."),
     }
 
