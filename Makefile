@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-quick setup setup-dev bench-platform bench-engine demo-models messages lint worker
+.PHONY: run test test-quick setup setup-dev bench-platform bench-engine bench-studio demo-models messages lint worker
 
 $(VENV)/.run-deps: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,10 @@ test-quick: setup-dev
 
 bench-platform: setup-dev
 	$(PY) -m tests.bench.bench_platform
+
+# The creative studio on the CPU beside a plain generation (variations, inversion, interpolation).
+bench-studio: setup
+	$(PY) -m generation.engine.bench_studio
 
 bench-engine: setup
 	$(PY) -m pip install --disable-pip-version-check -q -r requirements-bench.txt
