@@ -188,7 +188,12 @@ class UploadRestyleInput(serializers.Serializer):
     prompt = request_field(REQUEST_FIELDS["prompt"])
     model = serializers.CharField(max_length=64, required=False, allow_blank=True)
     style = request_field(REQUEST_FIELDS["style"])  # type: ignore[assignment]  # a field, not Field.style
-    style_strength = request_field(REQUEST_FIELDS["style_strength"])
+    style_strength = serializers.FloatField(
+        min_value=0.0,
+        max_value=1.0,
+        default=0.5,
+        help_text="how far from what the model understood of the upload towards the prompt and style (0..1)",
+    )
     width = request_field(REQUEST_FIELDS["width"])
     height = request_field(REQUEST_FIELDS["height"])
     n = request_field(REQUEST_FIELDS["n"])

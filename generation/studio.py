@@ -145,7 +145,8 @@ def restyle_create(
     client_ip: str | None,
 ) -> Generation:
     """One's own picture with its exact noise under an edited prompt and/or another style."""
-    overrides: dict[str, Any] = {"n": n, "variation_strength": 0.0}
+    # One picture keeps the exact noise; several are subtle variations of it (else all the same).
+    overrides: dict[str, Any] = {"n": n, "variation_strength": 0.0 if n == 1 else VARIATION_STRENGTHS["subtle"]}
     if prompt is not None and prompt.strip():
         overrides["prompt"] = prompt
     if style is not None:
@@ -216,14 +217,15 @@ def upload_restyle_create(
     prompt: str,
     model: str | None = None,
     style: str | None = None,
-    style_strength: float = 1.0,
+    style_strength: float = 0.5,
     width: int = 512,
     height: int = 512,
     n: int = 1,
     client_ip: str | None,
 ) -> Generation:
     """Invert an uploaded picture into the model, then render it under `prompt` and `style`. The
-    job's first picture is the reconstruction (what the model understood), then `n` restyles."""
+    job's first picture is the reconstruction (what the model understood), then `n` restyles;
+    `style_strength` is how far they move from the reconstruction towards the prompt and style."""
     spec = GenerationSpec(
         prompt=prompt,
         model=model,
@@ -232,6 +234,7 @@ def upload_restyle_create(
         width=width,
         height=height,
         n=n,
+        variation_strength=0.0 if n == 1 else VARIATION_STRENGTHS["subtle"],
     )
     return services.generation_create(
         owner=owner,

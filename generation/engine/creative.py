@@ -312,6 +312,7 @@ def invert(
     restarts: int = INVERSION_RESTARTS,
     seed: int = 0,
     lr: float = INVERSION_LR,
+    settle_on_text: bool = False,
     on_step: Callable[[float], None] | None = None,
     check: CheckFn | None = None,
 ) -> Inversion:
@@ -322,7 +323,10 @@ def invert(
     norms); where the model's CLIP image tower cannot read the native size, the prompt's own
     embedding is used. ``restarts`` noises (drawn from ``seed``) are optimised together with Adam
     on pixel L1 + L2 and a pull towards the noise prior; the condition is refined gently
-    alongside, so the picture's layout goes into the noise. The best restart is kept.
+    alongside. With ``settle_on_text`` the condition then slides to the prompt's own
+    embedding over the second half while the noise keeps fitting, so the noise holds the layout
+    under the text: a restyle (the same noise under a styled or edited prompt) keeps the
+    composition. The best restart is kept; the reconstruction is G(noise, final condition).
     """
     started = time.perf_counter()
     nz = engine.manifest.arch.netG.nz
@@ -345,10 +349,20 @@ def invert(
     netG = engine.netG
     grid_hw = engine.grid_for(*engine.manifest.native_size)
     goal = target.expand(restarts, -1, -1, -1)
+    text = text_cond.detach().unsqueeze(0)
+
+    def condition(step: int) -> torch.Tensor:
+        if not settle_on_text:
+            return c
+        # Image embedding for the first 40 % of the steps, then a slide to the text by 80 %.
+        alpha = min(1.0, max(0.0, (step - 0.4 * steps) / max(1.0, 0.4 * steps)))
+        return (1 - alpha) * c + alpha * text
+
     with torch.enable_grad():
         for step in range(steps):
             optimiser.zero_grad(set_to_none=True)
-            out = netG(z, c, grid_hw, w) if w is not None else netG(z, c, grid_hw)
+            cond = condition(step)
+            out = netG(z, cond, grid_hw, w) if w is not None else netG(z, cond, grid_hw)
             per_row = (out - goal).abs().mean(dim=(1, 2, 3)) + ((out - goal) ** 2).mean(dim=(1, 2, 3))
             prior = ((z.pow(2).mean(dim=1) - 1.0) ** 2) * 0.05
             (per_row + prior).sum().backward()
@@ -359,12 +373,13 @@ def invert(
             if check is not None and step % 20 == 0:
                 check()
     with torch.inference_mode():
-        out = netG(z, c, grid_hw, w) if w is not None else netG(z, c, grid_hw)
+        final = (text.expand(restarts, -1) if settle_on_text else c).detach()
+        out = netG(z, final, grid_hw, w) if w is not None else netG(z, final, grid_hw)
         errors = (out.clamp(-1, 1) - goal).abs().mean(dim=(1, 2, 3))
         best = int(errors.argmin())
     return Inversion(
         noise=z[best].detach().float().cpu(),
-        condition=c[best].detach().float(),
+        condition=final[best].float(),
         words=words,
         target=target[0].detach(),
         reconstruction=out[best].detach().clamp(-1, 1),
@@ -406,7 +421,17 @@ def restyle_upload(
     settings["reconstruction_error"] = round(inversion.error, 3)
     settings["inversion_seconds"] = round(inversion.seconds, 3)
     reconstruction = GeneratedImage(pictures[0], base_seed, score, settings, [score])
-    restyled = engine.generate_locked(req, progress, cancel, source=inversion.noise, base_seed=base_seed)
+    # How far from what the model understood towards the prompt (with its full style) to move:
+    # the request's style_strength (0: the reconstruction, 1: the prompt alone, which keeps less
+    # of the upload's layout; README shows both ends).
+    target = engine.conditioning(GenerationRequest(**{**_fields(req), "style_strength": 1.0}))
+    beta = float(req.style_strength)
+    mixed = (1 - beta) * inversion.condition + beta * target.embedding
+    norm = (1 - beta) * inversion.condition.norm() + beta * target.embedding.norm()
+    target.embedding = mixed * (norm / mixed.norm().clamp_min(1e-6))
+    restyled = engine.generate_locked(
+        req, progress, cancel, source=inversion.noise, base_seed=base_seed, condition=target
+    )
     for result in restyled:
         result.settings["index"] = result.settings["index"] + 1
         result.settings["reconstruction_error"] = round(inversion.error, 3)

@@ -403,16 +403,18 @@ class Engine:
         *,
         base_seed: int,
         source: torch.Tensor | None = None,
+        condition: Conditioning | None = None,
     ) -> list[GeneratedImage]:
         """The request's pictures; the caller holds the lock (``generate`` does). ``source``: a
-        noise [nz] to vary instead of ``req.source_seed``'s (an inverted upload)."""
+        noise [nz] to vary instead of ``req.source_seed``'s (an inverted upload); ``condition``:
+        a conditioning to use instead of the request's own (an inverted upload's, mixed)."""
         seeds = [(base_seed + i) % 2**32 for i in range(req.n)]
         k = req.candidates
         netg_cfg = self.manifest.arch.netG
 
         self._check(cancel)
         progress("encoding", 0.0)
-        cond = self.conditioning(req)
+        cond = condition if condition is not None else self.conditioning(req)
         progress("encoding", 1.0)
 
         self._check(cancel)
