@@ -76,6 +76,7 @@ def _create_page_strings() -> dict[str, str]:
         "generating": _("Painting"),
         "selecting": _("Choosing the best candidate"),
         "upscaling": _("Sharpening to full size"),
+        "inverting": _("Finding your picture in the model"),
         "saving": _("Saving"),
         "download": _("Download"),
         "open": _("Open"),

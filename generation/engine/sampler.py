@@ -36,7 +36,7 @@ from .version import ENGINE_VERSION
 
 __all__ = ["Engine", "TextEmbeddingCache", "sample_noise", "resolve_device", "STAGES", "NEGATIVE_WEIGHT"]
 
-STAGES = ("encoding", "generating", "selecting", "upscaling")
+STAGES = ("encoding", "generating", "selecting", "upscaling")  # an upload's restyle starts with "inverting"
 # How much of the negative prompt's embedding is subtracted (then the norm is restored).
 NEGATIVE_WEIGHT = 0.5
 

@@ -40,6 +40,9 @@ logger = logging.getLogger(__name__)
 
 # Where each engine stage sits on the job's overall progress bar.
 STAGE_SPAN = {
+    # An uploaded picture's inversion comes first and takes most of the time; the stages after it
+    # report once they pass it (the bar never goes back).
+    "inverting": (0.0, 0.6),
     "encoding": (0.0, 0.1),
     "generating": (0.1, 0.7),
     "selecting": (0.7, 0.8),

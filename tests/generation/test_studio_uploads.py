@@ -162,3 +162,44 @@ def test_the_upload_page_restyles_and_reports_a_bad_file_in_place(client, tiny_m
     )
     assert good.status_code == 302 and good["Location"].startswith("/?follow=")
     assert Generation.objects.get().options["upload"] == str(Upload.objects.get().public_id)
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_an_upload_restyle_streams_its_progress_over_the_owners_socket(hamlet, tiny_model):
+    from asgiref.sync import sync_to_async
+
+    from generation import studio
+    from generation.owners import Owner
+    from generation.tasks import generation_enqueue
+    from generation.worker import jobs
+    from tests.generation.test_consumer import connect, session_cookie_for
+
+    comm = await connect(await session_cookie_for(user=hamlet))
+    owner = Owner(user_id=hamlet.pk)
+
+    def create() -> Generation:
+        upload = studio.upload_store(owner=owner, stream=io.BytesIO(encoded(Image.new("RGB", (96, 64), "teal"))))
+        return studio.upload_restyle_create(
+            owner=owner, upload=upload, prompt="a calm sea", width=256, height=256, client_ip=None
+        )
+
+    generation = await sync_to_async(create)()
+    status = await sync_to_async(jobs.generation_run)(
+        generation_id=generation.pk, worker_id="w1", requeue=generation_enqueue
+    )
+    assert status == "succeeded"
+    seen = []
+    while True:
+        message = await comm.receive_json_from(timeout=5)
+        if message.get("id") != str(generation.public_id):
+            continue
+        seen.append(message)
+        if message["type"] == "generation.succeeded":
+            break
+    stages = [m["stage"] for m in seen if m["type"] == "generation.progress"]
+    assert stages[0] == "inverting" and "saving" in stages
+    fractions = [m["fraction"] for m in seen if m["type"] == "generation.progress"]
+    assert fractions == sorted(fractions)
+    assert len(seen[-1]["images"]) == 2  # the reconstruction, then the restyle
+    await comm.disconnect()
