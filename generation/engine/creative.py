@@ -353,10 +353,12 @@ def invert(
 
     def condition(step: int) -> torch.Tensor:
         if not settle_on_text:
-            return c
+            fitted: torch.Tensor = c
+            return fitted
         # Image embedding for the first 40 % of the steps, then a slide to the text by 80 %.
         alpha = min(1.0, max(0.0, (step - 0.4 * steps) / max(1.0, 0.4 * steps)))
-        return (1 - alpha) * c + alpha * text
+        blended: torch.Tensor = (1 - alpha) * c + alpha * text
+        return blended
 
     with torch.enable_grad():
         for step in range(steps):
