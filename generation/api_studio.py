@@ -21,6 +21,7 @@ from generation.engine.request import MAX_FRAMES, MAX_N, MAX_SEED, REQUEST_FIELD
 from generation.models import Generation
 from generation.owners import owner_of_request
 from instantpainting.http import client_ip
+from instantpainting.throttles import PerIPThrottle, PerUserThrottle
 from instantpainting.uploads import CappedUploadHandler
 
 JOB_CREATED = inline_serializer(
@@ -160,6 +161,9 @@ class UploadOutput(serializers.Serializer):
 
 class UploadCreateApi(APIView):
     parser_classes = [MultiPartParser, FormParser]
+    # Each upload costs a decode, a re-encode and a stored file: limited per user and per address.
+    throttle_classes = [PerUserThrottle, PerIPThrottle]
+    throttle_scope = "picture_upload"
 
     def initialize_request(self, request: Any, *args: Any, **kwargs: Any) -> Request:
         # Stop reading an oversize file as it streams in (instantpainting.uploads).

@@ -25,6 +25,7 @@ from generation.schema import page_schema
 from instantpainting.errors import NotFound, ServiceError
 from instantpainting.files import serve_stored_file
 from instantpainting.http import client_ip
+from instantpainting.throttles import page_throttle_wait
 from instantpainting.uploads import CappedUploadHandler
 
 PRIVATE = "private, max-age=3600"
@@ -132,6 +133,11 @@ def _upload_post(request: HttpRequest) -> HttpResponse:
 
     @csrf_protect
     def checked(request: HttpRequest) -> HttpResponse:
+        wait = page_throttle_wait(request, "picture_upload")
+        if wait is not None:
+            response = HttpResponse(_("Too many uploads. Try again later."), status=429, content_type="text/plain")
+            response["Retry-After"] = str(max(1, int(wait + 0.999)))
+            return response
         owner = owner_of_request(request, create=True)
         assert owner is not None
         values = {key: request.POST.get(key, "") for key in ("prompt", "model", "style")}

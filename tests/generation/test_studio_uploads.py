@@ -203,3 +203,15 @@ async def test_an_upload_restyle_streams_its_progress_over_the_owners_socket(ham
     assert fractions == sorted(fractions)
     assert len(seen[-1]["images"]) == 2  # the reconstruction, then the restyle
     await comm.disconnect()
+
+
+def test_uploads_are_throttled_per_user_with_retry_after(hamlet_api, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "picture_upload": "2/hour"},
+    }
+    data = encoded(Image.new("RGB", (32, 32), "red"))
+    assert [send(hamlet_api, data).status_code for _ in range(2)] == [201, 201]
+    refused = send(hamlet_api, data)
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    assert Upload.objects.count() == 2
