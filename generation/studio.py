@@ -17,6 +17,7 @@ from uuid import UUID
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from generation import selectors, services
@@ -38,6 +39,7 @@ __all__ = [
     "restyle_create",
     "interpolation_create",
     "upload_store",
+    "upload_delete",
     "upload_restyle_create",
     "lineage_of",
 ]
@@ -208,6 +210,14 @@ def upload_store(*, owner: Owner, stream: BinaryIO | None, too_large: bool = Fal
     upload.full_clean()
     upload.save()
     return upload
+
+
+def upload_delete(*, upload: Upload) -> None:
+    """Forget an upload: its row and, once the transaction commits, its file."""
+    name = upload.file.name
+    upload.delete()
+    if name:
+        transaction.on_commit(lambda: default_storage.delete(name))
 
 
 def upload_restyle_create(

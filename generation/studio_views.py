@@ -147,14 +147,19 @@ def _upload_post(request: HttpRequest) -> HttpResponse:
                 stream=cast("BinaryIO | None", request.FILES.get("image")),
                 too_large=bool(getattr(request, "upload_too_large", False)),
             )
-            generation = studio.upload_restyle_create(
-                owner=owner,
-                upload=upload,
-                prompt=values["prompt"],
-                model=values["model"] or None,
-                style=values["style"] or None,
-                client_ip=client_ip(request),
-            )
+            try:
+                generation = studio.upload_restyle_create(
+                    owner=owner,
+                    upload=upload,
+                    prompt=values["prompt"],
+                    model=values["model"] or None,
+                    style=values["style"] or None,
+                    client_ip=client_ip(request),
+                )
+            except ServiceError:
+                # The page sends the file again with the corrected form: keep no orphan copy.
+                studio.upload_delete(upload=upload)
+                raise
         except ServiceError as exc:
             return _upload_render(request, errors={exc.field or "detail": exc.message}, values=values, status=400)
         return _follow(generation)

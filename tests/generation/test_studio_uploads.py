@@ -215,3 +215,39 @@ def test_uploads_are_throttled_per_user_with_retry_after(hamlet_api, settings):
     refused = send(hamlet_api, data)
     assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
     assert Upload.objects.count() == 2
+
+
+def test_the_upload_page_keeps_no_orphan_upload_when_the_prompt_is_refused(
+    client, tiny_model, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        resp = client.post(
+            "/studio/upload/",
+            {
+                "image": SimpleUploadedFile("x.png", encoded(Image.new("RGB", (80, 80), "red")), "image/png"),
+                "prompt": "a (sea",
+            },
+        )
+    assert resp.status_code == 400 and "never closed" in resp.content.decode()
+    assert not Upload.objects.exists() and not Generation.objects.exists()
+    assert not default_storage.exists("uploads") or not default_storage.listdir("uploads")[1]
+
+
+def test_the_studio_buttons_on_someone_elses_private_picture_are_404s(hamlet_api, othello_api, tiny_model, run_queue):
+    from tests.generation.test_studio import make_picture
+
+    source = make_picture(othello_api, run_queue)
+    for action in ("vary", "restyle", "interpolate"):
+        resp = hamlet_api.post(f"/studio/images/{source.public_id}/{action}/", {"frames": "4", "strength": "subtle"})
+        assert resp.status_code == 404, action
+    assert Generation.objects.count() == 1
+
+
+def test_a_guest_can_vary_their_own_picture(api, tiny_model, run_queue):
+    from tests.generation.test_studio import make_picture
+
+    source = make_picture(api, run_queue)
+    resp = api.post(f"/api/v1/images/{source.public_id}/variations/", {"n": 2}, format="json")
+    assert resp.status_code == 201
+    run_queue()
+    assert Generation.objects.get(public_id=resp.json()["id"]).images.count() == 2
