@@ -105,7 +105,12 @@ def detail_page(request: HttpRequest, public_id: str) -> HttpResponse:
     generation = selectors.generation_of(owner=owner_of_request(request, create=False), public_id=public_id)
     if generation is None:
         raise Http404
-    return render(request, "generation/detail.html", {"generation": generation})
+    # The studio's fields are shown only when a job used them (and a recorded noise never is).
+    studio_defaults = {"source_noise", "source_seed", "source_candidate", "variation_strength", "frames",
+                       "interpolate_seed", "interpolate_prompt", "upload"}  # fmt: skip
+    options = [(key, value) for key, value in generation.options.items() if key not in studio_defaults or value]
+    options = [(key, value) for key, value in options if key != "source_noise"]
+    return render(request, "generation/detail.html", {"generation": generation, "options": options})
 
 
 def _image_for(request: HttpRequest, public_id: str) -> GenerationImage:

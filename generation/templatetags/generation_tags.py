@@ -52,10 +52,17 @@ def studio_actions(context: template.Context, image: GenerationImage, own: bool 
         "own": own,
         "csrf_token": context.get("csrf_token"),
         "styles": [(key, labels.style_label(key)) for key in STYLES],
-        "same_seed_url": create + "?" + urlencode({**base, "seed": image.seed}),
+        # A picture drawn from its own seed can be made again from it; a variation, restyle or
+        # frame was drawn from a moved noise, which its Variations button starts from instead.
+        "same_seed_url": create + "?" + urlencode({**base, "seed": image.seed}) if _own_seed(image) else "",
         "new_seed_url": create + "?" + urlencode(base),
         "next": context["request"].get_full_path() if context.get("request") else "",
     }
+
+
+def _own_seed(image: GenerationImage) -> bool:
+    recorded = image.settings or {}
+    return not any(key in recorded for key in ("source", "source_seed", "interpolation", "reconstruction"))
 
 
 @register.inclusion_tag("generation/_lineage.html", takes_context=True)

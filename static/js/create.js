@@ -173,7 +173,10 @@
         });
         studio.appendChild(b);
       });
-      [["same_seed", true], ["new_seed", false]].forEach(function (pair) {
+      // A studio job's pictures were drawn from moved noises: their seed alone does not make
+      // them again, so they offer a new seed only.
+      var pairs = job && job.studio ? [["new_seed", false]] : [["same_seed", true], ["new_seed", false]];
+      pairs.forEach(function (pair) {
         var link = document.createElement("a");
         link.className = "button secondary small";
         link.setAttribute("data-" + pair[0].replace("_", "-"), "");
@@ -313,6 +316,7 @@
     }).then(function (res) {
       if (res.status === 201) {
         follow(res.data.id, "queued", res.data.position);
+        job.studio = url !== api || Boolean(payload.frames);
         return;
       }
       el("generate").disabled = false;
@@ -330,6 +334,7 @@
   });
   if (config.follow && /^[0-9a-f-]{36}$/.test(config.follow)) {
     follow(config.follow, "queued", null);
+    job.studio = true;  // the studio's buttons on other pages send the browser here
     poll();
   }
 

@@ -25,6 +25,10 @@ def test_subtle_variations_of_a_result_arrive_live_in_the_same_panel(live_site, 
     page = page_factory(viewport)
     generate(page, live_site)
     first = page.get_attribute("#results img", "src")
+    # A plain picture offers its seed back ("Same seed" fills it in; "New seed" leaves it empty).
+    href = page.get_attribute("#results [data-same-seed]", "href")
+    assert "seed=" in href and "prompt=" in href
+    assert "seed=" not in page.get_attribute("#results [data-new-seed]", "href")
     page.click("#results [data-vary='subtle']")
     page.wait_for_function(
         "(first) => document.querySelectorAll('#results figure img').length === 4 && "
@@ -34,10 +38,9 @@ def test_subtle_variations_of_a_result_arrive_live_in_the_same_panel(live_site, 
     )
     assert page.text_content("#job-status").strip() == "Done"
     assert page.get_attribute("#job-progress", "aria-valuenow") == "100"
-    # "New seed" keeps the prompt and leaves the seed empty; "Same seed" fills it in.
-    href = page.get_attribute("#results [data-same-seed]", "href")
-    assert "seed=" in href and "prompt=" in href
-    assert "seed=" not in page.get_attribute("#results [data-new-seed]", "href")
+    # A variation was drawn from a moved noise: its seed alone would not make it again.
+    assert page.locator("#results [data-same-seed]").count() == 0
+    assert page.locator("#results [data-new-seed]").count() == 4
     if viewport == "phone":
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
@@ -52,7 +55,7 @@ def test_a_pictures_page_offers_variations_that_the_create_page_then_follows(liv
     page.wait_for_url("**/?follow=*")
     page.wait_for_function("() => document.querySelectorAll('#results figure img').length === 4", timeout=60_000)
     # The variation's own page names its parent.
-    page.locator("#results [data-same-seed]").first.wait_for()
+    page.locator("#results [data-new-seed]").first.wait_for()
     job_id = page.url.split("follow=")[1]
     page.goto(f"{live_site.url}/generations/{job_id}/")
     assert page.locator("[data-lineage='variation_of'] img").count() == 1

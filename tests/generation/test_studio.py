@@ -271,3 +271,14 @@ def test_openapi_lists_the_studio_endpoints(api):
     ):
         assert path in text, path
     assert "variation_strength" in text and "interpolate_prompt" in text
+
+
+def test_same_seed_is_offered_only_for_a_picture_drawn_from_its_own_seed(hamlet_api, tiny_model, run_queue):
+    source = make_picture(hamlet_api, run_queue, seed=11)
+    page = hamlet_api.get(source.generation.get_absolute_url()).content.decode()
+    assert "data-same-seed" in page and "seed=11" in page
+    gid = hamlet_api.post(f"/api/v1/images/{source.public_id}/variations/", {"n": 1}, format="json").json()["id"]
+    finished(hamlet_api, gid, run_queue)
+    page = hamlet_api.get(f"/generations/{gid}/").content.decode()
+    assert "data-same-seed" not in page and "data-new-seed" in page
+    assert "<dt>variation_strength</dt>" in page and "<dt>frames</dt>" not in page  # unused studio fields hidden
