@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-quick setup setup-dev bench-platform bench-load bench-engine demo-models messages lint worker
+.PHONY: run test test-quick setup setup-dev bench-platform bench-load bench-engine bench-studio demo-models messages lint worker
 
 $(VENV)/.run-deps: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -52,6 +52,10 @@ bench-platform: setup-dev
 # needs TEST_POSTGRES_URL and redis-server (it runs a Redis of its own, to stop and restart it).
 bench-load: setup-dev
 	$(PY) -m tests.bench.bench_load
+
+# The creative studio on the CPU beside a plain generation (variations, inversion, interpolation).
+bench-studio: setup
+	$(PY) -m generation.engine.bench_studio
 
 bench-engine: setup
 	$(PY) -m pip install --disable-pip-version-check -q -r requirements-bench.txt

@@ -16,19 +16,12 @@ from rest_framework.authtoken.models import Token
 from accounts.avatars import AvatarRejected, avatar_webp
 from accounts.models import AVATAR_SIZE, BIO_MAX_LENGTH, DISPLAY_NAME_MAX_LENGTH, Profile
 from instantpainting.errors import ServiceError
+from instantpainting.uploads import UPLOAD_MESSAGES
 
 User = get_user_model()
 
 
-AVATAR_MESSAGES = {
-    "empty": lambda: _("The file is empty."),
-    "too_large": lambda: _("The file is too large: the limit is %(mb).1f MB.")
-    % {"mb": settings.MAX_UPLOAD_BYTES / (1024 * 1024)},
-    "not_image": lambda: _("This file is not an image we can read."),
-    "wrong_type": lambda: _("Upload a PNG, JPEG, WebP or GIF image."),
-    "too_many_pixels": lambda: _("The image is too large: at most %(n)d million pixels.")
-    % {"n": max(1, settings.MAX_IMAGE_PIXELS // 1_000_000)},
-}
+AVATAR_MESSAGES = UPLOAD_MESSAGES
 
 
 def profile_ensure(*, user: Any) -> Profile:

@@ -18,10 +18,10 @@ from django.views.decorators.http import require_GET
 
 from accounts import selectors, services
 from accounts.forms import AvatarForm, ProfileForm
-from accounts.uploads import CappedUploadHandler
 from instantpainting.errors import ServiceError
 from instantpainting.files import serve_stored_file
 from instantpainting.throttles import page_throttle_wait
+from instantpainting.uploads import CappedUploadHandler
 
 
 @require_GET

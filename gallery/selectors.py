@@ -16,7 +16,7 @@ from generation.models import GenerationImage
 
 ORDERINGS = ("latest", "popular")
 # Settings the post page shows in their own rows (or as the remix link), left out of "All settings".
-SHOWN_APART = {"prompt", "model", "width", "height", "seed", "style", "clip_score", "remix_of"}
+SHOWN_APART = {"prompt", "model", "width", "height", "seed", "style", "clip_score", "remix_of", "noise", "source_noise"}
 # "Popular" counts likes received in this many recent days.
 POPULAR_WINDOW_DAYS_DEFAULT = 7
 

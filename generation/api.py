@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -52,6 +53,9 @@ def request_field(spec: FieldSpec) -> serializers.Field:
             optional["default"] = spec.default
     if spec.kind == "text":
         return serializers.CharField(max_length=spec.max_length, allow_blank=not spec.required, **optional)
+    if spec.kind == "vector":
+        number = serializers.FloatField(min_value=spec.minimum, max_value=spec.maximum)
+        return serializers.ListField(child=number, min_length=1, max_length=spec.max_length, **optional)
     if spec.kind == "choice":
         return serializers.ChoiceField(choices=["", *spec.choices], allow_blank=True, **optional)
     bounds: dict[str, Any] = {"max_value": spec.maximum}
@@ -104,6 +108,8 @@ class GenerationOutput(serializers.ModelSerializer):
     url = serializers.CharField(source="get_absolute_url")
     settings = serializers.SerializerMethodField()
     error = serializers.CharField(source="error_message", read_only=True)
+    strip_url = serializers.SerializerMethodField(help_text="an interpolation's frames side by side (PNG)")
+    animation_url = serializers.SerializerMethodField(help_text="an interpolation as an animated WebP")
 
     class Meta:
         model = Generation
@@ -125,11 +131,19 @@ class GenerationOutput(serializers.ModelSerializer):
             "error",
             "error_code",
             "images",
+            "strip_url",
+            "animation_url",
             "url",
             "created_at",
             "started_at",
             "finished_at",
         ]
+
+    def get_strip_url(self, obj: Generation) -> str | None:
+        return reverse("generation:strip-file", args=[obj.public_id]) if obj.strip else None
+
+    def get_animation_url(self, obj: Generation) -> str | None:
+        return reverse("generation:animation-file", args=[obj.public_id]) if obj.animation else None
 
     def get_position(self, obj: Generation) -> int | None:
         return selectors.queue_position(obj)

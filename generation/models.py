@@ -82,6 +82,9 @@ class Generation(models.Model):
     cancel_requested = models.BooleanField(default=False)
     error = models.TextField(blank=True)
     error_code = models.CharField(max_length=32, blank=True)
+    # An interpolation's frames side by side and as an animated WebP (empty for other jobs).
+    strip = models.FileField(upload_to="generations/", max_length=300, blank=True)
+    animation = models.FileField(upload_to="generations/", max_length=300, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -211,3 +214,30 @@ class QuotaSlot(models.Model):
 
     class Meta:
         verbose_name = "quota slot"
+
+
+class Upload(models.Model):
+    """A picture a person uploaded to restyle. Private to its owner: only they can see it or use
+    it as a source; its file is a re-encoded PNG (nothing the person sent is served back)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="uploads"
+    )
+    guest_key = models.CharField(max_length=64, blank=True, db_index=True)
+    file = models.FileField(upload_to="uploads/", max_length=300)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(user__isnull=False) | ~Q(guest_key=""), name="upload_has_owner")
+        ]
+
+    def __str__(self) -> str:
+        return str(self.public_id)
+
+    def get_file_url(self) -> str:
+        return reverse("generation:upload-file", args=[self.public_id])

@@ -1,8 +1,8 @@
 from django.urls import path
 
-from generation import api, views
-from generation.creative import api as studio_api
-from generation.creative import views as studio_views
+from generation import api, api_studio, studio_views, views
+from generation.creative import api as creative_api
+from generation.creative import views as creative_views
 
 app_name = "generation"
 
@@ -12,23 +12,40 @@ urlpatterns = [
     path("generations/<uuid:public_id>/", views.detail_page, name="detail"),
     path("i/<uuid:public_id>.png", views.image_file, name="image-file"),
     path("i/<uuid:public_id>/thumb.webp", views.image_thumb, name="image-thumb"),
-    path("i/<uuid:public_id>/card.png", studio_views.poem_card_file, name="poem-card"),
-    path("studio/", studio_views.studio_page, name="studio"),
-    path("models/", studio_views.model_list_page, name="models"),
-    path("models/<slug:name>/", studio_views.model_card_page, name="model-card"),
-    path("models/<slug:name>/samples/<slug:group>/<slug:term>.webp", studio_views.model_sample, name="model-sample"),
+    path("i/<uuid:public_id>/card.png", creative_views.poem_card_file, name="poem-card"),
+    path("studio/", creative_views.studio_page, name="studio"),
+    path("models/", creative_views.model_list_page, name="models"),
+    path("models/<slug:name>/", creative_views.model_card_page, name="model-card"),
+    path("models/<slug:name>/samples/<slug:group>/<slug:term>.webp", creative_views.model_sample, name="model-sample"),
+    # Creative studio (generation.studio_views)
+    path("studio/upload/", studio_views.upload_page, name="studio-upload"),
+    path("studio/images/<uuid:public_id>/vary/", studio_views.vary, name="studio-vary"),
+    path("studio/images/<uuid:public_id>/restyle/", studio_views.restyle, name="studio-restyle"),
+    path("studio/images/<uuid:public_id>/interpolate/", studio_views.interpolate, name="studio-interpolate"),
+    path("u/<uuid:public_id>.png", studio_views.upload_file, name="upload-file"),
+    path("generations/<uuid:public_id>/strip.png", studio_views.strip_file, name="strip-file"),
+    path("generations/<uuid:public_id>/animation.webp", studio_views.animation_file, name="animation-file"),
 ]
 
 api_urlpatterns = [
     path("generations/", api.GenerationListCreateApi.as_view(), name="api-generations"),
     path("generations/<uuid:public_id>/", api.GenerationDetailApi.as_view(), name="api-generation"),
     path("generations/<uuid:public_id>/cancel/", api.GenerationCancelApi.as_view(), name="api-generation-cancel"),
+    path("images/<uuid:public_id>/variations/", api_studio.ImageVariationsApi.as_view(), name="api-image-variations"),
+    path("images/<uuid:public_id>/restyle/", api_studio.ImageRestyleApi.as_view(), name="api-image-restyle"),
+    path(
+        "images/<uuid:public_id>/interpolations/",
+        api_studio.ImageInterpolationApi.as_view(),
+        name="api-image-interpolations",
+    ),
+    path("uploads/", api_studio.UploadCreateApi.as_view(), name="api-uploads"),
+    path("uploads/<uuid:public_id>/restyle/", api_studio.UploadRestyleApi.as_view(), name="api-upload-restyle"),
     path("models/", api.ModelListApi.as_view(), name="api-models"),
     path("styles/", api.StyleListApi.as_view(), name="api-styles"),
-    path("models/<slug:name>/card/", studio_api.ModelCardApi.as_view(), name="api-model-card"),
-    path("models/<slug:name>/check/", studio_api.PromptCheckApi.as_view(), name="api-model-check"),
-    path("models/<slug:name>/compose/", studio_api.ComposeApi.as_view(), name="api-model-compose"),
-    path("models/<slug:name>/poem/", studio_api.PoemReadApi.as_view(), name="api-model-poem"),
-    path("models/<slug:name>/recipe/", studio_api.RecipeApi.as_view(), name="api-model-recipe"),
-    path("models/<slug:name>/surprise/", studio_api.SurpriseApi.as_view(), name="api-model-surprise"),
+    path("models/<slug:name>/card/", creative_api.ModelCardApi.as_view(), name="api-model-card"),
+    path("models/<slug:name>/check/", creative_api.PromptCheckApi.as_view(), name="api-model-check"),
+    path("models/<slug:name>/compose/", creative_api.ComposeApi.as_view(), name="api-model-compose"),
+    path("models/<slug:name>/poem/", creative_api.PoemReadApi.as_view(), name="api-model-poem"),
+    path("models/<slug:name>/recipe/", creative_api.RecipeApi.as_view(), name="api-model-recipe"),
+    path("models/<slug:name>/surprise/", creative_api.SurpriseApi.as_view(), name="api-model-surprise"),
 ]

@@ -48,8 +48,12 @@ def create_page(request: HttpRequest) -> HttpResponse:
             "n_choices": range(n["minimum"], n["maximum"] + 1),
             # Powers of two: more candidates cost time in proportion, so the steps double.
             "candidate_choices": [2**k for k in range(8) if candidates["minimum"] <= 2**k <= candidates["maximum"]],
+            "frame_choices": [4, 8, 16],
             "page_config": {
                 "schema": schema,
+                "variations_api": reverse("api:api-image-variations", args=[hooks.ID_PLACEHOLDER]),
+                "placeholder": str(hooks.ID_PLACEHOLDER),
+                "follow": request.GET.get("follow", ""),
                 "image_actions": hooks.image_actions_for_script(),
                 "subscribed": owner is not None,
                 "poem_card_url": reverse("generation:poem-card", args=[hooks.ID_PLACEHOLDER]),
@@ -74,12 +78,20 @@ def _create_page_strings() -> dict[str, str]:
         "generating": _("Painting"),
         "selecting": _("Choosing the best candidate"),
         "upscaling": _("Sharpening to full size"),
+        "inverting": _("Finding your picture in the model"),
         "saving": _("Saving"),
         "download": _("Download"),
         "poem_card": _("Poem card"),
         "open": _("Open"),
         "seed": _("seed"),
         "network": _("Network error: check your connection and try again."),
+        "vary": _("Variations"),
+        "subtle": _("Subtle"),
+        "strong": _("Strong"),
+        "same_seed": _("Same seed"),
+        "new_seed": _("New seed"),
+        "animation": _("Animated WebP"),
+        "details": _("Details"),
         "slow": _("Too many requests. Try again in %(s)s seconds."),
     }
 
@@ -96,7 +108,12 @@ def detail_page(request: HttpRequest, public_id: str) -> HttpResponse:
     generation = selectors.generation_of(owner=owner_of_request(request, create=False), public_id=public_id)
     if generation is None:
         raise Http404
-    return render(request, "generation/detail.html", {"generation": generation})
+    # The studio's fields are shown only when a job used them (and a recorded noise never is).
+    studio_defaults = {"source_noise", "source_seed", "source_candidate", "variation_strength", "frames",
+                       "interpolate_seed", "interpolate_prompt", "upload"}  # fmt: skip
+    options = [(key, value) for key, value in generation.options.items() if key not in studio_defaults or value]
+    options = [(key, value) for key, value in options if key != "source_noise"]
+    return render(request, "generation/detail.html", {"generation": generation, "options": options})
 
 
 def _image_for(request: HttpRequest, public_id: str) -> GenerationImage:

@@ -380,6 +380,8 @@ REST_FRAMEWORK: dict[str, Any] = {
         "gallery_report_ip": os.environ.get("THROTTLE_GALLERY_REPORT_IP", "60/hour"),
         "avatar_upload": os.environ.get("THROTTLE_AVATAR_UPLOAD", "10/hour"),
         "avatar_upload_ip": os.environ.get("THROTTLE_AVATAR_UPLOAD_IP", "30/hour"),
+        "picture_upload": os.environ.get("THROTTLE_PICTURE_UPLOAD", "30/hour"),
+        "picture_upload_ip": os.environ.get("THROTTLE_PICTURE_UPLOAD_IP", "60/hour"),
     },
 }
 SPECTACULAR_SETTINGS = {

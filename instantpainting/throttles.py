@@ -39,6 +39,8 @@ DEFAULT_RATES = {
     "gallery_report_ip": "60/hour",
     "avatar_upload": "10/hour",
     "avatar_upload_ip": "30/hour",
+    "picture_upload": "30/hour",
+    "picture_upload_ip": "60/hour",
 }
 
 

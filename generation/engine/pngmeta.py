@@ -33,6 +33,10 @@ def human_parameters(settings: dict[str, Any]) -> str:
         ("Style strength", settings.get("style_strength") if settings.get("style") else None),
         ("Truncation", settings.get("truncation")),
         ("Candidates", settings.get("candidates")),
+        ("Variation of", settings.get("variation_of")),
+        ("Variation strength", settings.get("variation_strength") if settings.get("variation_of") else None),
+        ("Restyle of", settings.get("restyle_of")),
+        ("Interpolation of", settings.get("interpolation_of")),
         ("CLIP score", f"{settings['clip_score']:.4f}" if isinstance(settings.get("clip_score"), float) else None),
         ("Engine", settings.get("engine_version")),
     ]

@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from PIL import Image
 
+from .emphasis import parse_emphasis
 from .errors import InvalidRequest
 from .styles import STYLES
 
@@ -27,6 +28,7 @@ __all__ = [
     "MAX_SEED",
     "MAX_PROMPT_CHARS",
     "MIN_TRUNCATION",
+    "MAX_FRAMES",
     "FieldSpec",
     "REQUEST_FIELDS",
     "GenerationRequest",
@@ -41,6 +43,8 @@ MAX_CANDIDATES = 8
 MAX_SEED = 2**32 - 1
 MAX_PROMPT_CHARS = 1000
 MIN_TRUNCATION = 0.0  # exclusive: truncation must be greater than this
+MAX_FRAMES = 16  # interpolation frames
+MAX_NOISE_LENGTH = 1024  # a source noise's numbers (GALIP's nz is 100)
 
 
 def _is_int(value: Any) -> bool:
@@ -63,6 +67,20 @@ class GenerationRequest:
     negative_prompt: str = ""
     truncation: float = 1.0
     candidates: int = 1
+    # Creative studio (generation/engine/creative.py). An earlier picture's noise instead of a fresh
+    # one: the seed that drew it and the candidate row it kept; moved towards the request's own
+    # noise by variation_strength (0: exactly the source's, 1: a fresh noise).
+    source_seed: int | None = None
+    source_candidate: int = 0
+    # ... or the noise itself (every picture records its own as settings["noise"]; an inverted
+    # upload has no seed): takes precedence over source_seed.
+    source_noise: list[float] | None = None
+    variation_strength: float = 0.0
+    # Interpolation: `frames` pictures from (seed or source, prompt) to (interpolate_seed,
+    # interpolate_prompt); 0 frames: not an interpolation.
+    frames: int = 0
+    interpolate_seed: int | None = None
+    interpolate_prompt: str = ""
 
     def validate(self) -> None:
         """Raise InvalidRequest(field, message) for the first field that is out of range."""
@@ -94,6 +112,42 @@ class GenerationRequest:
             raise InvalidRequest(
                 "negative_prompt", f"at most {MAX_PROMPT_CHARS} characters (got {len(self.negative_prompt)})"
             )
+        parse_emphasis(self.prompt)  # malformed emphasis: InvalidRequest("prompt", what and where)
+        self._validate_creative()
+
+    def _validate_creative(self) -> None:
+        for name in ("source_seed", "interpolate_seed"):
+            value = getattr(self, name)
+            if value is not None and (not _is_int(value) or not 0 <= value <= MAX_SEED):
+                raise InvalidRequest(name, f"must be an integer from 0 to {MAX_SEED} (got {value!r})")
+        if not _is_int(self.source_candidate) or not 0 <= self.source_candidate < MAX_CANDIDATES:
+            raise InvalidRequest(
+                "source_candidate", f"must be 0 to {MAX_CANDIDATES - 1} (got {self.source_candidate!r})"
+            )
+        if self.source_noise is not None and (
+            not isinstance(self.source_noise, list)
+            or not 1 <= len(self.source_noise) <= MAX_NOISE_LENGTH
+            or not all(_is_number(v) and abs(v) <= 100 for v in self.source_noise)
+        ):
+            raise InvalidRequest("source_noise", f"must be a list of 1 to {MAX_NOISE_LENGTH} numbers from -100 to 100")
+        if not _is_number(self.variation_strength) or not 0.0 <= self.variation_strength <= 1.0:
+            raise InvalidRequest("variation_strength", f"must be from 0 to 1 (got {self.variation_strength!r})")
+        if not isinstance(self.interpolate_prompt, str) or len(self.interpolate_prompt) > MAX_PROMPT_CHARS:
+            raise InvalidRequest("interpolate_prompt", f"text of at most {MAX_PROMPT_CHARS} characters")
+        if not _is_int(self.frames) or not (self.frames == 0 or 2 <= self.frames <= MAX_FRAMES):
+            raise InvalidRequest("frames", f"must be 0 (no interpolation) or 2 to {MAX_FRAMES} (got {self.frames!r})")
+        if self.frames:
+            if self.interpolate_seed is None and not self.interpolate_prompt.strip():
+                raise InvalidRequest(
+                    "frames", "an interpolation needs an end: interpolate_seed, interpolate_prompt or both"
+                )
+            if self.n != 1:
+                raise InvalidRequest("n", f"an interpolation makes one series of frames: n must be 1 (got {self.n})")
+            if self.interpolate_prompt.strip():
+                try:
+                    parse_emphasis(self.interpolate_prompt)
+                except InvalidRequest as exc:
+                    raise InvalidRequest("interpolate_prompt", exc.message) from exc
 
 
 @dataclass
@@ -109,13 +163,14 @@ class GeneratedImage:
 class FieldSpec:
     """One field of GenerationRequest as a form or an API sees it: its kind, default and limits.
 
-    Numbers are bounded by `minimum`..`maximum` (inclusive, except a `minimum` marked
+    A vector (a list of numbers) has each number within `minimum`..`maximum` and at most
+    `max_length` of them. Numbers are bounded by `minimum`..`maximum` (inclusive, except a `minimum` marked
     `exclusive_minimum`) and, for sizes, a `step`; text by `max_length`; a named option by
     `choices` (the empty string means none). `nullable` fields may be left out (`seed`: random).
     """
 
     name: str
-    kind: Literal["text", "int", "float", "choice"]
+    kind: Literal["text", "int", "float", "choice", "vector"]
     default: Any
     required: bool = False
     nullable: bool = False
@@ -145,6 +200,15 @@ def _request_fields() -> dict[str, FieldSpec]:
             "truncation", "float", defaults["truncation"], minimum=MIN_TRUNCATION, exclusive_minimum=True, maximum=1.0
         ),
         FieldSpec("candidates", "int", defaults["candidates"], minimum=1, maximum=MAX_CANDIDATES),
+        FieldSpec("source_seed", "int", None, nullable=True, minimum=0, maximum=MAX_SEED),
+        FieldSpec("source_candidate", "int", 0, minimum=0, maximum=MAX_CANDIDATES - 1),
+        FieldSpec(
+            "source_noise", "vector", None, nullable=True, minimum=-100.0, maximum=100.0, max_length=MAX_NOISE_LENGTH
+        ),
+        FieldSpec("variation_strength", "float", 0.0, minimum=0.0, maximum=1.0),
+        FieldSpec("frames", "int", 0, minimum=0, maximum=MAX_FRAMES),
+        FieldSpec("interpolate_seed", "int", None, nullable=True, minimum=0, maximum=MAX_SEED),
+        FieldSpec("interpolate_prompt", "text", "", max_length=MAX_PROMPT_CHARS),
     ]
     described = {spec.name: spec for spec in specs}
     if set(described) != set(defaults):  # a new field needs its limits written here too

@@ -10,7 +10,6 @@ so a request with ``candidates=1`` reproduces candidate 0.
 from __future__ import annotations
 
 import contextlib
-import math
 import secrets
 import threading
 from collections import OrderedDict
@@ -22,42 +21,27 @@ from typing import Any
 import torch
 from PIL import Image
 
+from . import creative
 from .archs import GALIPArch
 from .clip import CLIPImageEncoder, CLIPTextEncoder
+from .emphasis import Chunk, parse_emphasis, plain_text
 from .errors import GenerationCanceled, TransientEngineError
 from .galip import NetG
+from .noise import sample_noise
 from .package import FileEntry, LoadedModel, ModelManifest, load_package, resolve_model
 from .request import MAX_SEED, GeneratedImage, GenerationRequest
-from .styles import compose
+from .styles import STYLES, compose
 from .upscale import SRNet, plan_grid, upscale_to
 from .version import ENGINE_VERSION
 
 __all__ = ["Engine", "TextEmbeddingCache", "sample_noise", "resolve_device", "STAGES", "NEGATIVE_WEIGHT"]
 
-STAGES = ("encoding", "generating", "selecting", "upscaling")
+STAGES = ("encoding", "generating", "selecting", "upscaling")  # an upload's restyle starts with "inverting"
 # How much of the negative prompt's embedding is subtracted (then the norm is restored).
 NEGATIVE_WEIGHT = 0.5
-# DF-GAN's truncation: a normal truncated to [-2, 2], times the rate (tobran/DF-GAN utils.truncated_noise).
-TRUNCATION_BOUND = 2.0
 
 ProgressFn = Callable[[str, float], None]
 CancelFn = Callable[[], bool]
-
-
-def sample_noise(seed: int, count: int, nz: int, truncation: float = 1.0) -> torch.Tensor:
-    """``count`` noise vectors [count, nz] (fp32, CPU) for one seed.
-
-    truncation == 1.0: plain N(0, I), as GALIP samples. truncation < 1: the DF-GAN trick: a
-    standard normal truncated to [-2, 2] (inverse-CDF sampling, so it stays one deterministic
-    draw per seed) multiplied by ``truncation``.
-    """
-    generator = torch.Generator(device="cpu").manual_seed(int(seed) % 2**32)
-    if truncation >= 1.0:
-        return torch.randn(count, nz, generator=generator)
-    lo = 0.5 * (1 + math.erf(-TRUNCATION_BOUND / math.sqrt(2)))
-    hi = 1 - lo
-    u = torch.rand(count, nz, generator=generator, dtype=torch.float64) * (hi - lo) + lo
-    return (torch.special.ndtri(u) * truncation).float()
 
 
 def resolve_device(device: str | torch.device = "auto") -> torch.device:
@@ -232,6 +216,10 @@ class Engine:
         finally:
             torch.set_num_threads(previous)
 
+    def autocast(self) -> contextlib.AbstractContextManager[Any]:
+        """The precision's autocast context (a no-op in fp32)."""
+        return self._autocast()
+
     def _autocast(self) -> contextlib.AbstractContextManager[Any]:
         if self.precision == "fp32":
             return contextlib.nullcontext()
@@ -273,7 +261,9 @@ class Engine:
         style_strength, minus the negative prompt; norms are kept close to a real sentence
         embedding's because G was trained on unnormalised embeddings. For a G that reads words,
         also the token embeddings it reads (those of the prompt or of its styled form)."""
-        prompt = req.prompt.strip()
+        chunks = parse_emphasis(req.prompt.strip())
+        prompt = plain_text(chunks).strip()
+        word_chunks = chunks
         cond, words, truncated = self._text(prompt)
         if req.style and req.style_strength > 0:
             styled, styled_words, styled_truncated = self._text(compose(prompt, req.style))
@@ -281,10 +271,14 @@ class Engine:
             # Token embeddings cannot be mixed position by position: G reads the words of the
             # text that weighs more. A negative prompt steers only the sentence vector.
             words = styled_words if s >= 0.5 else words
+            if s >= 0.5:
+                before, _, after = STYLES[req.style].template.partition("{prompt}")
+                word_chunks = [Chunk(before, 1.0), *chunks, Chunk(after, 1.0)]
             mixed = (1 - s) * cond + s * styled
             target_norm = (1 - s) * cond.norm() + s * styled.norm()
             cond = mixed * (target_norm / mixed.norm().clamp_min(1e-6))
             truncated = styled_truncated if s == 1.0 else (truncated or styled_truncated)
+        cond, words = creative.emphasise(self, chunks, cond, words, word_chunks)
         negative_truncated = False
         negative = (req.negative_prompt or "").strip()
         if negative:
@@ -332,6 +326,18 @@ class Engine:
             emb = self.image_encoder.embed(images, keep_grid=True).float()
         return torch.nn.functional.cosine_similarity(emb, cond.float().unsqueeze(0), dim=-1)
 
+    def clip_rows(self, images: torch.Tensor, conds: torch.Tensor) -> torch.Tensor:
+        """Cosine [B] between each image's CLIP embedding and its own condition row [B, D]."""
+        with torch.inference_mode(), self._autocast():
+            emb = self.image_encoder.embed(images, keep_grid=True).float()
+        return torch.nn.functional.cosine_similarity(emb, conds.float().to(emb.device), dim=-1).cpu()
+
+    def upscale(self, native: torch.Tensor, width: int, height: int) -> tuple[list[Image.Image], str]:
+        """Native renders [B,3,h,w] to exact-size RGB pictures, and the resampling used."""
+        with torch.inference_mode(), self._autocast():
+            final, resample = upscale_to(native, width, height, self.sr_net)
+        return _to_pil(final.float()), resample
+
     def grid_for(self, width: int, height: int) -> tuple[int, int]:
         arch = self.manifest.arch
         return plan_grid(width, height, arch.netG.grid, arch.max_aspect)
@@ -348,9 +354,33 @@ class Engine:
         req.validate()
         progress = on_progress or (lambda stage, fraction: None)
         cancel = should_cancel or (lambda: False)
+        return self._guarded(lambda: self._dispatch(req, progress, cancel))
+
+    def restyle_upload(
+        self,
+        req: GenerationRequest,
+        image: Image.Image,
+        on_progress: ProgressFn | None = None,
+        should_cancel: CancelFn | None = None,
+    ) -> list[GeneratedImage]:
+        """An uploaded picture inverted into the model (creative.invert), then rendered under the
+        request's prompt: the reconstruction first, then ``req.n`` restyled pictures."""
+        req.validate()
+        progress = on_progress or (lambda stage, fraction: None)
+        cancel = should_cancel or (lambda: False)
+        base_seed = req.seed if req.seed is not None else secrets.randbelow(MAX_SEED + 1)
+        return self._guarded(lambda: creative.restyle_upload(self, req, image, base_seed, progress, cancel))
+
+    def _dispatch(self, req: GenerationRequest, progress: ProgressFn, cancel: CancelFn) -> list[GeneratedImage]:
+        base_seed = req.seed if req.seed is not None else secrets.randbelow(MAX_SEED + 1)
+        if req.frames:
+            return creative.interpolate(self, req, base_seed, progress, cancel)
+        return self.generate_locked(req, progress, cancel, base_seed=base_seed)
+
+    def _guarded(self, run: Callable[[], list[GeneratedImage]]) -> list[GeneratedImage]:
         with self._lock, self._cpu_threads():
             try:
-                return self._generate(req, progress, cancel)
+                return run()
             except torch.OutOfMemoryError as exc:
                 if self.device.type == "cuda":
                     torch.cuda.empty_cache()
@@ -365,21 +395,32 @@ class Engine:
         if cancel():
             raise GenerationCanceled("generation canceled")
 
-    def _generate(self, req: GenerationRequest, progress: ProgressFn, cancel: CancelFn) -> list[GeneratedImage]:
-        base_seed = req.seed if req.seed is not None else secrets.randbelow(MAX_SEED + 1)
+    def generate_locked(
+        self,
+        req: GenerationRequest,
+        progress: ProgressFn,
+        cancel: CancelFn,
+        *,
+        base_seed: int,
+        source: torch.Tensor | None = None,
+        condition: Conditioning | None = None,
+    ) -> list[GeneratedImage]:
+        """The request's pictures; the caller holds the lock (``generate`` does). ``source``: a
+        noise [nz] to vary instead of ``req.source_seed``'s (an inverted upload); ``condition``:
+        a conditioning to use instead of the request's own (an inverted upload's, mixed)."""
         seeds = [(base_seed + i) % 2**32 for i in range(req.n)]
         k = req.candidates
         netg_cfg = self.manifest.arch.netG
 
         self._check(cancel)
         progress("encoding", 0.0)
-        cond = self.conditioning(req)
+        cond = condition if condition is not None else self.conditioning(req)
         progress("encoding", 1.0)
 
         self._check(cancel)
         progress("generating", 0.0)
         grid_hw = self.grid_for(req.width, req.height)
-        noise = torch.cat([sample_noise(seed, k, netg_cfg.nz, req.truncation) for seed in seeds])
+        noise = creative.request_noise(req, seeds, k, netg_cfg.nz, source)
         native = self.render_native(
             noise, cond.embedding, grid_hw, lambda f: progress("generating", f), words=cond.words
         )
@@ -396,43 +437,27 @@ class Engine:
 
         self._check(cancel)
         progress("upscaling", 0.0)
-        with torch.inference_mode(), self._autocast():
-            final, resample = upscale_to(kept, req.width, req.height, self.sr_net)
-        pictures = _to_pil(final.float())
+        pictures, resample = self.upscale(kept, req.width, req.height)
         progress("upscaling", 1.0)
 
-        native_w, native_h = native.shape[-1], native.shape[-2]
-        method = f"aspect-grid {grid_hw[1]}x{grid_hw[0]} -> {native_w}x{native_h} -> {resample}"
         results = []
         scores_cpu = scores.float().cpu()
+        kept_noise = noise.view(req.n, k, -1)[torch.arange(req.n), best.cpu()]
         for i, (seed, picture) in enumerate(zip(seeds, pictures, strict=True)):
             score = float(scores_cpu[i, best[i]])
-            settings = {
-                "engine": "instantpainting-galip",
-                "engine_version": ENGINE_VERSION,
-                "model": self.manifest.name,
-                "model_trained": self.manifest.trained,
-                "prompt": req.prompt,
-                "negative_prompt": req.negative_prompt,
-                "style": req.style or None,
-                "style_strength": float(req.style_strength),
-                "width": req.width,
-                "height": req.height,
-                "seed": seed,
-                "base_seed": base_seed,
-                "index": i,
-                "truncation": float(req.truncation),
-                "candidates": k,
-                "candidate_index": int(best[i]),
-                "clip_score": score,
-                "native_size": [native_w, native_h],
-                "grid": [grid_hw[1], grid_hw[0]],  # (columns, rows), like sizes
-                "method": method,
-                "truncated": cond.truncated,
-                "negative_truncated": cond.negative_truncated,
-                "device": self.device.type,
-                "precision": self.precision,
-            }
+            settings = self.settings_for(
+                req,
+                seed=seed,
+                base_seed=base_seed,
+                index=i,
+                candidate_index=int(best[i]),
+                score=score,
+                native=native,
+                grid_hw=grid_hw,
+                resample=resample,
+                cond=cond,
+            )
+            settings["noise"] = kept_noise[i].tolist()  # the exact noise: variations and restyles start here
             results.append(
                 GeneratedImage(
                     image=picture,
@@ -443,6 +468,57 @@ class Engine:
                 )
             )
         return results
+
+    def settings_for(
+        self,
+        req: GenerationRequest,
+        *,
+        seed: int,
+        base_seed: int,
+        index: int,
+        candidate_index: int,
+        score: float,
+        native: torch.Tensor,
+        grid_hw: tuple[int, int],
+        resample: str,
+        cond: Conditioning | None,
+    ) -> dict[str, Any]:
+        """Everything needed to reproduce one picture (stored with it and in its PNG)."""
+        native_w, native_h = native.shape[-1], native.shape[-2]
+        method = f"aspect-grid {grid_hw[1]}x{grid_hw[0]} -> {native_w}x{native_h} -> {resample}"
+        settings = {
+            "engine": "instantpainting-galip",
+            "engine_version": ENGINE_VERSION,
+            "model": self.manifest.name,
+            "model_trained": self.manifest.trained,
+            "prompt": req.prompt,
+            "negative_prompt": req.negative_prompt,
+            "style": req.style or None,
+            "style_strength": float(req.style_strength),
+            "width": req.width,
+            "height": req.height,
+            "seed": seed,
+            "base_seed": base_seed,
+            "index": index,
+            "truncation": float(req.truncation),
+            "candidates": req.candidates,
+            "candidate_index": candidate_index,
+            "clip_score": score,
+            "native_size": [native_w, native_h],
+            "grid": [grid_hw[1], grid_hw[0]],  # (columns, rows), like sizes
+            "method": method,
+            "truncated": cond.truncated if cond is not None else False,
+            "negative_truncated": cond.negative_truncated if cond is not None else False,
+            "device": self.device.type,
+            "precision": self.precision,
+        }
+        if req.source_noise is not None:
+            settings["source"] = "noise"
+        elif req.source_seed is not None:
+            settings.update(source_seed=req.source_seed, source_candidate=req.source_candidate)
+        if req.source_seed is not None or req.variation_strength:
+            settings["variation_strength"] = float(req.variation_strength)
+        return settings
 
 
 def _to_pil(images: torch.Tensor) -> list[Image.Image]:

@@ -7,7 +7,8 @@ from django.template.loader import render_to_string
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
 
-from generation import hooks, labels
+from generation import hooks, labels, studio
+from generation.engine import STYLES
 from generation.models import GenerationImage
 
 register = template.Library()
@@ -31,3 +32,44 @@ def image_actions(context: template.Context, image: GenerationImage) -> SafeStri
     request = context.get("request")
     rendered = [render_to_string(action.template, values, request=request) for action in hooks.image_actions()]
     return format_html_join("", "{}", ((SafeString(html),) for html in rendered))
+
+
+@register.inclusion_tag("generation/_studio_actions.html", takes_context=True)
+def studio_actions(context: template.Context, image: GenerationImage, own: bool = False) -> dict[str, Any]:
+    """Beside a picture: variations (subtle, strong), the same seed or a new one, an interpolation;
+    and, on one's own picture, a restyle (generation.studio_views)."""
+    from urllib.parse import urlencode
+
+    from django.urls import reverse
+
+    generation = image.generation
+    base = {"prompt": generation.prompt, "model": generation.model.name, "width": image.width, "height": image.height}
+    if generation.style:
+        base["style"] = generation.style
+    create = reverse("generation:create")
+    return {
+        "image": image,
+        "own": own,
+        "csrf_token": context.get("csrf_token"),
+        "styles": [(key, labels.style_label(key)) for key in STYLES],
+        # A picture drawn from its own seed can be made again from it; a variation, restyle or
+        # frame was drawn from a moved noise, which its Variations button starts from instead.
+        "same_seed_url": create + "?" + urlencode({**base, "seed": image.seed}) if _own_seed(image) else "",
+        "new_seed_url": create + "?" + urlencode(base),
+        "next": context["request"].get_full_path() if context.get("request") else "",
+    }
+
+
+def _own_seed(image: GenerationImage) -> bool:
+    recorded = image.settings or {}
+    return not any(key in recorded for key in ("source", "source_seed", "interpolation", "reconstruction"))
+
+
+@register.inclusion_tag("generation/_lineage.html", takes_context=True)
+def lineage(context: template.Context, recorded: dict[str, Any]) -> dict[str, Any]:
+    """The parents recorded on a job or picture (variation_of, restyle_of, interpolation_of)."""
+    from generation.owners import owner_of_request
+
+    request = context.get("request")
+    viewer = owner_of_request(request, create=False) if request is not None else None
+    return {"parents": studio.lineage_of(settings_or_options=recorded or {}, viewer=viewer)}

@@ -32,6 +32,7 @@ from generation.models import Generation, GenerationImage
 from generation.owners import Owner, owner_of_generation
 from generation.queue import queue_publish_positions
 from generation.schema import engine_request
+from generation.studio_worker import interpolation_files, lineage_settings, studio_upload_of
 from generation.worker.engines import engine_for
 from generation.worker.identity import public_worker_name
 
@@ -39,6 +40,9 @@ logger = logging.getLogger(__name__)
 
 # Where each engine stage sits on the job's overall progress bar.
 STAGE_SPAN = {
+    # An uploaded picture's inversion comes first and takes most of the time; the stages after it
+    # report once they pass it (the bar never goes back).
+    "inverting": (0.0, 0.6),
     "encoding": (0.0, 0.1),
     "generating": (0.1, 0.7),
     "selecting": (0.7, 0.8),
@@ -92,11 +96,19 @@ def generation_run(*, generation_id: int, worker_id: str, requeue: Requeue) -> s
 
         try:
             engine = engine_for(generation.model)
-            results = engine.generate(engine_request(generation), on_progress=progress, should_cancel=should_cancel)
+            upload = studio_upload_of(generation)
+            if upload is not None:
+                results = engine.restyle_upload(
+                    engine_request(generation), upload, on_progress=progress, should_cancel=should_cancel
+                )
+            else:
+                results = engine.generate(engine_request(generation), on_progress=progress, should_cancel=should_cancel)
             if should_cancel():
                 raise GenerationCanceled("canceled")
             progress("saving", 0.0)
             images = _store_images(generation, results, progress)
+            if generation.options.get("frames"):
+                _store_animation(generation, results)
         except GenerationCanceled:
             return _finish(generation, owner, worker_id, Generation.Status.CANCELED)
         except TransientEngineError as exc:
@@ -154,7 +166,7 @@ def _store_images(
     stored = []
     folder = f"generations/{generation.public_id.hex}"
     for index, result in enumerate(results):
-        settings_ = dict(result.settings)
+        settings_ = {**result.settings, **lineage_settings(generation)}
         png = encode_png(result.image, settings_)
         thumb = io.BytesIO()
         preview = result.image.copy()
@@ -177,6 +189,16 @@ def _store_images(
         )
         progress("saving", (index + 1) / len(results))
     return stored
+
+
+def _store_animation(generation: Generation, results: list[GeneratedImage]) -> None:
+    """An interpolation's frames side by side (PNG) and as an animated WebP (looping there and back)."""
+    folder = f"generations/{generation.public_id.hex}"
+    frames = [result.image for result in results]
+    strip, webp = interpolation_files(frames)
+    generation.strip.name = default_storage.save(f"{folder}/strip.png", ContentFile(strip))
+    generation.animation.name = default_storage.save(f"{folder}/animation.webp", ContentFile(webp))
+    Generation.objects.filter(pk=generation.pk).update(strip=generation.strip.name, animation=generation.animation.name)
 
 
 def _finish(

@@ -95,6 +95,15 @@
     return payload;
   }
 
+  // The form's prompt, model and size as query parameters (for "same seed" / "new seed").
+  function requestPayloadText() {
+    var values = {};
+    ["prompt", "model", "width", "height", "style", "negative_prompt"].forEach(function (name) {
+      if (form.elements[name] && form.elements[name].value) values[name] = form.elements[name].value;
+    });
+    return values;
+  }
+
   // --- job panel -----------------------------------------------------------------------
   function setProgress(fraction) {
     lastFraction = Math.max(lastFraction, fraction);
@@ -156,7 +165,39 @@
         link.textContent = action.label;
         meta.appendChild(link);
       });
+      var studio = document.createElement("div");
+      studio.className = "meta studio-actions";
+      var label = document.createElement("span");
+      label.className = "muted";
+      label.textContent = T.vary;
+      studio.appendChild(label);
+      ["subtle", "strong"].forEach(function (strength) {
+        var b = document.createElement("button");
+        b.type = "button";
+        b.className = "secondary small";
+        b.setAttribute("data-vary", strength);
+        b.textContent = T[strength];
+        b.addEventListener("click", function () {
+          submitJob(config.variations_api.replace(config.placeholder, img.id), {strength: strength, n: 4});
+        });
+        studio.appendChild(b);
+      });
+      // A studio job's pictures were drawn from moved noises: their seed alone does not make
+      // them again, so they offer a new seed only.
+      var pairs = job && job.studio ? [["new_seed", false]] : [["same_seed", true], ["new_seed", false]];
+      pairs.forEach(function (pair) {
+        var link = document.createElement("a");
+        link.className = "button secondary small";
+        link.setAttribute("data-" + pair[0].replace("_", "-"), "");
+        var params = new URLSearchParams(requestPayloadText());
+        params.delete("seed");
+        if (pair[1]) params.set("seed", img.seed);
+        link.href = "?" + params.toString();
+        link.textContent = T[pair[0]];
+        studio.appendChild(link);
+      });
       card.appendChild(meta);
+      card.appendChild(studio);
       box.appendChild(card);
     });
   }
@@ -184,6 +225,7 @@
         setStatus("succeeded", "");
         showImages(event.images);
         finish();
+        showAnimation(event.id);
         break;
       case "generation.failed":
         setStatus("failed", event.error);
@@ -203,6 +245,30 @@
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (data) { if (data && job && data.id === job.id) then(data); })
       .catch(function () {});
+  }
+
+  // An interpolation's animated WebP and a link to the job's page (lineage, strip).
+  function showAnimation(id) {
+    fetchJob(id, function (data) {
+      if (!data.animation_url) return;
+      var fig = document.createElement("figure");
+      fig.className = "result";
+      fig.style.margin = "0";
+      var pic = document.createElement("img");
+      pic.src = data.animation_url;
+      pic.alt = T.animation;
+      pic.setAttribute("data-animation", "");
+      var cap = document.createElement("figcaption");
+      cap.className = "meta";
+      var link = document.createElement("a");
+      link.className = "button small secondary";
+      link.href = data.url;
+      link.textContent = T.details;
+      cap.appendChild(link);
+      fig.appendChild(pic);
+      fig.appendChild(cap);
+      el("results").insertBefore(fig, el("results").firstChild);
+    });
   }
 
   // The worker words its reason in its own language; the API words it in the reader's.
@@ -228,12 +294,28 @@
     });
   }
 
-  form.addEventListener("submit", function (e) {
-    e.preventDefault();
+  // Follow a job this page did not submit (the studio's buttons on other pages send the browser
+  // here with ?follow=<id>): same panel, same socket, same polling.
+  function follow(id, status, position) {
+    job = {id: id, status: status};
+    lastFraction = 0;
+    el("job-empty").hidden = true;
+    el("job").hidden = false;
+    el("results").textContent = "";
+    setProgress(0);
+    setStatus(status, position ? fmt(T.position, {p: position, n: position}) : "");
+    if (!subscribed) { subscribed = true; sock.reconnect(); }
+    if (pollTimer) clearInterval(pollTimer);
+    pollTimer = setInterval(poll, sock.isOpen() ? 2000 : 700);
+    // On a phone the job panel sits below the form: bring it into view.
+    if (window.matchMedia("(max-width: 959px)").matches) el("job").scrollIntoView({behavior: "smooth", block: "start"});
+  }
+
+  // POST a job (the create form, or a variation of a result) and follow it.
+  function submitJob(url, payload) {
     clearErrors();
-    var payload = requestPayload();
     el("generate").disabled = true;
-    fetch(api, {
+    fetch(url, {
       method: "POST",
       credentials: "same-origin",
       headers: {"Content-Type": "application/json", "X-CSRFToken": csrf, "Accept": "application/json"},
@@ -242,18 +324,8 @@
       return r.json().then(function (data) { return {status: r.status, data: data, retry: r.headers.get("Retry-After")}; });
     }).then(function (res) {
       if (res.status === 201) {
-        job = {id: res.data.id, status: res.data.status};
-        lastFraction = 0;
-        el("job-empty").hidden = true;
-        el("job").hidden = false;
-        el("results").textContent = "";
-        setProgress(0);
-        setStatus("queued", res.data.position ? fmt(T.position, {p: res.data.position, n: res.data.position}) : "");
-        if (!subscribed) { subscribed = true; sock.reconnect(); }
-        if (pollTimer) clearInterval(pollTimer);
-        pollTimer = setInterval(poll, sock.isOpen() ? 2000 : 700);
-        // On a phone the job panel sits below the form: bring it into view.
-        if (window.matchMedia("(max-width: 959px)").matches) el("job").scrollIntoView({behavior: "smooth", block: "start"});
+        follow(res.data.id, "queued", res.data.position);
+        job.studio = url !== api || Boolean(payload.frames);
         return;
       }
       el("generate").disabled = false;
@@ -263,7 +335,17 @@
       el("generate").disabled = false;
       showErrors({detail: T.network});
     });
+  }
+
+  form.addEventListener("submit", function (e) {
+    e.preventDefault();
+    submitJob(api, requestPayload());
   });
+  if (config.follow && /^[0-9a-f-]{36}$/.test(config.follow)) {
+    follow(config.follow, "queued", null);
+    job.studio = true;  // the studio's buttons on other pages send the browser here
+    poll();
+  }
 
   el("job-cancel").addEventListener("click", function () {
     if (!job) return;

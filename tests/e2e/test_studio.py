@@ -1,118 +1,112 @@
-"""The studio in a real browser, PC and phone: the model card's prompt builder names unknown
-words; a poem becomes a picture and a poem card to download; the recipe editor's order changes
-the recipe prompt; surprise me gives a counterfactual prompt."""
+"""The creative studio in a browser, PC and phone: variations from a result, the studio buttons
+on a picture's page, an interpolation from the create form, restyling an uploaded picture."""
 
 from __future__ import annotations
 
 import pytest
 from PIL import Image
 
-JINGYESI = "床前明月光，疑是地上霜。举头望明月，低头思故乡。"
 
-
-@pytest.mark.parametrize("viewport", ["pc", "phone"])
-def test_the_prompt_builder_offers_known_words_and_names_unknown_ones(live_site, page_factory, viewport):
-    page = page_factory(viewport)
-    page.goto(live_site.url + "/models/demo-food/")
-    assert page.locator(".term img").count() > 10  # a sample picture per term (lazy: those in view load)
-    page.locator("[data-word='strawberry'] img").scroll_into_view_if_needed()
-    page.wait_for_function(
-        "() => { const i = document.querySelector(\"[data-word='strawberry'] img\"); return i.complete && i.naturalWidth === 128; }"
-    )
-    page.click("[data-word='strawberry']")
-    assert page.input_value("#builder-prompt") == "strawberry"
-    page.locator("#builder-check.good").wait_for()
-    page.fill("#builder-prompt", "strawberry with a dragon")
-    page.locator("#builder-check .unknown-word").wait_for()
-    assert page.locator("#builder-check .unknown-word").all_text_contents() == ["dragon"]
-    page.fill("#builder-prompt", "spaceship galaxy")
-    page.locator("#builder-check.bad").wait_for()
-    assert "spaceship, galaxy" in page.text_content("#builder-check")
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-    page.fill("#builder-prompt", "a bowl of noodles with two strawberries")
-    page.click("#builder-use")
-    page.wait_for_url("**/?model=demo-food**")
-    assert page.input_value("#prompt") == "a bowl of noodles with two strawberries"
-    assert page.input_value("#model") == "demo-food"
-
-
-@pytest.mark.parametrize("viewport", ["pc", "phone"])
-def test_a_poem_becomes_a_picture_and_a_poem_card(live_site, page_factory, viewport, tmp_path):
-    page = page_factory(viewport)
-    page.goto(live_site.url + "/studio/")
-    page.select_option("#poem-model", "demo-landscape")
-    page.fill("#poem-text", JINGYESI)
-    page.click("#poem-read")
-    page.locator("#poem-result").wait_for(state="visible")
-    assert page.input_value("#poem-prompt") == "秋天夜晚的风景"
-    assert "明月光" in page.text_content("#poem-images")
-    page.select_option("#poem-terms select[data-group='season']", "winter")  # the reading is editable
-    page.wait_for_function("() => document.querySelector('#poem-prompt').value === '冬天夜晚的风景'")
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-    page.click("#poem-draw")
-    page.wait_for_url("**/?*poem=*")
-    assert page.is_visible("[data-poem-notice]")
+def generate(page, live_site, prompt: str = "a red sun over the sea at dusk") -> None:
+    page.goto(live_site.url + "/")
+    page.fill("#prompt", prompt)
+    page.click("[data-size='512x512']")
     page.click("#generate")
     page.wait_for_selector("#results img", timeout=60_000)
-    with page.expect_download() as info:
-        page.click("#results a[download][href*='card.png']")
-    path = tmp_path / "card.png"
-    info.value.save_as(path)
-    with Image.open(path) as card:
-        assert card.width == 1024 and card.height > 1024
+    page.wait_for_function("() => document.querySelector('#job-status').textContent.trim() === 'Done'")
 
 
-def test_a_poem_too_long_or_without_imagery_gets_a_message(live_site, page_factory):
-    page = page_factory("phone")
-    page.goto(live_site.url + "/studio/")
-    page.fill("#poem-text", "我思故我在")
-    page.click("#poem-read")
-    error = page.locator("#poem-mode [data-error-for='poem']")
-    error.wait_for(state="visible")
-    assert "No image this model can draw" in error.text_content()
+def count_results(page) -> int:
+    return page.locator("#results figure.result img:not([data-animation])").count()
 
 
 @pytest.mark.parametrize("viewport", ["pc", "phone"])
-def test_the_recipe_editor_order_changes_the_recipe_and_an_empty_list_is_refused(live_site, page_factory, viewport):
+def test_subtle_variations_of_a_result_arrive_live_in_the_same_panel(live_site, page_factory, viewport):
     page = page_factory(viewport)
-    page.goto(live_site.url + "/studio/")
-    error = page.locator("#recipe-mode [data-error-for='ingredients']")
-    error.wait_for(state="visible")
-    assert "empty" in error.text_content()
-    page.select_option("#recipe-add-name", "tomato")
-    page.click("#recipe-add")
-    page.select_option("#recipe-add-name", "egg")
-    page.click("#recipe-add")
-    page.wait_for_function("() => document.querySelector('#recipe-prompt').value.includes('egg')")
-    assert page.input_value("#recipe-prompt") == "Tomato egg rice; rice, tomato, egg"
-    page.locator("#recipe-list li").nth(1).get_by_role("button", name="Move up").click()
-    page.wait_for_function("() => document.querySelector('#recipe-prompt').value.startsWith('Egg')")
-    assert page.input_value("#recipe-prompt") == "Egg tomato rice; rice, egg, tomato"
-    page.locator("#recipe-list li").nth(1).locator("input").fill("3")
-    page.locator("#recipe-list li").nth(1).locator("input").dispatch_event("change")
-    page.wait_for_function("() => document.querySelector('#recipe-prompt').value.includes('three')")
-    assert page.input_value("#recipe-prompt") == "Egg tomato rice; rice, egg, three tomatoes"
+    generate(page, live_site)
+    first = page.get_attribute("#results img", "src")
+    # A plain picture offers its seed back ("Same seed" fills it in; "New seed" leaves it empty).
+    href = page.get_attribute("#results [data-same-seed]", "href")
+    assert "seed=" in href and "prompt=" in href
+    assert "seed=" not in page.get_attribute("#results [data-new-seed]", "href")
+    page.click("#results [data-vary='subtle']")
+    page.wait_for_function(
+        "(first) => document.querySelectorAll('#results figure img').length === 4 && "
+        "document.querySelector('#results img').getAttribute('src') !== first",
+        arg=first,
+        timeout=60_000,
+    )
+    assert page.text_content("#job-status").strip() == "Done"
+    assert page.get_attribute("#job-progress", "aria-valuenow") == "100"
+    # A variation was drawn from a moved noise: its seed alone would not make it again.
+    assert page.locator("#results [data-same-seed]").count() == 0
+    assert page.locator("#results [data-new-seed]").count() == 4
+    if viewport == "phone":
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
-def test_surprise_me_gives_a_counterfactual_prompt(live_site, page_factory):
-    page = page_factory("phone")
-    page.goto(live_site.url + "/studio/")
-    page.select_option("#surprise-model", "demo-landscape")
-    page.click("#surprise-go")
-    page.locator("#surprise-result").wait_for(state="visible")
-    assert page.input_value("#surprise-prompt").startswith("a landscape")
-    assert page.locator("#surprise-list li").count() == 3
+def test_a_pictures_page_offers_variations_that_the_create_page_then_follows(live_site, page_factory):
+    page = page_factory("pc")
+    generate(page, live_site)
+    page.goto(live_site.url + "/generations/")
+    page.locator("a[href^='/generations/']:not([href='/generations/'])").first.click()
+    page.wait_for_selector("[data-studio-actions]")
+    page.click("[data-studio-actions] [data-vary='strong']")
+    page.wait_for_url("**/?follow=*")
+    page.wait_for_function("() => document.querySelectorAll('#results figure img').length === 4", timeout=60_000)
+    # The variation's own page names its parent.
+    page.locator("#results [data-new-seed]").first.wait_for()
+    job_id = page.url.split("follow=")[1]
+    page.goto(f"{live_site.url}/generations/{job_id}/")
+    assert page.locator("[data-lineage='variation_of'] img").count() == 1
 
 
-@pytest.mark.parametrize("viewport", ["pc", "phone"])
-def test_the_create_page_names_the_words_the_model_does_not_know(live_site, page_factory, viewport):
-    page = page_factory(viewport)
+def test_an_interpolation_from_the_create_form_shows_its_frames_and_animation(live_site, page_factory):
+    page = page_factory("pc")
     page.goto(live_site.url + "/")
-    page.select_option("#model", "demo-landscape")
-    page.fill("#prompt", "a landscape at sunset with a dragon")
-    page.locator("#prompt-check.warn").wait_for()
-    assert "“dragon”" in page.text_content("#prompt-check")
-    page.fill("#prompt", "spaceship galaxy")
-    page.locator("#prompt-check.bad").wait_for()
-    assert "spaceship, galaxy" in page.text_content("#prompt-check")
-    assert page.get_attribute("#prompt-check a", "href") == "/models/demo-landscape/"
+    page.fill("#prompt", "a red sun over the sea at dusk")
+    page.click("[data-size='512x512']")
+    page.click("details.advanced summary")
+    page.fill("#seed", "5")
+    page.select_option("#frames", "4")
+    page.fill("#interpolate_seed", "6")
+    page.fill("#interpolate_prompt", "a (green:1.3) moon over the sea")
+    page.click("#generate")
+    page.wait_for_selector("#results img[data-animation]", timeout=60_000)
+    assert count_results(page) == 4
+
+
+def test_malformed_emphasis_shows_the_problem_under_the_prompt(live_site, page_factory):
+    page = page_factory("phone")
+    page.goto(live_site.url + "/")
+    page.fill("#prompt", "a (snowy mountain")
+    page.click("#generate")
+    error = page.locator("[data-error-for='prompt']")
+    error.wait_for(state="visible")
+    assert "never closed" in error.text_content()
+    assert page.is_hidden("#job")
+
+
+@pytest.mark.parametrize("viewport", ["pc", "phone"])
+def test_restyle_an_uploaded_picture_shows_the_reconstruction_first(live_site, page_factory, viewport, tmp_path):
+    picture = Image.new("RGB", (300, 200), (30, 120, 220))
+    picture.paste((40, 160, 40), (0, 120, 300, 200))
+    path = tmp_path / "photo.png"
+    picture.save(path)
+    page = page_factory(viewport)
+    page.goto(live_site.url + "/studio/upload/")
+    page.set_input_files("#image", str(path))
+    page.fill("#prompt", "a green hill under a blue sky")
+    page.select_option("#style", "watercolor")
+    page.click("#upload-form button[type=submit]")
+    page.wait_for_url("**/?follow=*")
+    page.wait_for_function("() => document.querySelectorAll('#results figure img').length === 2", timeout=60_000)
+    assert page.text_content("#job-status").strip() == "Done"
+    # A file that is not a picture is refused on the page, with the reason.
+    bad = tmp_path / "notes.png"
+    bad.write_bytes(b"not a picture")
+    page.goto(live_site.url + "/studio/upload/")
+    page.set_input_files("#image", str(bad))
+    page.fill("#prompt", "a sea")
+    page.click("#upload-form button[type=submit]")
+    assert "not an image we can read" in page.text_content("[data-error-for='image']")

@@ -214,7 +214,7 @@ def test_out_of_memory_becomes_a_transient_error(tiny_engine: Engine, monkeypatc
     def boom(*args, **kwargs):
         raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
 
-    monkeypatch.setattr(tiny_engine, "_generate", boom)
+    monkeypatch.setattr(tiny_engine, "generate_locked", boom)
     with pytest.raises(TransientEngineError, match="out of memory"):
         tiny_engine.generate(GenerationRequest("a cat", seed=1))
 

@@ -18,16 +18,25 @@ NUMBERS = [spec for spec in REQUEST_FIELDS.values() if spec.kind in ("int", "flo
 TEXTS = [spec for spec in REQUEST_FIELDS.values() if spec.kind == "text"]
 
 
+# Fields that only make sense with another one: an interpolation needs an end.
+COMPANIONS = {"frames": {"interpolate_seed": 1}}
+
+
+def _with_companions(values: dict) -> dict:
+    extra = {k: v for name in values for k, v in COMPANIONS.get(name, {}).items()}
+    return {"prompt": "a cat", **extra, **values}
+
+
 def engine_accepts(**values) -> bool:
     try:
-        GenerationRequest(**{"prompt": "a cat", **values}).validate()
+        GenerationRequest(**_with_companions(values)).validate()
     except InvalidRequest:
         return False
     return True
 
 
 def api_accepts(**values) -> bool:
-    return GenerationCreateInput(data={"prompt": "a cat", **values}).is_valid()
+    return GenerationCreateInput(data=_with_companions(values)).is_valid()
 
 
 def just_past(spec: FieldSpec, bound: float, direction: int) -> float:
@@ -77,6 +86,9 @@ def test_api_defaults_are_the_engines():
     engine = GenerationRequest("a cat")
     for name in REQUEST_FIELDS:
         if name in ("prompt", "seed", "style"):
+            continue
+        if REQUEST_FIELDS[name].nullable:  # left out means None to both
+            assert name not in validated.validated_data and getattr(engine, name) is None, name
             continue
         assert validated.validated_data[name] == getattr(engine, name), name
     assert validated.validated_data["style"] == "" and engine.style is None  # both mean "no style"

@@ -1,294 +1,284 @@
-"""The studio through the API and the pages: model cards with sample pictures, the unknown-word
-check, poem readings, recipes, surprises, and poem cards (download and share preview), with
-every bad input answered by a 400 that names the problem, and no one else's picture shown."""
+"""The creative studio through the API and the pages: variations, restyles, interpolations,
+uploads — each from a picture the person may use, the parent recorded, someone else's a 404."""
 
 from __future__ import annotations
 
 import io
 
+import numpy as np
 import pytest
-from django.urls import reverse
+from django.core.files.storage import default_storage
 from PIL import Image
 
-from generation.creative.card import PAPER, font_path
-from generation.models import Generation
-from generation.prompting.poems import POEM_MAX_CHARS
-from tests.gallery.factories import make_image, make_post
+from generation.engine import read_png_settings
+from generation.models import Generation, GenerationImage
+from generation.studio_worker import STRIP_HEIGHT, interpolation_files
 from tests.generation.conftest import job
 
+URL = "/api/v1/generations/"
 pytestmark = pytest.mark.django_db
 
-JINGYESI = "床前明月光，疑是地上霜。举头望明月，低头思故乡。"
+
+def make_picture(client, run_queue, **overrides) -> GenerationImage:
+    resp = client.post(URL, job(**overrides), format="json")
+    assert resp.status_code == 201, resp.content
+    run_queue()
+    generation = Generation.objects.get(public_id=resp.json()["id"])
+    assert generation.status == "succeeded", generation.error
+    return generation.images.get(index=0)
 
 
-def body_of(response) -> bytes:
-    return b"".join(response.streaming_content) if response.streaming else response.content
+def finished(client, gid: str, run_queue) -> dict:
+    run_queue()
+    body = client.get(f"{URL}{gid}/").json()
+    assert body["status"] == "succeeded", body
+    return body
 
 
-def url(name: str, action: str) -> str:
-    return reverse(f"api:api-model-{action}", args=[name])
+def stored_settings(image_id: str) -> dict:
+    image = GenerationImage.objects.get(public_id=image_id)
+    with default_storage.open(image.file.name) as f:
+        return read_png_settings(f.read())
 
 
-# -- model cards ------------------------------------------------------------------------------------
+def pixels(image_id: str) -> np.ndarray:
+    image = GenerationImage.objects.get(public_id=image_id)
+    with default_storage.open(image.file.name) as f:
+        return np.asarray(Image.open(io.BytesIO(f.read())).convert("RGB"), dtype=np.int16)
 
 
-def test_the_model_card_lists_what_the_model_knows_with_a_sample_picture_of_each(api, registered_models):
-    response = api.get(url("demo-food", "card"))
-    assert response.status_code == 200
-    card = response.json()
-    assert card["category"] == "food" and card["native_size"] == [64, 64]
-    assert card["license"] and card["quality"]["fd"] == 5.4 and card["package_bytes"] > 10_000_000
-    ingredients = next(g for g in card["groups"] if g["name"] == "ingredients")
-    assert ingredients["kind"] == "object"
-    words = {t["id"]: t for t in ingredients["terms"]}
-    assert set(words) == {"tomato", "egg", "broccoli", "shrimp", "mushroom", "carrot", "strawberry"}
-    picture = api.get(words["strawberry"]["sample_url"])
-    assert picture.status_code == 200 and picture["Content-Type"] == "image/webp"
-    with Image.open(io.BytesIO(body_of(picture))) as sample:
-        assert sample.size == (128, 128)
-    assert any(g["kind"] == "attribute" for g in card["groups"])
+# --- variations -------------------------------------------------------------------------------
 
 
-def test_the_model_card_speaks_chinese_to_a_chinese_reader(api, registered_models):
-    card = api.get(url("demo-landscape", "card") + "?lang=zh").json()
-    time = next(g for g in card["groups"] if g["name"] == "time")
-    assert time["label"] == "时间" and time["terms"][0]["word"] == "黎明时"
-
-
-def test_a_missing_model_is_a_404_and_a_model_without_vocabulary_a_clear_400(api, registered_models):
-    assert api.get(url("no-such-model", "card")).status_code == 404
-    response = api.get(url("untrained-tiny", "card"))
-    assert response.status_code == 400
-    assert "vocabulary" in response.json()["model"][0]
-
-
-def test_a_sample_of_an_unknown_term_is_a_404(client, registered_models):
-    assert client.get("/models/demo-food/samples/ingredients/dragonfruit.webp").status_code == 404
-    assert client.get("/models/demo-food/samples/..%2F..%2Fmodel/x.webp").status_code == 404
-
-
-def test_the_model_pages_render_on_pc_and_phone_in_both_languages(client, registered_models):
-    for lang in ("en", "zh-hans"):
-        listing = client.get("/models/", HTTP_ACCEPT_LANGUAGE=lang)
-        assert listing.status_code == 200 and b"demo-food" in listing.content
-        page = client.get("/models/demo-food/", HTTP_ACCEPT_LANGUAGE=lang)
-        html = page.content.decode()
-        assert page.status_code == 200
-        assert "/models/demo-food/samples/ingredients/strawberry.webp" in html
-        assert 'id="builder-prompt"' in html
-    assert "草莓" in client.get("/models/demo-food/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
-    assert client.get("/models/no-such-model/").status_code == 404
-
-
-# -- the unknown-word check -------------------------------------------------------------------------
-
-
-def test_the_check_names_the_words_the_model_does_not_know(api, registered_models):
-    response = api.post(
-        url("demo-landscape", "check"), {"prompt": "a landscape at sunset with a dragon"}, format="json"
+def test_variations_of_my_picture_record_their_parent_in_settings_and_png(hamlet_api, tiny_model, run_queue):
+    source = make_picture(hamlet_api, run_queue, seed=11)
+    resp = hamlet_api.post(
+        f"/api/v1/images/{source.public_id}/variations/", {"strength": "subtle", "n": 3}, format="json"
     )
-    assert response.status_code == 200
-    data = response.json()
-    assert data["unknown"] == ["dragon"] and not data["only_unknown"]
-    assert "“dragon”" in data["message"]
+    assert resp.status_code == 201, resp.content
+    body = finished(hamlet_api, resp.json()["id"], run_queue)
+    assert len(body["images"]) == 3
+    for image in body["images"]:
+        saved = stored_settings(image["id"])
+        assert saved["variation_of"] == str(source.public_id)
+        assert saved["variation_strength"] == 0.25 and saved["prompt"] == source.generation.prompt
+        assert saved["noise"] != source.settings["noise"]
+    png = GenerationImage.objects.get(public_id=body["images"][0]["id"])
+    with default_storage.open(png.file.name) as f:
+        assert "Variation of: " + str(source.public_id) in Image.open(f).text["parameters"]
 
 
-def test_a_prompt_made_only_of_unknown_words_gets_a_clear_message(api, registered_models):
-    data = api.post(url("demo-food", "check"), {"prompt": "spaceship galaxy"}, format="json").json()
-    assert data["only_unknown"] is True
-    assert "knows none of these words: spaceship, galaxy" in data["message"]
+def test_a_subtle_variation_stays_closer_than_a_strong_one(hamlet_api, tiny_model, run_queue):
+    source = make_picture(hamlet_api, run_queue, seed=11)
+    distance = {}
+    for strength in ("subtle", "strong"):
+        gid = hamlet_api.post(
+            f"/api/v1/images/{source.public_id}/variations/", {"strength": strength, "n": 4, "seed": 5}, format="json"
+        ).json()["id"]
+        images = finished(hamlet_api, gid, run_queue)["images"]
+        distance[strength] = np.mean([np.abs(pixels(i["id"]) - pixels(str(source.public_id))).mean() for i in images])
+    assert 0 < distance["subtle"] < distance["strong"]
+
+
+def test_variations_of_someone_elses_private_picture_are_a_404(hamlet_api, othello_api, tiny_model, run_queue):
+    source = make_picture(othello_api, run_queue)
+    for path in ("variations", "interpolations", "restyle"):
+        resp = hamlet_api.post(
+            f"/api/v1/images/{source.public_id}/{path}/", {"frames": 4, "prompt": "x"}, format="json"
+        )
+        assert resp.status_code == 404, path
+    assert not Generation.objects.filter(user__username="hamlet").exists()
+
+
+def test_variations_of_a_published_picture_are_allowed_but_its_restyle_is_not(
+    hamlet_api, othello, othello_api, tiny_model, run_queue
+):
+    from gallery.services import post_publish
+
+    source = make_picture(othello_api, run_queue)
+    post = post_publish(user=othello, image=source, title="sea")
+    resp = hamlet_api.post(f"/api/v1/images/{source.public_id}/variations/", {"strength": "strong"}, format="json")
+    assert resp.status_code == 201
+    restyle = hamlet_api.post(f"/api/v1/images/{source.public_id}/restyle/", {"style": "watercolor"}, format="json")
+    assert restyle.status_code == 404
+    page = hamlet_api.get(post.get_absolute_url()).content.decode()
+    assert "data-vary=" in page and "data-restyle-form" not in page  # restyle is for one's own pictures
+
+
+@pytest.mark.parametrize("strength", ["medium", "0", "1.5", "-0.2", ""])
+def test_a_bad_strength_is_a_400_naming_it(hamlet_api, tiny_model, run_queue, strength):
+    source = make_picture(hamlet_api, run_queue)
+    resp = hamlet_api.post(f"/api/v1/images/{source.public_id}/variations/", {"strength": strength}, format="json")
+    assert resp.status_code == 400
+    assert "variation_strength" in resp.json() or "strength" in resp.json()
+
+
+def test_a_variation_of_a_variation_starts_from_the_variations_own_noise(hamlet_api, tiny_model, run_queue):
+    source = make_picture(hamlet_api, run_queue, seed=11)
+    gid = hamlet_api.post(f"/api/v1/images/{source.public_id}/variations/", {"n": 1}, format="json").json()["id"]
+    child_id = finished(hamlet_api, gid, run_queue)["images"][0]["id"]
+    # Restyling the child with its own prompt and no style change is refused (nothing would change) ...
+    same = hamlet_api.post(f"/api/v1/images/{child_id}/restyle/", {}, format="json")
+    assert same.status_code == 400 and "prompt" in same.json()
+    # ... with another style it keeps the child's exact noise.
+    gid = hamlet_api.post(f"/api/v1/images/{child_id}/restyle/", {"style": "ink_wash"}, format="json").json()["id"]
+    restyled = finished(hamlet_api, gid, run_queue)["images"][0]
+    saved = stored_settings(restyled["id"])
+    assert saved["restyle_of"] == child_id
+    assert saved["noise"] == stored_settings(child_id)["noise"]
+    assert saved["style"] == "ink_wash"
+
+
+# --- restyle ----------------------------------------------------------------------------------
+
+
+def test_restyle_with_an_edited_prompt_keeps_the_noise(hamlet_api, tiny_model, run_queue):
+    source = make_picture(hamlet_api, run_queue, seed=21)
+    resp = hamlet_api.post(
+        f"/api/v1/images/{source.public_id}/restyle/",
+        {"prompt": "a (red:1.5) sun over a calm sea at night"},
+        format="json",
+    )
+    assert resp.status_code == 201, resp.content
+    image = finished(hamlet_api, resp.json()["id"], run_queue)["images"][0]
+    saved = stored_settings(image["id"])
+    assert saved["noise"] == source.settings["noise"] and saved["restyle_of"] == str(source.public_id)
+    assert saved["prompt"] == "a (red:1.5) sun over a calm sea at night"
+
+
+# --- interpolation ----------------------------------------------------------------------------
+
+
+def test_an_interpolation_makes_frames_a_strip_and_an_animation_for_the_owner_only(
+    hamlet_api, othello_api, tiny_model, run_queue
+):
+    source = make_picture(hamlet_api, run_queue, seed=31)
+    resp = hamlet_api.post(
+        f"/api/v1/images/{source.public_id}/interpolations/",
+        {"frames": 6, "interpolate_seed": 99, "interpolate_prompt": "a green moon"},
+        format="json",
+    )
+    assert resp.status_code == 201, resp.content
+    body = finished(hamlet_api, resp.json()["id"], run_queue)
+    assert len(body["images"]) == 6
+    first = stored_settings(body["images"][0]["id"])
+    assert first["interpolation_of"] == str(source.public_id)
+    assert first["interpolation"]["to_seed"] == 99 and first["interpolation"]["frames"] == 6
+    assert np.abs(pixels(body["images"][0]["id"]) - pixels(str(source.public_id))).max() <= 2
+    animation = hamlet_api.get(body["animation_url"])
+    assert animation.status_code == 200 and animation["Content-Type"] == "image/webp"
+    webp = Image.open(io.BytesIO(b"".join(animation.streaming_content)))
+    assert webp.format == "WEBP" and webp.is_animated
+    strip = hamlet_api.get(body["strip_url"])
+    assert strip.status_code == 200
+    strip_png = Image.open(io.BytesIO(b"".join(strip.streaming_content)))
+    assert strip_png.width == 6 * strip_png.height  # square frames side by side
+    assert othello_api.get(body["animation_url"]).status_code == 404
+    assert othello_api.get(body["strip_url"]).status_code == 404
+
+
+def test_the_animation_plays_there_and_back_and_the_strip_holds_every_frame():
+    frames = [Image.new("RGB", (512, 256), (40 * i, 255 - 40 * i, 90)) for i in range(6)]
+    strip, webp = interpolation_files(frames)
+    animation = Image.open(io.BytesIO(webp))
+    assert animation.n_frames == 2 * 6 - 2
+    colours = []
+    for index in range(animation.n_frames):
+        animation.seek(index)
+        colours.append(round(animation.convert("RGB").getpixel((10, 10))[0] / 40))
+    assert colours == [0, 1, 2, 3, 4, 5, 4, 3, 2, 1]
+    assert Image.open(io.BytesIO(strip)).size == (6 * 512 * STRIP_HEIGHT // 256, STRIP_HEIGHT)
+
+
+def test_an_interpolation_through_the_plain_create_endpoint(hamlet_api, tiny_model, run_queue):
+    resp = hamlet_api.post(URL, job(frames=4, seed=1, interpolate_seed=2), format="json")
+    assert resp.status_code == 201, resp.content
+    assert len(finished(hamlet_api, resp.json()["id"], run_queue)["images"]) == 4
+    bad = hamlet_api.post(URL, job(frames=4), format="json")
+    assert bad.status_code == 400 and "frames" in bad.json()
+
+
+# --- emphasis ---------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
-    ("prompt", "needle"),
-    [
-        ("", "empty"),
-        ("   ", "empty"),
-        ("x" * 1001, "limit is 1000"),
-        ("<script>alert(1)</script> sun", "HTML"),
-        ('<img src=x onerror="alert(1)">', "HTML"),
-        (12345, "must be text"),
-        (["sun"], "must be text"),
-    ],
+    ("prompt", "says"),
+    [("a (snowy mountain", "never closed"), ("a (snow:lots) hill", "must be a number"), ("（雪：9）", "out of range")],
 )
-def test_a_bad_prompt_to_check_is_a_400_naming_the_problem(api, registered_models, prompt, needle):
-    response = api.post(url("demo-landscape", "check"), {"prompt": prompt}, format="json")
-    assert response.status_code == 400
-    assert needle in response.json()["prompt"][0]
+def test_malformed_emphasis_is_a_400_naming_the_problem(hamlet_api, tiny_model, prompt, says):
+    resp = hamlet_api.post(URL, job(prompt=prompt), format="json")
+    assert resp.status_code == 400
+    assert says in " ".join(resp.json()["prompt"])
+    assert not Generation.objects.exists()
 
 
-def test_a_body_that_is_not_an_object_is_a_400(api, registered_models):
-    response = api.post(url("demo-landscape", "check"), '"sun"', content_type="application/json")
-    assert response.status_code == 400
+def test_emphasis_is_accepted_in_english_and_chinese(hamlet_api, tiny_model, run_queue):
+    for prompt in ("a (snowy:1.4) mountain", "（雪：1.4）山"):
+        assert hamlet_api.post(URL, job(prompt=prompt), format="json").status_code == 201
+    run_queue()
+    assert set(Generation.objects.values_list("status", flat=True)) == {"succeeded"}
 
 
-# -- poems ------------------------------------------------------------------------------------------
+# --- the pages --------------------------------------------------------------------------------
 
 
-def test_a_poem_is_read_as_imagery_and_a_prompt_in_its_language(api, registered_models):
-    data = api.post(url("demo-landscape", "poem"), {"poem": JINGYESI}, format="json").json()
-    assert data["lang"] == "zh" and data["prompt"] == "秋天夜晚的风景"
-    assert data["selection"]["body"] == "moon" and data["selection"]["time"] == "night"
-    assert [i["text"] for i in data["images"]][:2] == ["明月光", "霜"]
+def test_the_detail_page_shows_the_lineage_and_the_studio_buttons(hamlet_api, tiny_model, run_queue):
+    source = make_picture(hamlet_api, run_queue, seed=11)
+    gid = hamlet_api.post(f"/api/v1/images/{source.public_id}/variations/", {"n": 1}, format="json").json()["id"]
+    finished(hamlet_api, gid, run_queue)
+    page = hamlet_api.get(f"/generations/{gid}/").content.decode()
+    assert 'data-lineage="variation_of"' in page and str(source.get_thumb_url()) in page
+    assert "data-vary=" in page and "data-restyle-form" in page and "data-interpolate-form" in page
+    assert "source_noise" not in page
 
 
-def test_the_poem_notes_what_the_model_cannot_draw(api, registered_models):
-    data = api.post(
-        url("demo-landscape", "poem"), {"poem": "千山鸟飞绝，万径人踪灭。孤舟蓑笠翁，独钓寒江雪。"}, format="json"
-    ).json()
-    notes = {i["text"]: i["note"] for i in data["images"]}
-    assert "boats" in notes["孤舟"]["en"] and notes["寒江"] is None
+def test_the_vary_button_creates_a_job_and_the_create_page_follows_it(hamlet_api, tiny_model, run_queue):
+    source = make_picture(hamlet_api, run_queue)
+    resp = hamlet_api.post(f"/studio/images/{source.public_id}/vary/", {"strength": "strong"})
+    assert resp.status_code == 302
+    variation = Generation.objects.exclude(pk=source.generation_id).get()
+    assert resp["Location"] == f"/?follow={variation.public_id}"
+    assert variation.options["variation_of"] == str(source.public_id)
+    page = hamlet_api.get(resp["Location"]).content.decode()
+    assert str(variation.public_id) in page  # handed to create.js in its config
 
 
-@pytest.mark.parametrize(
-    ("poem", "needle"),
-    [
-        ("床前明月光。" * 80, f"limit is {POEM_MAX_CHARS}"),
-        ("", "empty"),
-        ("<script>alert('月')</script>", "HTML"),
-        ("我思故我在", "No image this model can draw"),
-        (42, "must be text"),
-    ],
-)
-def test_a_bad_poem_is_a_400_naming_the_problem(api, registered_models, poem, needle):
-    response = api.post(url("demo-landscape", "poem"), {"poem": poem}, format="json")
-    assert response.status_code == 400
-    assert needle in response.json()["poem"][0]
+def test_the_post_page_shows_where_a_published_variation_came_from(hamlet, hamlet_api, tiny_model, run_queue):
+    from gallery.services import post_publish
+
+    source = make_picture(hamlet_api, run_queue)
+    gid = hamlet_api.post(f"/api/v1/images/{source.public_id}/variations/", {"n": 1}, format="json").json()["id"]
+    child = Generation.objects.get(public_id=finished(hamlet_api, gid, run_queue)["id"]).images.get()
+    post = post_publish(user=hamlet, image=child)
+    page = hamlet_api.get(post.get_absolute_url()).content.decode()
+    assert 'data-lineage="variation_of"' in page and "data-vary=" in page
+    # For a visitor the private source is named, not shown.
+    from rest_framework.test import APIClient
+
+    visitor = APIClient().get(post.get_absolute_url()).content.decode()
+    assert 'data-lineage="variation_of"' in visitor and str(source.get_thumb_url()) not in visitor
 
 
-def test_a_generation_keeps_its_poem_and_refuses_a_bad_one(api, tiny_model):
-    created = api.post("/api/v1/generations/", job(prompt="秋天夜晚的风景", poem=JINGYESI), format="json")
-    assert created.status_code == 201
-    assert Generation.objects.get(public_id=created.json()["id"]).options["poem"] == JINGYESI
-    long = api.post("/api/v1/generations/", job(poem="月" * (POEM_MAX_CHARS + 1)), format="json")
-    assert long.status_code == 400 and "poem" in long.json()
-    markup = api.post("/api/v1/generations/", job(poem="<b>月</b>"), format="json")
-    assert markup.status_code == 400 and "HTML" in markup.json()["poem"][0]
-    assert Generation.objects.count() == 1  # nothing stored for the refused ones
+def test_openapi_lists_the_studio_endpoints(api):
+    schema = api.get("/api/schema/", HTTP_ACCEPT="application/json")
+    text = schema.content.decode()
+    for path in (
+        "/api/v1/images/{public_id}/variations/",
+        "/api/v1/images/{public_id}/restyle/",
+        "/api/v1/images/{public_id}/interpolations/",
+        "/api/v1/uploads/",
+        "/api/v1/uploads/{public_id}/restyle/",
+    ):
+        assert path in text, path
+    assert "variation_strength" in text and "interpolate_prompt" in text
 
 
-def test_the_poem_card_is_the_picture_with_its_poem_and_only_its_owner_sees_it(client_as, hamlet):
-    image = make_image(user=hamlet, width=96, height=96, options={"poem": JINGYESI})
-    card_url = reverse("generation:poem-card", args=[image.public_id])
-    response = client_as("hamlet").get(card_url + "?download=1")
-    assert response.status_code == 200 and response["Content-Type"] == "image/png"
-    assert "attachment" in response["Content-Disposition"]
-    with Image.open(io.BytesIO(body_of(response))) as card:
-        assert card.width == 1024 and card.height > 1024  # the picture, then the poem below it
-        assert card.getpixel((10, 10)) == PAPER
-        assert card.getpixel((512, 500)) == (200, 60, 60)  # the picture
-        text_band = card.crop((0, 1000, card.width, card.height - 90)).convert("L")
-        assert min(text_band.get_flattened_data()) < 100  # ink: the poem is set
-    assert client_as("othello").get(card_url).status_code == 404
-    plain = make_image(user=hamlet)
-    assert client_as("hamlet").get(reverse("generation:poem-card", args=[plain.public_id])).status_code == 404
-
-
-def test_the_cjk_font_comes_from_the_installed_wheel():
-    path = font_path()
-    assert path is not None and path.stat().st_size > 10_000_000
-
-
-def test_a_published_poem_picture_shares_its_poem_card(client, hamlet):
-    post = make_post(user=hamlet, width=96, height=96, options={"poem": JINGYESI})
-    page = client.get(post.get_share_path()).content.decode()
-    assert "Poem card" in page or "诗" in page
-    response = client.get(post.get_share_path() + "preview.png")
-    with Image.open(io.BytesIO(body_of(response))) as preview:
-        assert preview.size == (1200, 630)
-        assert preview.getpixel((5, 315)) == PAPER  # the card's paper, not the letterbox's dark bars
-        assert preview.getpixel((300, 315)) == (200, 60, 60)
-    # anyone may download the card of a published picture
-    assert client.get(reverse("generation:poem-card", args=[post.image.public_id])).status_code == 200
-
-
-# -- recipes and surprises --------------------------------------------------------------------------
-
-
-def test_the_recipe_follows_the_ingredient_order(api, registered_models):
-    first = api.post(
-        url("demo-food", "recipe"),
-        {"ingredients": [{"name": "tomato", "count": 2}, {"name": "egg", "count": 1}], "base": "rice"},
-        format="json",
-    ).json()
-    assert first["prompt"] == "Tomato egg rice; rice, two tomatoes, egg"
-    second = api.post(
-        url("demo-food", "recipe"),
-        {"ingredients": [{"name": "egg", "count": 1}, {"name": "tomato", "count": 2}], "base": "rice", "lang": "zh"},
-        format="json",
-    ).json()
-    assert second["prompt"] == "鸡蛋番茄饭；米饭、鸡蛋、两个番茄"
-
-
-@pytest.mark.parametrize(
-    ("body", "field", "needle"),
-    [
-        ({"ingredients": []}, "ingredients", "empty"),
-        ({"ingredients": "tomato"}, "ingredients", "list"),
-        ({"ingredients": [{"name": "tomato", "count": 9}]}, "ingredients", "1 to 4"),
-        ({"ingredients": [{"name": "<script>"}]}, "ingredients", "does not know"),
-        ({"ingredients": [{"name": "tomato"}], "base": "pizza"}, "base", "pizza"),
-        ({"ingredients": [{"count": 1}]}, "ingredients", "name"),
-    ],
-)
-def test_a_bad_recipe_is_a_400_naming_the_problem(api, registered_models, body, field, needle):
-    response = api.post(url("demo-food", "recipe"), body, format="json")
-    assert response.status_code == 400
-    assert needle in response.json()[field][0]
-
-
-def test_recipe_mode_is_refused_for_a_model_that_reads_no_recipes(api, registered_models):
-    response = api.post(url("demo-anime", "recipe"), {"ingredients": [{"name": "tomato"}]}, format="json")
-    assert response.status_code == 400 and "recipe" in response.json()["model"][0]
-
-
-def test_surprise_me_is_repeatable_by_seed_and_lists_the_combinations(api, registered_models):
-    a = api.get(url("demo-landscape", "surprise") + "?seed=11").json()
-    b = api.get(url("demo-landscape", "surprise") + "?seed=11").json()
-    assert a == b and len(a["combinations"]) == 3
-    assert api.get(url("demo-landscape", "surprise") + "?seed=-1").status_code == 400
-    assert api.get(url("demo-landscape", "surprise") + "?seed=abc").status_code == 400
-
-
-def test_compose_writes_the_models_own_grammar(api, registered_models):
-    data = api.post(
-        url("demo-landscape", "compose"),
-        {"selection": {"time": "sunset", "mountains": "snowy"}, "lang": "en"},
-        format="json",
-    ).json()
-    assert data["prompt"] == "a landscape at sunset in summer with snow-capped mountains"
-
-
-def test_the_studio_page_renders_in_both_languages(client, registered_models):
-    for lang in ("en", "zh-hans"):
-        page = client.get("/studio/", HTTP_ACCEPT_LANGUAGE=lang)
-        assert page.status_code == 200
-        html = page.content.decode()
-        assert 'id="poem-text"' in html and 'id="recipe-list"' in html and 'id="surprise-go"' in html
-
-
-def test_the_studio_endpoints_are_in_the_openapi_schema(api):
-    schema = api.get("/api/schema/?format=json").json()
-    for action in ("card", "check", "compose", "poem", "recipe", "surprise"):
-        assert f"/api/v1/models/{{name}}/{action}/" in schema["paths"]
-    create = schema["components"]["schemas"]["GenerationCreateInput"]["properties"]
-    assert create["poem"]["maxLength"] == POEM_MAX_CHARS
-
-
-def test_a_chinese_reader_gets_the_messages_in_chinese(api, registered_models):
-    data = api.post(
-        url("demo-food", "check"), {"prompt": "宇宙飞船"}, format="json", HTTP_ACCEPT_LANGUAGE="zh-hans"
-    ).json()
-    assert data["only_unknown"] and "一个词都不认识：宇宙飞船" in data["message"]
-    refused = api.post(url("demo-food", "recipe"), {"ingredients": []}, format="json", HTTP_ACCEPT_LANGUAGE="zh-hans")
-    assert "配料清单是空的" in refused.json()["ingredients"][0]
-    page = api.get("/studio/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
-    assert "创作工坊" in page and "诗配画" in page
-
-
-def test_a_poem_card_of_a_picture_whose_file_is_gone_is_a_404(client_as, hamlet):
-    from django.core.files.storage import default_storage
-
-    image = make_image(user=hamlet, options={"poem": JINGYESI})
-    default_storage.delete(image.file.name)
-    assert client_as("hamlet").get(reverse("generation:poem-card", args=[image.public_id])).status_code == 404
+def test_same_seed_is_offered_only_for_a_picture_drawn_from_its_own_seed(hamlet_api, tiny_model, run_queue):
+    source = make_picture(hamlet_api, run_queue, seed=11)
+    page = hamlet_api.get(source.generation.get_absolute_url()).content.decode()
+    assert "data-same-seed" in page and "seed=11" in page
+    gid = hamlet_api.post(f"/api/v1/images/{source.public_id}/variations/", {"n": 1}, format="json").json()["id"]
+    finished(hamlet_api, gid, run_queue)
+    page = hamlet_api.get(f"/generations/{gid}/").content.decode()
+    assert "data-same-seed" not in page and "data-new-seed" in page
+    assert "<dt>variation_strength</dt>" in page and "<dt>frames</dt>" not in page  # unused studio fields hidden

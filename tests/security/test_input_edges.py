@@ -43,7 +43,7 @@ def test_a_json_body_over_the_size_limit_is_a_400(tiny_model, settings):
 
 @pytest.mark.django_db
 def test_a_request_within_the_limits_is_still_accepted(tiny_model):
-    resp = APIClient().post(URL, json.dumps(job(prompt="[{ a bracket in a prompt")), content_type="application/json")
+    resp = APIClient().post(URL, json.dumps(job(prompt="[{ a bracket }] in a prompt")), content_type="application/json")
     assert resp.status_code == 201, resp.content
 
 
