@@ -9,9 +9,11 @@ from django.urls import reverse
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import NotificationKind
 from generation.models import Generation, GenerationImage
 
 TITLE_MAX_LENGTH = 120
+COMMENT_MAX_LENGTH = 1000
 REPORT_DETAILS_MAX_LENGTH = 500
 SHARE_CODE_LENGTH = 8
 
@@ -37,6 +39,7 @@ class Post(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="remixes", verbose_name=_("remix of")
     )
     like_count = models.PositiveIntegerField(_("likes"), default=0)
+    comment_count = models.PositiveIntegerField(_("comments"), default=0)
     is_hidden = models.BooleanField(_("hidden"), default=False, db_index=True)
     hidden_reason = models.CharField(_("reason for hiding"), max_length=200, blank=True)
     is_featured = models.BooleanField(_("featured"), default=False, db_index=True)
@@ -116,6 +119,10 @@ class Report(models.Model):
         DISMISSED = "dismissed", _("Dismissed")
 
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="reports", verbose_name=_("post"))
+    # Set when the report is about one comment on the post rather than the post itself.
+    comment = models.ForeignKey(
+        "Comment", null=True, blank=True, on_delete=models.CASCADE, related_name="reports", verbose_name=_("comment")
+    )
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports_made", verbose_name=_("reporter")
     )
@@ -139,10 +146,109 @@ class Report(models.Model):
         verbose_name_plural = _("reports")
         constraints = [
             models.UniqueConstraint(
-                fields=["post", "reporter"], condition=Q(status="open"), name="report_one_open_per_reporter"
+                fields=["post", "reporter"],
+                condition=Q(status="open", comment__isnull=True),
+                name="report_one_open_per_reporter",
+            ),
+            models.UniqueConstraint(
+                fields=["comment", "reporter"],
+                condition=Q(status="open", comment__isnull=False),
+                name="report_one_open_per_comment_reporter",
             ),
             models.CheckConstraint(condition=Q(reason__in=ReportReason.values), name="report_reason_valid"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_reason_display()} — #{self.post_id}"
+        about = f"#{self.post_id}" + (f" / comment {self.comment_id}" if self.comment_id else "")
+        return f"{self.get_reason_display()} — {about}"
+
+
+class Comment(models.Model):
+    """A comment on a post, or a reply to one (replies go one level deep: a reply's parent is top-level)."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="comments", verbose_name=_("post"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="comments", verbose_name=_("author")
+    )
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies", verbose_name=_("reply to")
+    )
+    body = models.TextField(_("comment"), max_length=COMMENT_MAX_LENGTH)
+    created_at = models.DateTimeField(_("written at"), auto_now_add=True, db_index=True)
+    edited_at = models.DateTimeField(_("edited at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+        constraints = [
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("body"), COMMENT_MAX_LENGTH), name="comment_body_length"
+            ),
+            models.CheckConstraint(condition=~Q(body=""), name="comment_body_set"),
+        ]
+        indexes = [models.Index(fields=["post", "created_at"])]
+
+    def __str__(self) -> str:
+        return Truncator(self.body).chars(60)
+
+    def get_absolute_url(self) -> str:
+        return reverse("gallery:post", args=[self.post_id]) + f"#comment-{self.pk}"
+
+
+class Notification(models.Model):
+    """Something that happened to a person's work or account. Unread ones of the same kind about the
+    same post (or, for follows, about nobody's post) are one row: "12 people liked …"."""
+
+    Kind = NotificationKind
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("recipient")
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=NotificationKind.choices)
+    post = models.ForeignKey(Post, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    comment = models.ForeignKey(Comment, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("latest actor")
+    )
+    actor_count = models.PositiveIntegerField(_("people"), default=1)
+    is_read = models.BooleanField(_("read"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=NotificationKind.values), name="notification_kind_valid"),
+        ]
+        indexes = [models.Index(fields=["recipient", "is_read", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.recipient_id}"
+
+
+class NotificationActor(models.Model):
+    """Who is counted in a batched notification (each person once)."""
+
+    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="actors")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["notification", "user"], name="notification_actor_once")]
+
+
+class Follow(models.Model):
+    follower = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="following_set")
+    followed = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follower_set")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("follow")
+        verbose_name_plural = _("follows")
+        constraints = [
+            models.UniqueConstraint(fields=["follower", "followed"], name="follow_once"),
+            models.CheckConstraint(condition=~Q(follower=models.F("followed")), name="follow_not_self"),
+        ]

@@ -17,9 +17,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image
 
+from accounts.models import NotificationKind
 from accounts.selectors import user_is_moderator
 from gallery.imaging import letterbox_png
 from gallery.models import REPORT_DETAILS_MAX_LENGTH, SHARE_CODE_LENGTH, TITLE_MAX_LENGTH, Like, Post, Report
+from gallery.notifications import notify
 from generation.models import Generation, GenerationImage
 from generation.selectors import prompt_blocked_term
 from instantpainting.errors import Conflict, Gone, NotAllowed, NotFound, ServiceError
@@ -84,6 +86,8 @@ def post_publish(*, user: Any, image: GenerationImage, title: Any = "") -> Post:
             post.save()
     except IntegrityError as exc:  # a concurrent publish of the same image won
         raise Conflict(_("This picture is already published."), field="image") from exc
+    if post.remix_of is not None:
+        notify(recipient=post.remix_of.author, kind=NotificationKind.REMIX, actor=user, post=post.remix_of)
     return post
 
 
@@ -145,17 +149,13 @@ def post_like_toggle(*, post: Post, user: Any) -> tuple[bool, int]:
             else:
                 Post.objects.filter(pk=post.pk).update(like_count=F("like_count") + 1)
                 liked = True
+                notify(recipient=post.author, kind=NotificationKind.LIKE, actor=user, post=post)
     post.refresh_from_db(fields=["like_count"])
     return liked, post.like_count
 
 
-def post_report(*, post: Post, user: Any, reason: Any, details: Any = "") -> Report:
-    if user is None or not user.is_authenticated or not user.is_active:
-        raise NotAllowed(_("Log in to report a post."))
-    if post.is_hidden or not post.author.is_active:
-        raise Gone(_("This post was removed."))
-    if post.author_id == user.pk:
-        raise ServiceError(_("You cannot report your own post. Unpublish it instead."))
+def clean_report(*, reason: Any, details: Any) -> tuple[str, str]:
+    """A report's reason (one of the list) and details (text, trimmed, within the limit)."""
     if reason not in Report.Reason.values:
         raise ServiceError(_("Choose a reason from the list."), field="reason")
     if details is None:
@@ -167,7 +167,18 @@ def post_report(*, post: Post, user: Any, reason: Any, details: Any = "") -> Rep
         raise ServiceError(
             _("Keep the details to %(n)d characters.") % {"n": REPORT_DETAILS_MAX_LENGTH}, field="details"
         )
-    if Report.objects.filter(post=post, reporter=user, status=Report.Status.OPEN).exists():
+    return reason, details
+
+
+def post_report(*, post: Post, user: Any, reason: Any, details: Any = "") -> Report:
+    if user is None or not user.is_authenticated or not user.is_active:
+        raise NotAllowed(_("Log in to report a post."))
+    if post.is_hidden or not post.author.is_active:
+        raise Gone(_("This post was removed."))
+    if post.author_id == user.pk:
+        raise ServiceError(_("You cannot report your own post. Unpublish it instead."))
+    reason, details = clean_report(reason=reason, details=details)
+    if Report.objects.filter(post=post, comment=None, reporter=user, status=Report.Status.OPEN).exists():
         raise Conflict(_("You already reported this post. Moderators will look at it."))
     report = Report(post=post, reporter=user, reason=reason, details=details)
     report.full_clean(validate_constraints=False)

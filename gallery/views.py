@@ -24,9 +24,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.selectors import profile_of, user_by_username, user_is_moderator
 from gallery import selectors, services
+from gallery.comments import comments_of
 from gallery.forms import FeedFilterForm, PublishForm, ReportForm
 from gallery.imaging import PREVIEW_SIZE, qr_png
-from gallery.models import Post, Report
+from gallery.models import COMMENT_MAX_LENGTH, Post, Report
 from generation.owners import owner_of_request
 from instantpainting import errors
 from instantpainting.files import serve_stored_file
@@ -81,7 +82,12 @@ def feed_page(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _render_post(request: HttpRequest, post: Post) -> HttpResponse:
+COMMENTS_PAGE_SIZE = 50
+
+
+def _render_post(
+    request: HttpRequest, post: Post, *, extra: dict[str, Any] | None = None, status: int = 200
+) -> HttpResponse:
     is_moderator = user_is_moderator(user=request.user)
     if not selectors.post_is_visible(post=post) and not is_moderator:
         return render(request, "gallery/gone.html", status=410)
@@ -89,6 +95,8 @@ def _render_post(request: HttpRequest, post: Post) -> HttpResponse:
     generation = post.image.generation
     description = Truncator(generation.prompt).chars(200)
     remix_query = urlencode(selectors.post_remix_params(post=post))
+    is_owner = request.user.is_authenticated and post.author_id == request.user.pk
+    comments_page = Paginator(comments_of(post=post), COMMENTS_PAGE_SIZE).get_page(request.GET.get("comments"))
     response = render(
         request,
         "gallery/post.html",
@@ -109,10 +117,15 @@ def _render_post(request: HttpRequest, post: Post) -> HttpResponse:
                 "image_height": PREVIEW_SIZE[1],
                 "url": share_url,
             },
-            "is_owner": request.user.is_authenticated and post.author_id == request.user.pk,
+            "is_owner": is_owner,
             "is_moderator": is_moderator,
             "report_reasons": Report.Reason.choices,
+            "comments": comments_page,
+            "can_remove_any_comment": is_moderator or is_owner,
+            "comment_max_length": COMMENT_MAX_LENGTH,
+            **(extra or {}),
         },
+        status=status,
     )
     return response
 

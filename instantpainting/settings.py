@@ -378,6 +378,8 @@ REST_FRAMEWORK: dict[str, Any] = {
         "gallery_write_ip": os.environ.get("THROTTLE_GALLERY_WRITE_IP", "120/min"),
         "gallery_report": os.environ.get("THROTTLE_GALLERY_REPORT", "20/hour"),
         "gallery_report_ip": os.environ.get("THROTTLE_GALLERY_REPORT_IP", "60/hour"),
+        "comment_write": os.environ.get("THROTTLE_COMMENT_WRITE", "10/min"),
+        "comment_write_ip": os.environ.get("THROTTLE_COMMENT_WRITE_IP", "30/min"),
         "avatar_upload": os.environ.get("THROTTLE_AVATAR_UPLOAD", "10/hour"),
         "avatar_upload_ip": os.environ.get("THROTTLE_AVATAR_UPLOAD_IP", "30/hour"),
     },
