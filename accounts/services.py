@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
 from accounts.avatars import AvatarRejected, avatar_webp
-from accounts.models import AVATAR_SIZE, BIO_MAX_LENGTH, DISPLAY_NAME_MAX_LENGTH, Profile
+from accounts.models import AVATAR_SIZE, BIO_MAX_LENGTH, DISPLAY_NAME_MAX_LENGTH, NotificationKind, Profile
 from instantpainting.errors import ServiceError
 
 User = get_user_model()
@@ -50,6 +50,19 @@ def profile_update(*, user: Any, display_name: str, bio: str) -> Profile:
     profile.bio = bio
     profile.full_clean()
     profile.save()
+    return profile
+
+
+def profile_set_notifications(*, user: Any, wanted: Any) -> Profile:
+    """Keep the notification kinds in `wanted` on and turn every other kind off."""
+    if not isinstance(wanted, list | tuple | set) or not all(isinstance(kind, str) for kind in wanted):
+        raise ServiceError(_("Choose notification kinds from the list."), field="notifications")
+    unknown = set(wanted) - set(NotificationKind.values)
+    if unknown:
+        raise ServiceError(_("Choose notification kinds from the list."), field="notifications")
+    profile = profile_ensure(user=user)
+    profile.notifications_off = [kind for kind in NotificationKind.values if kind not in wanted]
+    profile.save(update_fields=["notifications_off", "updated_at"])
     return profile
 
 

@@ -24,7 +24,7 @@ from instantpainting import errors
 from instantpainting.throttles import page_throttle_wait
 
 PEOPLE_PAGE_SIZE = 48
-NOTIFICATIONS_PAGE_SIZE = 30
+NOTIFICATIONS_PAGE_SIZE = 24
 
 
 def _comment_or_404(pk: Any) -> Comment:

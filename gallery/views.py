@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.selectors import profile_of, user_by_username, user_is_moderator
 from gallery import selectors, services
 from gallery.comments import comments_of
+from gallery.follows import follow_counts, follows
 from gallery.forms import FeedFilterForm, PublishForm, ReportForm
 from gallery.imaging import PREVIEW_SIZE, qr_png
 from gallery.models import COMMENT_MAX_LENGTH, Post, Report
@@ -331,5 +332,7 @@ def profile_page(request: HttpRequest, username: str) -> HttpResponse:
             "stats": selectors.profile_stats(user=user),
             "page": page,
             "is_self": request.user.is_authenticated and request.user.pk == user.pk,
+            "follow_counts": follow_counts(user=user),
+            "is_following": follows(follower=request.user, followed=user),
         },
     )

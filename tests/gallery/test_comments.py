@@ -205,3 +205,44 @@ def test_comment_and_reply_notify_the_post_author_and_the_replied_to_person(clie
     write(client_as("hamlet"), post, "thanks")  # one's own post: no notification to oneself
     assert Notification.objects.filter(recipient=hamlet).get().actor_count == 2
     assert Post.objects.get(pk=post.pk).comment_count == 3
+
+
+def test_the_post_page_writes_edits_replies_to_and_removes_comments(client_as, hamlet, othello):
+    post = make_post(user=hamlet)
+    othello_page = client_as("othello")
+    created = othello_page.post(f"/p/{post.pk}/comments/", {"body": "from the page"})
+    comment = Comment.objects.get()
+    assert created.status_code == 302 and created["Location"].endswith(f"#comment-{comment.pk}")
+    assert "from the page" in client_as("guest").get(f"/p/{post.pk}/").content.decode()
+    client_as("iago").post(f"/p/{post.pk}/comments/", {"body": "a reply", "parent": str(comment.pk)})
+    assert Comment.objects.get(body="a reply").parent_id == comment.pk
+    assert othello_page.get(f"/c/{comment.pk}/edit/").status_code == 200
+    assert othello_page.post(f"/c/{comment.pk}/edit/", {"body": "edited"}).status_code == 302
+    assert "(edited)" in client_as("guest").get(f"/p/{post.pk}/").content.decode()
+    assert client_as("iago").get(f"/c/{comment.pk}/edit/").status_code == 403
+    assert client_as("iago").post(f"/c/{comment.pk}/report/", {"reason": "spam"}).status_code == 302
+    assert Report.objects.filter(comment=comment).exists()
+    assert client_as("hamlet").post(f"/c/{comment.pk}/delete/").status_code == 302  # the post's author
+    assert not Comment.objects.exists()
+
+
+def test_a_refused_comment_on_the_page_keeps_what_was_typed(client_as, hamlet):
+    post = make_post(user=hamlet)
+    response = client_as("othello").post(f"/p/{post.pk}/comments/", {"body": "y" * 1001})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Keep a comment to 1000 characters." in html and "y" * 1001 in html
+    empty = client_as("othello").post(f"/p/{post.pk}/comments/", {"body": "  "})
+    assert empty.status_code == 400 and "Write something first." in empty.content.decode()
+    assert not Comment.objects.exists()
+
+
+def test_guests_and_strangers_on_the_comment_pages(client_as, hamlet):
+    post = make_post(user=hamlet)
+    comment_id = write(client_as("othello"), post).json()["id"]
+    guest = client_as("guest")
+    assert guest.post(f"/p/{post.pk}/comments/", {"body": "hi"}).status_code == 302  # to the login page
+    assert guest.post(f"/c/{comment_id}/delete/").status_code == 302
+    assert client_as("iago").post(f"/c/{comment_id}/edit/", {"body": "taken over"}).status_code == 403
+    assert Comment.objects.get().body == "Lovely colours"
+    assert guest.get("/c/999999/edit/").status_code == 404
