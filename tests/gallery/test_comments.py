@@ -246,3 +246,19 @@ def test_guests_and_strangers_on_the_comment_pages(client_as, hamlet):
     assert client_as("iago").post(f"/c/{comment_id}/edit/", {"body": "taken over"}).status_code == 403
     assert Comment.objects.get().body == "Lovely colours"
     assert guest.get("/c/999999/edit/").status_code == 404
+
+
+def test_moderators_remove_reported_comments_from_the_admin_queue(client_as, hamlet):
+    post = make_post(user=hamlet)
+    comment_id = write(client_as("othello"), post, "rude words").json()["id"]
+    client_as("iago").post(
+        f"/api/v1/comments/{comment_id}/report/", {"reason": "hateful"}, content_type="application/json"
+    )
+    report = Report.objects.get(comment_id=comment_id)
+    moderator = client_as("iago")
+    assert "rude words" in moderator.get("/admin/gallery/report/").content.decode()
+    moderator.post(
+        "/admin/gallery/report/", {"action": "remove_comments", "_selected_action": [str(report.pk)]}, follow=True
+    )
+    assert not Comment.objects.exists()
+    assert Post.objects.get(pk=post.pk).comment_count == 0
