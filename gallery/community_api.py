@@ -14,9 +14,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.selectors import profile_of, user_by_username, user_is_moderator
-from gallery import comments, follows, notifications
+from gallery import collections, comments, follows, notifications, selectors
 from gallery.api import PostOutput, ReportInput, _GalleryApiView, _visible_post
-from gallery.models import COMMENT_MAX_LENGTH, Comment, Notification
+from gallery.models import COLLECTION_NAME_MAX_LENGTH, COMMENT_MAX_LENGTH, Collection, Comment, Notification
 from instantpainting.links import absolute_url
 
 
@@ -306,3 +306,137 @@ class NotificationsApi(_GalleryApiView):
         data.is_valid(raise_exception=True)
         marked = notifications.notifications_mark_read(user=request.user, ids=data.validated_data.get("ids"))
         return Response({"marked": marked, "unread": notifications.unread_count(user_id=request.user.pk or 0)})
+
+
+class CollectionOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    is_public = serializers.BooleanField()
+    owner = serializers.SerializerMethodField()
+    size = serializers.IntegerField(required=False)
+    share_url = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+    @extend_schema_field(PersonOutput)
+    def get_owner(self, obj: Collection) -> dict[str, Any]:
+        return _person(self.context["request"], obj.owner)
+
+    def get_share_url(self, obj: Collection) -> str | None:
+        """The page's link; for a private collection it opens for its owner only."""
+        return absolute_url(request=self.context["request"], path=obj.get_absolute_url())
+
+
+class CollectionInput(serializers.Serializer):
+    name = serializers.CharField(max_length=COLLECTION_NAME_MAX_LENGTH)
+    is_public = serializers.BooleanField(required=False, default=False)
+
+
+class CollectionEditInput(serializers.Serializer):
+    name = serializers.CharField(max_length=COLLECTION_NAME_MAX_LENGTH, required=False)
+    is_public = serializers.BooleanField(required=False)
+
+
+class CollectionAddInput(serializers.Serializer):
+    post = serializers.IntegerField(min_value=1)
+
+
+class CollectionsApi(_GalleryApiView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses=CollectionOutput(many=True), summary="My collections", tags=["collections"])
+    def get(self, request: Request) -> Response:
+        paginator = PageNumberPagination()
+        rows = collections.collections_of(user=request.user).select_related("owner__profile")
+        page = paginator.paginate_queryset(rows, request, view=self)
+        return paginator.get_paginated_response(CollectionOutput(page, many=True, context={"request": request}).data)
+
+    @extend_schema(
+        request=CollectionInput,
+        responses={201: CollectionOutput, 409: OpenApiResponse(description="A collection of yours has this name")},
+        summary="Make a collection",
+        tags=["collections"],
+    )
+    def post(self, request: Request) -> Response:
+        data = CollectionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        made = collections.collection_create(owner=request.user, **data.validated_data)
+        return Response(CollectionOutput(made, context={"request": request}).data, status=status.HTTP_201_CREATED)
+
+
+def _collection_or_404(request: Request, pk: Any) -> Collection:
+    found = collections.collection_get(pk=pk, viewer=request.user)
+    if found is None:
+        raise NotFound(_("No such collection."))
+    return found
+
+
+class CollectionDetailApi(_GalleryApiView):
+    permission_classes = [permissions.IsAuthenticatedOrReadOnly]
+    throttle_scopes = {"GET": "gallery_read", "PATCH": "gallery_write", "DELETE": "gallery_write"}
+
+    @extend_schema(responses=CollectionOutput, summary="A collection (yours, or a public one)", tags=["collections"])
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(CollectionOutput(_collection_or_404(request, pk), context={"request": request}).data)
+
+    @extend_schema(
+        request=CollectionEditInput,
+        responses=CollectionOutput,
+        summary="Rename, or make public or private",
+        tags=["collections"],
+    )
+    def patch(self, request: Request, pk: int) -> Response:
+        data = CollectionEditInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        found = collections.collection_update(
+            collection=_collection_or_404(request, pk), user=request.user, **data.validated_data
+        )
+        return Response(CollectionOutput(found, context={"request": request}).data)
+
+    @extend_schema(
+        request=None, responses={204: None}, summary="Delete a collection (the posts stay)", tags=["collections"]
+    )
+    def delete(self, request: Request, pk: int) -> Response:
+        collections.collection_delete(collection=_collection_or_404(request, pk), user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CollectionPostsApi(_GalleryApiView):
+    permission_classes = [permissions.IsAuthenticatedOrReadOnly]
+
+    @extend_schema(responses=PostOutput(many=True), summary="The posts in a collection", tags=["collections"])
+    def get(self, request: Request, pk: int) -> Response:
+        found = _collection_or_404(request, pk)
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(
+            collections.collection_posts(collection=found, viewer=request.user), request, view=self
+        )
+        return paginator.get_paginated_response(PostOutput(page, many=True, context={"request": request}).data)
+
+    @extend_schema(
+        request=CollectionAddInput,
+        responses=inline_serializer("CollectionSaved", {"added": serializers.BooleanField()}),
+        summary="Save a post to the collection",
+        tags=["collections"],
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        found = _collection_or_404(request, pk)
+        data = CollectionAddInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        post = _visible_post(request, data.validated_data["post"])
+        added = collections.collection_add(collection=found, user=request.user, post=post)
+        return Response({"added": added}, status=status.HTTP_201_CREATED if added else status.HTTP_200_OK)
+
+
+class CollectionPostApi(_GalleryApiView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        request=None, responses={204: None}, summary="Take a post out of the collection", tags=["collections"]
+    )
+    def delete(self, request: Request, pk: int, post_pk: int) -> Response:
+        found = _collection_or_404(request, pk)
+        post = selectors.post_get(pk=post_pk)
+        if post is None or not collections.collection_remove(collection=found, user=request.user, post=post):
+            raise NotFound(_("This post is not in the collection."))
+        return Response(status=status.HTTP_204_NO_CONTENT)

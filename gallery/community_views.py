@@ -16,11 +16,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.selectors import profile_of, user_by_username
-from gallery import comments, follows, notifications, selectors
+from gallery import collections, comments, follows, notifications, selectors
 from gallery.forms import ReportForm
-from gallery.models import COMMENT_MAX_LENGTH, Comment
+from gallery.models import COLLECTION_NAME_MAX_LENGTH, COMMENT_MAX_LENGTH, Comment
 from gallery.views import FEED_PAGE_SIZE, _post_or_404, _render_post, _safe_next, _throttled
 from instantpainting import errors
+from instantpainting.links import absolute_url, share_targets
 from instantpainting.throttles import page_throttle_wait
 
 PEOPLE_PAGE_SIZE = 48
@@ -188,3 +189,112 @@ def notifications_page(request: HttpRequest) -> HttpResponse:
         for note in page.object_list
     ]
     return render(request, "gallery/notifications.html", {"page": page, "rows": rows})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def collections_page(request: HttpRequest) -> HttpResponse:
+    """My collections, and a form to make one."""
+    error, name = "", ""
+    if request.method == "POST":
+        wait = page_throttle_wait(request, "gallery_write")
+        if wait is not None:
+            return _throttled(wait)
+        name = request.POST.get("name", "")
+        try:
+            made = collections.collection_create(
+                owner=request.user, name=name, is_public=request.POST.get("is_public") == "on"
+            )
+        except errors.ServiceError as exc:
+            error = exc.message
+        else:
+            messages.success(request, _("Collection made."))
+            return redirect(made.get_absolute_url())
+    page = Paginator(collections.collections_of(user=request.user), PEOPLE_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "gallery/collections.html",
+        {"page": page, "error": error, "name": name, "max_length": COLLECTION_NAME_MAX_LENGTH},
+        status=400 if error else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def collection_page(request: HttpRequest, code: str) -> HttpResponse:
+    """A collection's page: anyone's for a public one, only its owner's for a private one (else 404).
+    Its owner renames it, makes it public or private, deletes it, or takes posts out here."""
+    found = collections.collection_get(share_code=code, viewer=request.user)
+    if found is None:
+        raise Http404
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "update":
+                collections.collection_update(
+                    collection=found,
+                    user=request.user,
+                    name=request.POST.get("name", ""),
+                    is_public=request.POST.get("is_public") == "on",
+                )
+            elif action == "delete":
+                collections.collection_delete(collection=found, user=request.user)
+                messages.success(request, _("Collection deleted."))
+                return redirect("gallery:collections")
+            elif action == "remove":
+                post = selectors.post_get(pk=request.POST.get("post"))
+                if post is not None:
+                    collections.collection_remove(collection=found, user=request.user, post=post)
+            else:
+                messages.error(request, _("Unknown action."))
+        except errors.NotFound as exc:
+            raise Http404 from exc
+        except errors.ServiceError as exc:
+            messages.error(request, exc.message)
+        return redirect(found.get_absolute_url())
+    page = Paginator(collections.collection_posts(collection=found, viewer=request.user), FEED_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    share_url = absolute_url(request=request, path=found.get_absolute_url())
+    return render(
+        request,
+        "gallery/collection.html",
+        {
+            "collection": found,
+            "page": page,
+            "is_owner": request.user.is_authenticated and found.owner_id == request.user.pk,
+            "share_url": share_url,
+            "share_targets": share_targets(url=share_url, text=found.name),
+            "max_length": COLLECTION_NAME_MAX_LENGTH,
+        },
+    )
+
+
+@require_POST
+def post_save(request: HttpRequest, pk: int) -> HttpResponse:
+    """Save a post to one of my collections, or to a new one named in the form."""
+    post = _post_or_404(pk)
+    if not request.user.is_authenticated:
+        return redirect_to_login(post.get_absolute_url())
+    wait = page_throttle_wait(request, "gallery_write")
+    if wait is not None:
+        return _throttled(wait)
+    try:
+        new_name = request.POST.get("new_name", "").strip()
+        if new_name:
+            target = collections.collection_create(owner=request.user, name=new_name)
+        else:
+            found = collections.collection_get(pk=request.POST.get("collection"), viewer=request.user)
+            if found is None or found.owner_id != request.user.pk:
+                raise errors.ServiceError(_("Choose one of your collections, or name a new one."))
+            target = found
+        added = collections.collection_add(collection=target, user=request.user, post=post)
+    except errors.Gone:
+        return render(request, "gallery/gone.html", status=410)
+    except errors.ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect(post.get_absolute_url())
+    if added:
+        messages.success(request, _("Saved to “%(name)s”.") % {"name": target.name})
+    else:
+        messages.info(request, _("Already in “%(name)s”.") % {"name": target.name})
+    return redirect(post.get_absolute_url())

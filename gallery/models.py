@@ -14,6 +14,7 @@ from generation.models import Generation, GenerationImage
 
 TITLE_MAX_LENGTH = 120
 COMMENT_MAX_LENGTH = 1000
+COLLECTION_NAME_MAX_LENGTH = 80
 REPORT_DETAILS_MAX_LENGTH = 500
 SHARE_CODE_LENGTH = 8
 
@@ -252,3 +253,44 @@ class Follow(models.Model):
             models.UniqueConstraint(fields=["follower", "followed"], name="follow_once"),
             models.CheckConstraint(condition=~Q(follower=models.F("followed")), name="follow_not_self"),
         ]
+
+
+class Collection(models.Model):
+    """A person's named set of saved posts; a public one has a page and a share link."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="collections", verbose_name=_("owner")
+    )
+    name = models.CharField(_("name"), max_length=COLLECTION_NAME_MAX_LENGTH)
+    is_public = models.BooleanField(_("public"), default=False)
+    share_code = models.CharField(_("share code"), max_length=16, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        verbose_name = _("collection")
+        verbose_name_plural = _("collections")
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "name"], name="collection_name_once_per_owner"),
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("name"), COLLECTION_NAME_MAX_LENGTH), name="collection_name_length"
+            ),
+            models.CheckConstraint(condition=~Q(name=""), name="collection_name_set"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("gallery:collection", args=[self.share_code])
+
+
+class CollectionItem(models.Model):
+    collection = models.ForeignKey(Collection, on_delete=models.CASCADE, related_name="items")
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="saved_in")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["collection", "post"], name="collection_item_once")]

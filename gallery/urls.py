@@ -27,6 +27,9 @@ urlpatterns = [
     path("u/<str:username>/following/", community_views.people_page, {"which": "following"}, name="following"),
     path("following/", community_views.following_feed_page, name="following-feed"),
     path("notifications/", community_views.notifications_page, name="notifications"),
+    path("collections/", community_views.collections_page, name="collections"),
+    path("k/<str:code>/", community_views.collection_page, name="collection"),
+    path("p/<int:pk>/save/", community_views.post_save, name="post-save"),
 ]
 
 api_urlpatterns = [
@@ -39,6 +42,14 @@ api_urlpatterns = [
     path("comments/<int:pk>/report/", community_api.CommentReportApi.as_view(), name="api-comment-report"),
     path("feed/following/", community_api.FollowingFeedApi.as_view(), name="api-following-feed"),
     path("notifications/", community_api.NotificationsApi.as_view(), name="api-notifications"),
+    path("collections/", community_api.CollectionsApi.as_view(), name="api-collections"),
+    path("collections/<int:pk>/", community_api.CollectionDetailApi.as_view(), name="api-collection"),
+    path("collections/<int:pk>/posts/", community_api.CollectionPostsApi.as_view(), name="api-collection-posts"),
+    path(
+        "collections/<int:pk>/posts/<int:post_pk>/",
+        community_api.CollectionPostApi.as_view(),
+        name="api-collection-post",
+    ),
     path("users/<str:username>/", api.UserDetailApi.as_view(), name="api-user"),
     path("users/<str:username>/follow/", community_api.FollowApi.as_view(), name="api-user-follow"),
     path("users/<str:username>/followers/", community_api.FollowersApi.as_view(), name="api-user-followers"),

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.selectors import profile_of, user_by_username, user_is_moderator
 from gallery import selectors, services
+from gallery.collections import collections_of
 from gallery.comments import comments_of
 from gallery.follows import follow_counts, follows
 from gallery.forms import FeedFilterForm, PublishForm, ReportForm
@@ -124,6 +125,7 @@ def _render_post(
             "comments": comments_page,
             "can_remove_any_comment": is_moderator or is_owner,
             "comment_max_length": COMMENT_MAX_LENGTH,
+            "my_collections": list(collections_of(user=request.user)) if request.user.is_authenticated else [],
             **(extra or {}),
         },
         status=status,
