@@ -14,9 +14,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.selectors import profile_of, user_by_username, user_is_moderator
-from gallery import collections, comments, follows, notifications, selectors
+from gallery import collections, comments, follows, notifications, selectors, tags
 from gallery.api import PostOutput, ReportInput, _GalleryApiView, _visible_post
-from gallery.models import COLLECTION_NAME_MAX_LENGTH, COMMENT_MAX_LENGTH, Collection, Comment, Notification
+from gallery.models import (
+    COLLECTION_NAME_MAX_LENGTH,
+    COMMENT_MAX_LENGTH,
+    TAG_MAX_LENGTH,
+    Collection,
+    Comment,
+    Notification,
+)
 from instantpainting.links import absolute_url
 
 
@@ -440,3 +447,35 @@ class CollectionPostApi(_GalleryApiView):
         if post is None or not collections.collection_remove(collection=found, user=request.user, post=post):
             raise NotFound(_("This post is not in the collection."))
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class TagOutput(serializers.Serializer):
+    name = serializers.CharField()
+    post_count = serializers.IntegerField()
+    url = serializers.SerializerMethodField()
+    posts_url = serializers.SerializerMethodField()
+
+    def get_url(self, obj: Any) -> str:
+        return absolute_url(request=self.context["request"], path=obj.get_absolute_url())
+
+    def get_posts_url(self, obj: Any) -> str:
+        return absolute_url(request=self.context["request"], path=reverse("api:api-posts") + f"?tag={obj.name}")
+
+
+class TagQuery(serializers.Serializer):
+    q = serializers.CharField(max_length=TAG_MAX_LENGTH + 1, required=False, allow_blank=True, default="")
+
+
+class TagsApi(_GalleryApiView):
+    @extend_schema(
+        parameters=[TagQuery],
+        responses=TagOutput(many=True),
+        summary="Tags in use, most used first; q finds tags containing it",
+        tags=["gallery"],
+    )
+    def get(self, request: Request) -> Response:
+        query = TagQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(tags.tags_search(q=query.validated_data["q"]), request, view=self)
+        return paginator.get_paginated_response(TagOutput(page, many=True, context={"request": request}).data)

@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.selectors import profile_of, user_by_username
-from gallery import collections, comments, follows, notifications, selectors
+from gallery import collections, comments, follows, notifications, selectors, tags
 from gallery.forms import ReportForm
-from gallery.models import COLLECTION_NAME_MAX_LENGTH, COMMENT_MAX_LENGTH, Comment
+from gallery.models import COLLECTION_NAME_MAX_LENGTH, COMMENT_MAX_LENGTH, TAG_MAX_LENGTH, Comment
 from gallery.views import FEED_PAGE_SIZE, _post_or_404, _render_post, _safe_next, _throttled
 from instantpainting import errors
 from instantpainting.links import absolute_url, share_targets
@@ -26,6 +26,7 @@ from instantpainting.throttles import page_throttle_wait
 
 PEOPLE_PAGE_SIZE = 48
 NOTIFICATIONS_PAGE_SIZE = 24
+TAGS_PAGE_SIZE = 60
 
 
 def _comment_or_404(pk: Any) -> Comment:
@@ -298,3 +299,23 @@ def post_save(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.info(request, _("Already in “%(name)s”.") % {"name": target.name})
     return redirect(post.get_absolute_url())
+
+
+@require_GET
+def tag_page(request: HttpRequest, name: str) -> HttpResponse:
+    """The visible posts with one tag, newest first (or popular)."""
+    tag = tags.tag_get(name=name)
+    if tag is None:
+        raise Http404
+    ordering = "popular" if request.GET.get("ordering") == "popular" else "latest"
+    posts = selectors.posts_feed(viewer=request.user, tag=tag.name, ordering=ordering)
+    page = Paginator(posts, FEED_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "gallery/tag.html", {"tag": tag, "page": page, "ordering": ordering})
+
+
+@require_GET
+def tags_page(request: HttpRequest) -> HttpResponse:
+    """Find tags: most used first, or those containing the search words."""
+    q = (request.GET.get("q") or "")[: TAG_MAX_LENGTH + 1]
+    page = Paginator(tags.tags_search(q=q), TAGS_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "gallery/tags.html", {"page": page, "q": q})

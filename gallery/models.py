@@ -15,6 +15,8 @@ from generation.models import Generation, GenerationImage
 TITLE_MAX_LENGTH = 120
 COMMENT_MAX_LENGTH = 1000
 COLLECTION_NAME_MAX_LENGTH = 80
+TAG_MAX_LENGTH = 32
+TAGS_PER_POST = 10
 REPORT_DETAILS_MAX_LENGTH = 500
 SHARE_CODE_LENGTH = 8
 
@@ -23,6 +25,24 @@ class PostQuerySet(models.QuerySet["Post"]):
     def visible(self) -> PostQuerySet:
         """Posts anyone may see: not hidden by a moderator, and the author is not banned."""
         return self.filter(is_hidden=False, author__is_active=True)
+
+
+class Tag(models.Model):
+    """A topic people mark posts with (`#sunset`, `#山水`): stored case-folded, letters, digits and _."""
+
+    name = models.CharField(_("name"), max_length=TAG_MAX_LENGTH, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        constraints = [models.CheckConstraint(condition=~Q(name=""), name="tag_name_set")]
+
+    def __str__(self) -> str:
+        return f"#{self.name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("gallery:tag", args=[self.name])
 
 
 class Post(models.Model):
@@ -44,6 +64,7 @@ class Post(models.Model):
     is_hidden = models.BooleanField(_("hidden"), default=False, db_index=True)
     hidden_reason = models.CharField(_("reason for hiding"), max_length=200, blank=True)
     is_featured = models.BooleanField(_("featured"), default=False, db_index=True)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="posts", verbose_name=_("tags"))
     created_at = models.DateTimeField(_("published at"), auto_now_add=True, db_index=True)
 
     objects = PostQuerySet.as_manager()

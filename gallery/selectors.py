@@ -45,18 +45,26 @@ def posts_feed(
     style: str = "",
     q: str = "",
     featured: bool = False,
+    tag: str = "",
     author: Any = None,
     viewer: Any = None,
 ) -> QuerySet[Post]:
     """Visible posts, filtered and ordered; each row carries `liked` for the viewer."""
-    posts = Post.objects.visible().select_related("image__generation__model", "author__profile")
+    posts = (
+        Post.objects.visible().select_related("image__generation__model", "author__profile").prefetch_related("tags")
+    )
+    if tag:
+        posts = posts.filter(tags__name=tag.strip().lstrip("#").casefold())
     if category:
         posts = posts.filter(image__generation__model__category=category)
     if style:
         posts = posts.filter(image__generation__style=style)
     if q:
         for word in q.split()[:8]:
-            posts = posts.filter(Q(image__generation__prompt__icontains=word) | Q(title__icontains=word))
+            if word.startswith("#") and len(word) > 1:  # "#sunset" searches the tag
+                posts = posts.filter(tags__name=word[1:].casefold())
+            else:
+                posts = posts.filter(Q(image__generation__prompt__icontains=word) | Q(title__icontains=word))
     if featured:
         posts = posts.filter(is_featured=True)
     if author is not None:

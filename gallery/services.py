@@ -22,6 +22,7 @@ from accounts.selectors import user_is_moderator
 from gallery.imaging import letterbox_png
 from gallery.models import REPORT_DETAILS_MAX_LENGTH, SHARE_CODE_LENGTH, TITLE_MAX_LENGTH, Like, Post, Report
 from gallery.notifications import notify
+from gallery.tags import clean_tags, post_set_tags
 from generation.models import Generation, GenerationImage
 from generation.selectors import prompt_blocked_term
 from instantpainting.errors import Conflict, Gone, NotAllowed, NotFound, ServiceError
@@ -59,8 +60,10 @@ def _remix_source(generation: Generation, image: GenerationImage) -> Post | None
     return Post.objects.visible().exclude(image=image).filter(pk=pk).first()
 
 
-def post_publish(*, user: Any, image: GenerationImage, title: Any = "") -> Post:
-    """Publish the user's own image. One post per image; the prompt and title pass the blocklist."""
+def post_publish(*, user: Any, image: GenerationImage, title: Any = "", tags: Any = None) -> Post:
+    """Publish the user's own image. One post per image; the prompt, title and tags pass the blocklist.
+
+    Tags are the title's #words plus `tags` (gallery.tags.clean_tags)."""
     if user is None or not user.is_authenticated or not user.is_active:
         raise NotAllowed(_("Log in to publish."))
     generation = image.generation
@@ -68,12 +71,15 @@ def post_publish(*, user: Any, image: GenerationImage, title: Any = "") -> Post:
         # Someone else's image looks the same as a missing one.
         raise NotFound(_("No such picture among yours."), field="image")
     title = _clean_title(title)
-    blocked = prompt_blocked_term(f"{title} {generation.prompt}")
+    tag_names = clean_tags(title=title, tags=tags)
+    blocked = prompt_blocked_term(f"{title} {generation.prompt} {' '.join(tag_names)}")
     if blocked:
         raise ServiceError(
             _("This picture cannot be published: it contains a term this site does not allow (“%(term)s”).")
             % {"term": blocked},
-            field="title" if blocked.casefold() in title.casefold() else "image",
+            field="title"
+            if blocked.casefold() in title.casefold()
+            else ("tags" if blocked.casefold() in " ".join(tag_names) else "image"),
         )
     if Post.objects.filter(image=image).exists():
         raise Conflict(_("This picture is already published."), field="image")
@@ -84,6 +90,7 @@ def post_publish(*, user: Any, image: GenerationImage, title: Any = "") -> Post:
     try:
         with transaction.atomic():
             post.save()
+            post_set_tags(post=post, names=tag_names)
     except IntegrityError as exc:  # a concurrent publish of the same image won
         raise Conflict(_("This picture is already published."), field="image") from exc
     if post.remix_of is not None:

@@ -28,6 +28,8 @@ urlpatterns = [
     path("following/", community_views.following_feed_page, name="following-feed"),
     path("notifications/", community_views.notifications_page, name="notifications"),
     path("collections/", community_views.collections_page, name="collections"),
+    path("t/<str:name>/", community_views.tag_page, name="tag"),
+    path("tags/", community_views.tags_page, name="tags"),
     path("k/<str:code>/", community_views.collection_page, name="collection"),
     path("p/<int:pk>/save/", community_views.post_save, name="post-save"),
 ]
@@ -42,6 +44,7 @@ api_urlpatterns = [
     path("comments/<int:pk>/report/", community_api.CommentReportApi.as_view(), name="api-comment-report"),
     path("feed/following/", community_api.FollowingFeedApi.as_view(), name="api-following-feed"),
     path("notifications/", community_api.NotificationsApi.as_view(), name="api-notifications"),
+    path("tags/", community_api.TagsApi.as_view(), name="api-tags"),
     path("collections/", community_api.CollectionsApi.as_view(), name="api-collections"),
     path("collections/<int:pk>/", community_api.CollectionDetailApi.as_view(), name="api-collection"),
     path("collections/<int:pk>/posts/", community_api.CollectionPostsApi.as_view(), name="api-collection-posts"),

@@ -293,11 +293,13 @@ def publish_page(request: HttpRequest, image_id: Any) -> HttpResponse:
             return _throttled(wait)
         if form.is_valid():
             try:
-                post = services.post_publish(user=request.user, image=image, title=form.cleaned_data["title"])
+                post = services.post_publish(
+                    user=request.user, image=image, title=form.cleaned_data["title"], tags=form.cleaned_data["tags"]
+                )
             except errors.ServiceError as exc:
                 if isinstance(exc, errors.Conflict | errors.NotFound):
                     return _error_response(request, exc)
-                form.add_error("title" if exc.field == "title" else None, exc.message)
+                form.add_error(exc.field if exc.field in ("title", "tags") else None, exc.message)
             else:
                 messages.success(request, _("Published! Share it with the link below."))
                 return redirect(post.get_absolute_url())
