@@ -16,6 +16,7 @@ from rest_framework.authtoken.models import Token
 from accounts.avatars import AvatarRejected, avatar_webp
 from accounts.models import AVATAR_SIZE, BIO_MAX_LENGTH, DISPLAY_NAME_MAX_LENGTH, NotificationKind, Profile
 from instantpainting.errors import ServiceError
+from instantpainting.safety import check_upload
 
 User = get_user_model()
 
@@ -79,6 +80,7 @@ def profile_set_avatar(*, user: Any, upload: Any) -> Profile:
         )
     except AvatarRejected as exc:
         raise ServiceError(AVATAR_MESSAGES[exc.reason](), field="avatar") from exc
+    check_upload(webp, field="avatar")  # the re-encoded square is what would be shown
     profile = profile_ensure(user=user)
     old = profile.avatar.name if profile.avatar else ""
     name = default_storage.save(f"avatars/{user.pk}-{secrets.token_hex(6)}.webp", ContentFile(webp))

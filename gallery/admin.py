@@ -72,15 +72,29 @@ class PostAdmin(_ModerationMixin, admin.ModelAdmin):
         "category",
         "like_count",
         "open_reports",
+        "safety_score",
+        "awaiting_review",
         "is_hidden",
         "is_featured",
         "created_at",
         "view_on_site_link",
     ]
-    list_filter = ["is_hidden", "is_featured", "image__generation__model__category", "created_at"]
+    # "Awaiting review: yes" is the queue of pictures the automatic safety check held back.
+    list_filter = ["awaiting_review", "is_hidden", "is_featured", "image__generation__model__category", "created_at"]
     search_fields = ["title", "image__generation__prompt", "author__username", "=share_code"]
     list_select_related = ["author", "image__generation__model"]
-    readonly_fields = ["large_thumb", "image", "author", "prompt", "share_code", "like_count", "remix_of", "created_at"]
+    readonly_fields = [
+        "large_thumb",
+        "image",
+        "author",
+        "prompt",
+        "share_code",
+        "like_count",
+        "remix_of",
+        "safety_score",
+        "awaiting_review",
+        "created_at",
+    ]
     fields = [
         "large_thumb",
         "title",
@@ -90,6 +104,8 @@ class PostAdmin(_ModerationMixin, admin.ModelAdmin):
         "share_code",
         "remix_of",
         "like_count",
+        "safety_score",
+        "awaiting_review",
         "is_hidden",
         "hidden_reason",
         "is_featured",

@@ -57,6 +57,7 @@ class PostOutput(serializers.ModelSerializer):
     tags = serializers.SerializerMethodField()
     comment_count = serializers.IntegerField(read_only=True)
     is_featured = serializers.BooleanField(read_only=True)
+    awaiting_review = serializers.BooleanField(read_only=True)
 
     class Meta:
         model = Post
@@ -82,6 +83,7 @@ class PostOutput(serializers.ModelSerializer):
             "share_url",
             "remix_of",
             "is_featured",
+            "awaiting_review",
             "created_at",
         ]
 

@@ -64,6 +64,9 @@ class Post(models.Model):
     is_hidden = models.BooleanField(_("hidden"), default=False, db_index=True)
     hidden_reason = models.CharField(_("reason for hiding"), max_length=200, blank=True)
     is_featured = models.BooleanField(_("featured"), default=False, db_index=True)
+    # The safety classifier's score at publish (instantpainting/safety.py); None when it was off.
+    safety_score = models.FloatField(_("explicit-content score"), null=True, blank=True)
+    awaiting_review = models.BooleanField(_("awaiting review"), default=False, db_index=True)
     tags = models.ManyToManyField(Tag, blank=True, related_name="posts", verbose_name=_("tags"))
     created_at = models.DateTimeField(_("published at"), auto_now_add=True, db_index=True)
 

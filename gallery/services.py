@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
@@ -26,6 +27,7 @@ from gallery.tags import clean_tags, post_set_tags
 from generation.models import Generation, GenerationImage
 from generation.selectors import prompt_blocked_term
 from instantpainting.errors import Conflict, Gone, NotAllowed, NotFound, ServiceError
+from instantpainting.safety import image_nsfw_score, safety_enabled
 
 # No look-alikes (0/O, 1/l/I): share codes get read aloud and typed from screenshots.
 SHARE_ALPHABET = "23456789abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -60,6 +62,13 @@ def _remix_source(generation: Generation, image: GenerationImage) -> Post | None
     return Post.objects.visible().exclude(image=image).filter(pk=pk).first()
 
 
+def _safety_score(image: GenerationImage) -> float | None:
+    if not safety_enabled():
+        return None
+    with default_storage.open(image.file.name or "", "rb") as handle:
+        return image_nsfw_score(handle.read())
+
+
 def post_publish(*, user: Any, image: GenerationImage, title: Any = "", tags: Any = None) -> Post:
     """Publish the user's own image. One post per image; the prompt, title and tags pass the blocklist.
 
@@ -83,8 +92,19 @@ def post_publish(*, user: Any, image: GenerationImage, title: Any = "", tags: An
         )
     if Post.objects.filter(image=image).exists():
         raise Conflict(_("This picture is already published."), field="image")
+    score = _safety_score(image)
+    flagged = score is not None and score > settings.SAFETY_PUBLISH_THRESHOLD
     post = Post(
-        image=image, author=user, title=title, share_code=_new_share_code(), remix_of=_remix_source(generation, image)
+        image=image,
+        author=user,
+        title=title,
+        share_code=_new_share_code(),
+        remix_of=_remix_source(generation, image),
+        safety_score=score,
+        # Above the threshold the post waits, hidden, in the moderators' queue (admin: awaiting review).
+        is_hidden=flagged,
+        awaiting_review=flagged,
+        hidden_reason=str(_("Waiting for a moderator: the automatic safety check flagged it.")) if flagged else "",
     )
     post.full_clean(validate_unique=False)
     try:
@@ -93,7 +113,7 @@ def post_publish(*, user: Any, image: GenerationImage, title: Any = "", tags: An
             post_set_tags(post=post, names=tag_names)
     except IntegrityError as exc:  # a concurrent publish of the same image won
         raise Conflict(_("This picture is already published."), field="image") from exc
-    if post.remix_of is not None:
+    if post.remix_of is not None and not flagged:
         notify(recipient=post.remix_of.author, kind=NotificationKind.REMIX, actor=user, post=post.remix_of)
     return post
 
@@ -207,7 +227,8 @@ def post_set_hidden(*, post: Post, hidden: bool, by: Any, reason: str = "") -> P
     _check_moderator(by)
     post.is_hidden = hidden
     post.hidden_reason = (reason or "")[:200] if hidden else ""
-    post.save(update_fields=["is_hidden", "hidden_reason"])
+    post.awaiting_review = False  # a moderator has looked at it either way
+    post.save(update_fields=["is_hidden", "hidden_reason", "awaiting_review"])
     if hidden:
         Report.objects.filter(post=post, status=Report.Status.OPEN).update(
             status=Report.Status.RESOLVED, handled_by=by, handled_at=timezone.now()

@@ -301,6 +301,15 @@ def publish_page(request: HttpRequest, image_id: Any) -> HttpResponse:
                     return _error_response(request, exc)
                 form.add_error(exc.field if exc.field in ("title", "tags") else None, exc.message)
             else:
+                if post.awaiting_review:
+                    messages.info(
+                        request,
+                        _(
+                            "The automatic safety check held this picture back: a moderator will look at it "
+                            "before it appears in the gallery."
+                        ),
+                    )
+                    return redirect("gallery:publish-pick")
                 messages.success(request, _("Published! Share it with the link below."))
                 return redirect(post.get_absolute_url())
     return render(

@@ -395,6 +395,12 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
 }
 
+# --- image safety (instantpainting/safety.py) -------------------------------------------------
+SAFETY_CHECK = envbool("SAFETY_CHECK", True)
+SAFETY_UPLOAD_THRESHOLD = float(os.environ.get("SAFETY_UPLOAD_THRESHOLD", "0.8"))
+SAFETY_PUBLISH_THRESHOLD = float(os.environ.get("SAFETY_PUBLISH_THRESHOLD", "0.8"))
+SAFETY_THREADS = int(os.environ.get("SAFETY_THREADS", "1"))
+
 # --- i18n ----------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
