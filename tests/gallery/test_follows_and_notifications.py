@@ -164,3 +164,18 @@ def test_settings_turn_notification_kinds_off_and_refuse_unknown_ones(client_as,
     bad = client.post("/settings/", {"action": "notifications", "notifications": ["<script>"]})
     assert bad.status_code == 400
     assert Profile.objects.get(user=hamlet).notifications_off == ["like", "reply", "remix", "follow"]
+
+
+def test_notification_text_and_pages_in_chinese(client_as, hamlet, othello, make_user):
+    from django.utils import translation
+
+    from gallery.notifications import notification_text
+
+    post = make_post(user=hamlet, title="黄昏")
+    for user in (othello, make_user("cassio"), make_user("bianca")):
+        post_like_toggle(post=post, user=user)
+    with translation.override("zh-hans"):
+        assert notification_text(Notification.objects.get()) == "bianca 等 2 人赞了“黄昏”"
+    client = client_as("hamlet")
+    page = client.get("/notifications/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "全部标为已读" in page and "赞了“黄昏”" in page
