@@ -8,7 +8,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from gallery.models import Like, Post
@@ -73,7 +74,16 @@ def posts_feed(
     if ordering == "popular":
         days = getattr(settings, "GALLERY_POPULAR_DAYS", POPULAR_WINDOW_DAYS_DEFAULT)
         since = timezone.now() - timedelta(days=days)
-        posts = posts.annotate(recent_likes=Count("likes", filter=Q(likes__created_at__gte=since))).order_by(
+        # A correlated count per post reads the like index (post, created_at) for the window only;
+        # a JOIN + GROUP BY over every like (the first version) took seconds at 50 000 likes.
+        recent = (
+            Like.objects.filter(post=OuterRef("pk"), created_at__gte=since)
+            .order_by()
+            .values("post")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        posts = posts.annotate(recent_likes=Coalesce(Subquery(recent), 0)).order_by(
             "-recent_likes", "-like_count", "-created_at", "-id"
         )
     else:
