@@ -95,6 +95,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "instantpainting.timing.ServerTimingMiddleware",  # first: times everything below it
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -394,6 +395,9 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SERVE_INCLUDE_SCHEMA": False,
 }
+
+# Server-Timing header on every response (instantpainting/timing.py), for benchmarks only.
+SERVER_TIMING = envbool("SERVER_TIMING", False)
 
 # --- image safety (instantpainting/safety.py) -------------------------------------------------
 SAFETY_CHECK = envbool("SAFETY_CHECK", True)
