@@ -127,3 +127,62 @@ def test_the_post_page_saves_to_a_new_or_existing_collection(client_as, hamlet, 
     assert "Skies" in listing and "2 pictures" in listing
     assert client_as("guest").post(f"/p/{post.pk}/save/", {"new_name": "x"}).status_code == 302
     assert Collection.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    "who, status", [("othello", 200), ("hamlet", 404), ("guest", 401), ("iago", 404), ("banned", 401)]
+)
+def test_only_the_owner_renames_a_collection_or_changes_who_sees_it(as_, client_as, who, status):
+    made = make(client_as("othello"), is_public=True).json()
+    response = as_(who).patch(
+        f"/api/v1/collections/{made['id']}/", {"name": "Renamed", "is_public": False}, content_type="application/json"
+    )
+    assert response.status_code == status
+    found = Collection.objects.get()
+    assert (found.name, found.is_public) == (("Renamed", False) if status == 200 else ("Favourites", True))
+
+
+@pytest.mark.parametrize(
+    "who, status", [("othello", 204), ("hamlet", 404), ("guest", 401), ("iago", 404), ("banned", 401)]
+)
+def test_only_the_owner_takes_a_post_out(as_, client_as, hamlet, who, status):
+    post = make_post(user=hamlet)
+    owner = client_as("othello")
+    made = make(owner, is_public=True).json()
+    owner.post(f"/api/v1/collections/{made['id']}/posts/", {"post": post.pk}, content_type="application/json")
+    assert as_(who).delete(f"/api/v1/collections/{made['id']}/posts/{post.pk}/").status_code == status
+    assert CollectionItem.objects.exists() is (status != 204)
+    assert owner.delete(f"/api/v1/collections/{made['id']}/posts/999999/").status_code == 404
+
+
+@pytest.mark.parametrize("body", [{"is_public": "maybe"}, {"name": ""}, {"name": "y" * 81}, {"name": ["x"]}])
+def test_bad_collection_edits_are_refused_and_nothing_changes(client_as, body):
+    owner = client_as("othello")
+    made = make(owner).json()
+    response = owner.patch(f"/api/v1/collections/{made['id']}/", body, content_type="application/json")
+    assert response.status_code == 400 and set(response.json()) & {"name", "is_public"}
+    found = Collection.objects.get()
+    assert (found.name, found.is_public) == ("Favourites", False)
+
+
+@pytest.mark.parametrize("post", ["abc", 0, -3, None])
+def test_saving_a_bad_post_id_is_refused(client_as, post):
+    owner = client_as("othello")
+    made = make(owner).json()
+    response = owner.post(f"/api/v1/collections/{made['id']}/posts/", {"post": post}, content_type="application/json")
+    assert response.status_code == 400 and "post" in response.json()
+    assert not CollectionItem.objects.exists()
+
+
+def test_the_collection_page_edits_for_its_owner_only(client_as, hamlet):
+    owner = client_as("othello")
+    make(owner, is_public=True)
+    code = Collection.objects.get().share_code
+    client_as("hamlet").post(f"/k/{code}/", {"action": "update", "name": "Taken", "is_public": "on"})
+    client_as("hamlet").post(f"/k/{code}/", {"action": "delete"})
+    assert Collection.objects.get().name == "Favourites"
+    owner.post(f"/k/{code}/", {"action": "update", "name": "Evenings"})
+    found = Collection.objects.get()
+    assert (found.name, found.is_public) == ("Evenings", False)
+    owner.post(f"/k/{code}/", {"action": "delete"})
+    assert not Collection.objects.exists()

@@ -179,3 +179,8 @@ def test_notification_text_and_pages_in_chinese(client_as, hamlet, othello, make
     client = client_as("hamlet")
     page = client.get("/notifications/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "全部标为已读" in page and "赞了“黄昏”" in page
+
+
+def test_a_banned_person_cannot_read_or_mark_notifications(banned):
+    assert banned.get("/api/v1/notifications/").status_code == 401
+    assert banned.post("/api/v1/notifications/", {}, content_type="application/json").status_code == 401
