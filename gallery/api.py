@@ -23,6 +23,7 @@ from rest_framework.views import APIView
 
 from accounts.selectors import profile_of, user_by_username, user_is_moderator
 from gallery import selectors, services
+from gallery.follows import follow_counts
 from gallery.models import REPORT_DETAILS_MAX_LENGTH, TAG_MAX_LENGTH, TAGS_PER_POST, TITLE_MAX_LENGTH, Post, Report
 from instantpainting import errors
 from instantpainting.links import absolute_url
@@ -298,6 +299,9 @@ class UserOutput(serializers.Serializer):
     date_joined = serializers.DateTimeField()
     post_count = serializers.IntegerField()
     likes_received = serializers.IntegerField()
+    followers = serializers.IntegerField()
+    following = serializers.IntegerField()
+    followers_url = serializers.CharField()
 
 
 class UserDetailApi(APIView):
@@ -315,6 +319,7 @@ class UserDetailApi(APIView):
             raise NotFound(_("No such user."))
         profile = profile_of(user=user)
         stats = selectors.profile_stats(user=user)
+        follows = follow_counts(user=user)
         avatar = profile.get_avatar_url()
         data: dict[str, Any] = {
             "username": user.get_username(),
@@ -325,5 +330,10 @@ class UserDetailApi(APIView):
             "date_joined": user.date_joined,
             "post_count": stats.post_count,
             "likes_received": stats.likes_received,
+            "followers": follows.followers,
+            "following": follows.following,
+            "followers_url": absolute_url(
+                request=request, path=reverse("api:api-user-followers", args=[user.get_username()])
+            ),
         }
         return Response(UserOutput(data).data)

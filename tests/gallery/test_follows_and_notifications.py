@@ -184,3 +184,11 @@ def test_notification_text_and_pages_in_chinese(client_as, hamlet, othello, make
 def test_a_banned_person_cannot_read_or_mark_notifications(banned):
     assert banned.get("/api/v1/notifications/").status_code == 401
     assert banned.post("/api/v1/notifications/", {}, content_type="application/json").status_code == 401
+
+
+def test_the_user_api_counts_followers_and_following(client_as, hamlet, othello):
+    client_as("othello").post("/api/v1/users/hamlet/follow/")
+    body = client_as("guest").get("/api/v1/users/hamlet/").json()
+    assert (body["followers"], body["following"]) == (1, 0)
+    assert body["followers_url"] == "http://testserver/api/v1/users/hamlet/followers/"
+    assert client_as("guest").get("/api/v1/users/othello/").json()["following"] == 1
