@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
+from django.db.models.query import ModelIterable
 from django.urls import reverse
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
@@ -22,9 +23,44 @@ SHARE_CODE_LENGTH = 8
 
 
 class PostQuerySet(models.QuerySet["Post"]):
+    """Posts; `late_rows()` makes a sliced (paginated) fetch sort narrow rows first.
+
+    SQLite sorts whole result rows: ordering 10 000 posts joined to their image, generation, model
+    and author's profile by a computed value (the popular feed) cost ~40 ms. With late rows a
+    slice first selects only the ids in order (the same filters and ordering), then fetches those
+    few posts with everything they need, and keeps the order: the "deferred join" of pagination.
+    """
+
+    _late_rows = False
+
     def visible(self) -> PostQuerySet:
         """Posts anyone may see: not hidden by a moderator, and the author is not banned."""
         return self.filter(is_hidden=False, author__is_active=True)
+
+    def late_rows(self) -> PostQuerySet:
+        clone = self._clone()
+        clone._late_rows = True
+        return clone
+
+    def _clone(self) -> PostQuerySet:
+        clone = super()._clone()  # type: ignore[misc]  # django-stubs does not declare _clone
+        clone._late_rows = self._late_rows
+        return clone  # type: ignore[no-any-return,unused-ignore]
+
+    def _fetch_all(self) -> None:
+        sliced = self.query.low_mark or self.query.high_mark is not None
+        if not (self._late_rows and sliced and self._result_cache is None and self._iterable_class is ModelIterable):
+            super()._fetch_all()
+            return
+        narrow = self._clone()
+        narrow._late_rows = False
+        ids = list(narrow.values_list("pk", flat=True))
+        full = self._clone()
+        full._late_rows = False
+        full.query.clear_limits()
+        full.query.clear_ordering(force=True)
+        rows = {post.pk: post for post in full.filter(pk__in=ids)}  # prefetches as its own fetch does
+        self._result_cache = [rows[pk] for pk in ids if pk in rows]  # type: ignore[misc]
 
 
 class Tag(models.Model):

@@ -83,8 +83,10 @@ def posts_feed(
             .annotate(n=Count("pk"))
             .values("n")
         )
-        posts = posts.annotate(recent_likes=Coalesce(Subquery(recent), 0)).order_by(
-            "-recent_likes", "-like_count", "-created_at", "-id"
+        posts = (
+            posts.annotate(recent_likes=Coalesce(Subquery(recent), 0))
+            .order_by("-recent_likes", "-like_count", "-created_at", "-id")
+            .late_rows()
         )
     else:
         posts = posts.order_by("-created_at", "-id")

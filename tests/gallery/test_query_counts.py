@@ -62,3 +62,21 @@ def test_a_feed_page_costs_the_same_queries_for_2_and_for_20_rows(client_as, mak
     add_activity(authors=[othello, hamlet], fans=[*fans, *more_fans], first=first, n=10)
     many = queries(client, path)
     assert many == few, f"{path}: {few} queries for a few rows, {many} for many"
+
+
+def test_late_rows_pages_match_the_plain_ordering(hamlet, othello, make_user):
+    from gallery.selectors import posts_feed
+
+    posts = [make_post(user=hamlet if i % 2 else othello, title=f"p{i}") for i in range(9)]
+    fans = [make_user(f"fan{i}") for i in range(4)]
+    for i, post in enumerate(posts):
+        for fan in fans[: i % 5]:
+            post_like_toggle(post=post, user=fan)
+    popular = posts_feed(ordering="popular", viewer=othello)
+    assert popular._late_rows
+    plain = popular._clone()
+    plain._late_rows = False  # the ordinary fetch: one query sorting whole rows
+    for start, stop in [(0, 4), (4, 8), (8, 12), (2, 3)]:
+        page = list(popular[start:stop])
+        assert [p.pk for p in page] == [p.pk for p in plain[start:stop]]
+        assert all(hasattr(p, "liked") and p.author.profile is not None for p in page)
