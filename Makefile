@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-quick setup setup-dev bench-platform bench-engine demo-models messages lint worker
+.PHONY: run test test-quick setup setup-dev bench-platform bench-load bench-engine demo-models messages lint worker
 
 $(VENV)/.run-deps: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,11 @@ test-quick: setup-dev
 
 bench-platform: setup-dev
 	$(PY) -m tests.bench.bench_platform
+
+# The soak/load suite of the scale-out profile (not in CI, not in `make test`; a few minutes):
+# needs TEST_POSTGRES_URL and redis-server (it runs a Redis of its own, to stop and restart it).
+bench-load: setup-dev
+	$(PY) -m tests.bench.bench_load
 
 bench-engine: setup
 	$(PY) -m pip install --disable-pip-version-check -q -r requirements-bench.txt

@@ -20,10 +20,12 @@ from PIL import Image
 
 from accounts.models import NotificationKind
 from accounts.selectors import user_is_moderator
-from gallery.imaging import letterbox_png
+from gallery.imaging import PREVIEW_SIZE, letterbox_png
 from gallery.models import REPORT_DETAILS_MAX_LENGTH, SHARE_CODE_LENGTH, TITLE_MAX_LENGTH, Like, Post, Report
 from gallery.notifications import notify
 from gallery.tags import clean_tags, post_set_tags
+from generation.creative.card import poem_card_png
+from generation.creative.services import poem_of
 from generation.models import Generation, GenerationImage
 from generation.selectors import prompt_blocked_term
 from instantpainting.errors import Conflict, Gone, NotAllowed, NotFound, ServiceError
@@ -261,7 +263,8 @@ def post_preview_ensure(*, post: Post) -> str:
         return name
     with default_storage.open(post.image.file.name or "", "rb") as handle, Image.open(handle) as source:
         source.load()
-        png = letterbox_png(source)
+        poem = poem_of(post.image)
+        png = poem_card_png(source, poem, size=PREVIEW_SIZE) if poem else letterbox_png(source)
     saved = default_storage.save(name, ContentFile(png))
     if saved != name:  # another request made it first; keep theirs
         default_storage.delete(saved)

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from generation import selectors, services
+from generation.creative.services import clean_poem
 from generation.engine import STYLES
 from generation.engine.request import FieldSpec
 from generation.models import Generation, GenerationImage, GeneratorModel
@@ -73,6 +74,12 @@ class GenerationCreateInput(serializers.Serializer):
     model = request_field(WEB_FIELDS["model"])
     remix_of = serializers.IntegerField(
         min_value=int(WEB_FIELDS["remix_of"].minimum or 1), required=False, help_text="id of the post this remixes"
+    )
+    poem = serializers.CharField(
+        max_length=WEB_FIELDS["poem"].max_length,
+        required=False,
+        allow_blank=True,
+        help_text="the poem the prompt was read from (studio poem mode): the picture gets a poem card",
     )
 
     def get_fields(self) -> dict[str, serializers.Field]:
@@ -186,6 +193,8 @@ class GenerationListCreateApi(APIView):
             model=values.pop("model", "") or None, **{name: values[name] for name in REQUEST_FIELDS if name in values}
         )
         extra = {"remix_of": str(values["remix_of"])} if values.get("remix_of") else {}
+        if values.get("poem", "").strip():
+            extra["poem"] = clean_poem(values["poem"])
         generation = services.generation_create(owner=owner, spec=spec, client_ip=client_ip(request), extra=extra)
         return Response(
             {

@@ -16,6 +16,7 @@ from typing import Any
 
 from generation.engine.request import REQUEST_FIELDS, FieldSpec, GenerationRequest
 from generation.models import MODEL_NAME_MAX_LENGTH, Generation
+from generation.prompting.poems import POEM_MAX_CHARS
 
 __all__ = ["REQUEST_FIELDS", "COLUMNS", "OPTIONS", "GenerationSpec", "engine_request", "options_of", "page_schema"]
 
@@ -27,6 +28,8 @@ OPTIONS = tuple(name for name in REQUEST_FIELDS if name not in COLUMNS)
 WEB_FIELDS = {
     "model": FieldSpec("model", "text", "", max_length=MODEL_NAME_MAX_LENGTH),
     "remix_of": FieldSpec("remix_of", "int", None, nullable=True, minimum=1),
+    # the poem a picture is drawn from (studio poem mode): kept with the job for its poem card
+    "poem": FieldSpec("poem", "text", "", max_length=POEM_MAX_CHARS),
 }
 
 

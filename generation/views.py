@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -52,6 +53,8 @@ def create_page(request: HttpRequest) -> HttpResponse:
                 "schema": schema,
                 "image_actions": hooks.image_actions_for_script(),
                 "subscribed": owner is not None,
+                "poem_card_url": reverse("generation:poem-card", args=[hooks.ID_PLACEHOLDER]),
+                "id_placeholder": str(hooks.ID_PLACEHOLDER),
             },
             "prefill": prefill,
             "recent": recent,
@@ -74,6 +77,7 @@ def _create_page_strings() -> dict[str, str]:
         "upscaling": _("Sharpening to full size"),
         "saving": _("Saving"),
         "download": _("Download"),
+        "poem_card": _("Poem card"),
         "open": _("Open"),
         "seed": _("seed"),
         "network": _("Network error: check your connection and try again."),

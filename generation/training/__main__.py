@@ -135,6 +135,23 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_vocabulary(args: argparse.Namespace) -> int:
+    from generation.engine.manifest import read_manifest, resolve_model
+
+    from .vocabulary_export import add_vocabulary
+
+    for name in args.models:
+        folder = resolve_model(name)
+        category = read_manifest(folder).category
+        add_vocabulary(folder, category, pictures=not args.no_pictures, log=_log)
+        if args.quality:
+            path = folder / "model.json"
+            data = json.loads(path.read_text(encoding="utf-8"))
+            data["quality"] = json.loads(args.quality)
+            path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return 0
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from .evaluate import evaluate_package, write_reports
     from .fidelity import evaluate_fidelity, fidelity_table
@@ -274,6 +291,12 @@ def main(argv: list[str] | None = None) -> int:
     with_config(sp)
     sp.add_argument("--snapshot", help="an ema_<step>.pt of the run to export instead of the last EMA")
     sp.set_defaults(fn=cmd_export)
+
+    sp = sub.add_parser("vocabulary", help="write a synthetic category's vocabulary and samples into packages")
+    sp.add_argument("models", nargs="+", help="package names or folders")
+    sp.add_argument("--no-pictures", action="store_true", help="the vocabulary only, no sample pictures")
+    sp.add_argument("--quality", help="JSON object of measured quality to record in model.json")
+    sp.set_defaults(fn=cmd_vocabulary)
 
     sp = sub.add_parser("evaluate", help="measure model packages")
     sp.add_argument("models", nargs="+", help="package names or folders")

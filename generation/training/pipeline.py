@@ -18,6 +18,8 @@ from .clip_train import ClipBundle, train_clip
 from .config import BuildConfig, config_to_dict
 from .data import Pair, read_pairs, write_pairs
 from .screen import screen_pairs, write_report
+from .synthetic import CATEGORIES
+from .vocabulary_export import add_vocabulary
 
 Log = Callable[[str], None]
 
@@ -153,6 +155,8 @@ def export_packages(cfg: BuildConfig, trainer, log: Log = print, snapshot: str |
             continue  # a synthetic build exports the categories it trained on
         folder = Path(cfg.models_dir) / spec.name
         trainer.export(spec, folder, ema=ema, sr_net=sr, extra={"exported_step": step})
+        if not cfg.data.sources and spec.category in CATEGORIES:
+            add_vocabulary(folder, spec.category, log=log)  # what the site's model card and prompt help read
         size = sum(f.stat().st_size for f in folder.iterdir() if f.is_file())
         log(f"[export] {spec.name} → {folder} ({size / 1e6:.1f} MB)")
         out.append(folder)

@@ -59,6 +59,7 @@
     el("height").value = height;
   }
   if (prefill.seed || prefill.negative_prompt) form.querySelector("details.advanced").open = true;
+  if (prefill.poem) form.querySelector("[data-poem-notice]").hidden = false;
 
   function clearErrors() {
     form.querySelectorAll("[data-error-for]").forEach(function (p) { p.textContent = ""; });
@@ -140,6 +141,14 @@
       dl.textContent = T.download;
       meta.appendChild(seed);
       meta.appendChild(dl);
+      if (form.elements.poem && form.elements.poem.value.trim()) {  // drawn from a poem (studio)
+        var poemCard = document.createElement("a");
+        poemCard.className = "button small";
+        poemCard.href = config.poem_card_url.replace(config.id_placeholder, img.id) + "?download=1";
+        poemCard.setAttribute("download", "");
+        poemCard.textContent = T.poem_card;
+        meta.appendChild(poemCard);
+      }
       config.image_actions.forEach(function (action) {
         var link = document.createElement("a");
         link.className = "button small";

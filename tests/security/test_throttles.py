@@ -85,6 +85,22 @@ def test_throttle_counts_live_in_redis_in_scale_out(rates, settings, redis_url):
     cache.clear()
 
 
+@pytest.mark.django_db
+def test_an_unreachable_throttle_cache_lets_requests_through_instead_of_failing_them(rates, settings):
+    """Redis restarting must not turn every API request into a 500 (tests/bench/bench_load.py found it)."""
+    from tests.live import free_port
+
+    nothing_there = f"redis://127.0.0.1:{free_port()}/0"
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": nothing_there}}
+    rates(anon="1/min")
+    try:
+        client = APIClient()
+        assert [client.get(MODELS).status_code for _ in range(3)] == [200, 200, 200]
+        assert Client().get("/api/v1/posts/").status_code == 200  # the gallery's scoped throttles too
+    finally:  # the shared fixtures clear the cache after the test
+        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
 # --- logins ----------------------------------------------------------------------------------
 
 
