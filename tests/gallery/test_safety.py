@@ -90,3 +90,14 @@ def test_with_the_check_off_nothing_is_scored_or_refused(client_as, hamlet, sett
     settings.SAFETY_UPLOAD_THRESHOLD = 0.0
     assert image_nsfw_score(png(SKIN)) is None
     assert upload_avatar(client_as("hamlet"), png(SKIN)).status_code == 302
+
+
+def test_the_publish_page_tells_the_author_a_flagged_picture_waits_for_review(client_as, hamlet, settings):
+    settings.SAFETY_PUBLISH_THRESHOLD = image_nsfw_score(png(BLUE)) + 0.01
+    image = make_image(user=hamlet, width=300, height=300)
+    with image.file.open("wb") as handle:
+        handle.write(png(SKIN))
+    client = client_as("hamlet")
+    response = client.post(f"/publish/{image.public_id}/", {"title": "x"}, follow=True)
+    assert "a moderator will look at it before it appears in the gallery" in response.content.decode()
+    assert Post.objects.get().awaiting_review
