@@ -223,7 +223,7 @@ def measure_community(site: LiveSite, *, comments: int, pages: int) -> dict:
         "following": "/api/v1/feed/following/?page={n}",
         "comments": "/api/v1/posts/" + str(seeded["busy_post"]) + "/comments/?page=1",
         "notifications": "/api/v1/notifications/?page=1",
-        "tag search": "/api/v1/posts/?q=landscape&page={n}",
+        "search": "/api/v1/posts/?q=landscape&page={n}",
     }
     feeds = {}
     for name, path in endpoints.items():
