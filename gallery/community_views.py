@@ -319,3 +319,14 @@ def tags_page(request: HttpRequest) -> HttpResponse:
     q = (request.GET.get("q") or "")[: TAG_MAX_LENGTH + 1]
     page = Paginator(tags.tags_search(q=q), TAGS_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "gallery/tags.html", {"page": page, "q": q})
+
+
+@login_required
+@require_GET
+def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
+    """Follow a notification's link, marking it read; someone else's notification is a 404."""
+    note = notifications.notifications_of(user=request.user).filter(pk=pk).first()
+    if note is None:
+        raise Http404
+    notifications.notifications_mark_read(user=request.user, ids=[note.pk])
+    return redirect(notifications.notification_url(note))

@@ -27,6 +27,7 @@ urlpatterns = [
     path("u/<str:username>/following/", community_views.people_page, {"which": "following"}, name="following"),
     path("following/", community_views.following_feed_page, name="following-feed"),
     path("notifications/", community_views.notifications_page, name="notifications"),
+    path("notifications/<int:pk>/", community_views.notification_open, name="notification-open"),
     path("collections/", community_views.collections_page, name="collections"),
     path("t/<str:name>/", community_views.tag_page, name="tag"),
     path("tags/", community_views.tags_page, name="tags"),

@@ -192,3 +192,15 @@ def test_the_user_api_counts_followers_and_following(client_as, hamlet, othello)
     assert (body["followers"], body["following"]) == (1, 0)
     assert body["followers_url"] == "http://testserver/api/v1/users/hamlet/followers/"
     assert client_as("guest").get("/api/v1/users/othello/").json()["following"] == 1
+
+
+def test_opening_a_notification_marks_it_read_and_only_its_owner_can(client_as, hamlet, othello):
+    post = make_post(user=hamlet, title="Dusk")
+    post_like_toggle(post=post, user=othello)
+    note = Notification.objects.get()
+    assert client_as("othello").get(f"/notifications/{note.pk}/").status_code == 404
+    assert client_as("guest").get(f"/notifications/{note.pk}/").status_code == 302  # to the login page
+    assert Notification.objects.get().is_read is False
+    opened = client_as("hamlet").get(f"/notifications/{note.pk}/")
+    assert opened.status_code == 302 and opened["Location"] == f"/p/{post.pk}/"
+    assert Notification.objects.get().is_read is True
