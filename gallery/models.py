@@ -184,8 +184,14 @@ class Report(models.Model):
     comment = models.ForeignKey(
         "Comment", null=True, blank=True, on_delete=models.CASCADE, related_name="reports", verbose_name=_("comment")
     )
+    # None for the automatic safety check's report of a picture it held back at publish.
     reporter = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports_made", verbose_name=_("reporter")
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="reports_made",
+        verbose_name=_("reporter"),
     )
     reason = models.CharField(_("reason"), max_length=16, choices=Reason.choices)
     details = models.CharField(_("details"), max_length=REPORT_DETAILS_MAX_LENGTH, blank=True)

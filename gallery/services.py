@@ -115,6 +115,13 @@ def post_publish(*, user: Any, image: GenerationImage, title: Any = "", tags: An
             post_set_tags(post=post, names=tag_names)
     except IntegrityError as exc:  # a concurrent publish of the same image won
         raise Conflict(_("This picture is already published."), field="image") from exc
+    if flagged:  # into the moderators' report queue, as the safety check's own report
+        Report.objects.create(
+            post=post,
+            reporter=None,
+            reason=Report.Reason.SEXUAL,
+            details=f"Automatic safety check: explicit-content score {score:.2f}",
+        )
     if post.remix_of is not None and not flagged:
         notify(recipient=post.remix_of.author, kind=NotificationKind.REMIX, actor=user, post=post.remix_of)
     return post

@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from accounts.models import Profile
-from gallery.models import Post
+from gallery.models import Post, Report
 from instantpainting.safety import image_nsfw_score
 from tests.gallery.factories import make_image
 
@@ -69,6 +69,9 @@ def test_a_publish_above_the_threshold_waits_hidden_for_a_moderator(client_as, h
     assert client_as("guest").get("/api/v1/posts/").json()["count"] == 0
     queue = client_as("iago").get("/admin/gallery/post/?awaiting_review__exact=1").content.decode()
     assert f"{post.safety_score}"[:4] in queue
+    report = Report.objects.get(post=post)  # also in the report queue, as the safety check's report
+    assert report.reporter is None and report.status == "open" and "score" in report.details
+    assert "Automatic safety check" in client_as("iago").get("/admin/gallery/report/").content.decode()
     client_as("iago").post(f"/p/{post.pk}/moderate/", {"action": "unhide"})
     post.refresh_from_db()
     assert not post.is_hidden and not post.awaiting_review
