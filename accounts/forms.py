@@ -6,7 +6,7 @@ from django import forms
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import BIO_MAX_LENGTH, DISPLAY_NAME_MAX_LENGTH
+from accounts.models import BIO_MAX_LENGTH, DISPLAY_NAME_MAX_LENGTH, NotificationKind
 
 
 class ProfileForm(forms.Form):
@@ -50,3 +50,12 @@ class AvatarForm(forms.Form):
             raise forms.ValidationError({"avatar": AVATAR_MESSAGES["too_large"]()})
         super().clean()
         return self.cleaned_data
+
+
+class NotificationsForm(forms.Form):
+    notifications = forms.MultipleChoiceField(
+        label=_("Tell me about"),
+        choices=NotificationKind.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )

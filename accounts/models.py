@@ -12,6 +12,16 @@ BIO_MAX_LENGTH = 500
 AVATAR_SIZE = 256
 
 
+class NotificationKind(models.TextChoices):
+    """What a person can be told about; each can be turned off in settings (Profile.notifications_off)."""
+
+    LIKE = "like", _("Likes on my pictures")
+    COMMENT = "comment", _("Comments on my pictures")
+    REPLY = "reply", _("Replies to my comments")
+    REMIX = "remix", _("Remixes of my pictures")
+    FOLLOW = "follow", _("New followers")
+
+
 class Profile(models.Model):
     """What other people see of a user: a display name, a bio and an avatar (WebP 256×256)."""
 
@@ -19,6 +29,7 @@ class Profile(models.Model):
     display_name = models.CharField(_("display name"), max_length=DISPLAY_NAME_MAX_LENGTH, blank=True)
     bio = models.CharField(_("bio"), max_length=BIO_MAX_LENGTH, blank=True)
     avatar = models.FileField(_("avatar"), upload_to="avatars/", max_length=300, blank=True)
+    notifications_off = models.JSONField(_("notifications turned off"), default=list, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -38,6 +49,9 @@ class Profile(models.Model):
     @property
     def name(self) -> str:
         return self.display_name or self.user.get_username()
+
+    def wants_notification(self, kind: str) -> bool:
+        return kind not in (self.notifications_off or [])
 
     def get_avatar_url(self) -> str:
         """The public avatar URL (versioned so browsers refetch after a change), or '' for none."""

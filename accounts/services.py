@@ -14,8 +14,9 @@ from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
 from accounts.avatars import AvatarRejected, avatar_webp
-from accounts.models import AVATAR_SIZE, BIO_MAX_LENGTH, DISPLAY_NAME_MAX_LENGTH, Profile
+from accounts.models import AVATAR_SIZE, BIO_MAX_LENGTH, DISPLAY_NAME_MAX_LENGTH, NotificationKind, Profile
 from instantpainting.errors import ServiceError
+from instantpainting.safety import check_upload
 from instantpainting.uploads import UPLOAD_MESSAGES
 
 User = get_user_model()
@@ -46,6 +47,19 @@ def profile_update(*, user: Any, display_name: str, bio: str) -> Profile:
     return profile
 
 
+def profile_set_notifications(*, user: Any, wanted: Any) -> Profile:
+    """Keep the notification kinds in `wanted` on and turn every other kind off."""
+    if not isinstance(wanted, list | tuple | set) or not all(isinstance(kind, str) for kind in wanted):
+        raise ServiceError(_("Choose notification kinds from the list."), field="notifications")
+    unknown = set(wanted) - set(NotificationKind.values)
+    if unknown:
+        raise ServiceError(_("Choose notification kinds from the list."), field="notifications")
+    profile = profile_ensure(user=user)
+    profile.notifications_off = [kind for kind in NotificationKind.values if kind not in wanted]
+    profile.save(update_fields=["notifications_off", "updated_at"])
+    return profile
+
+
 def profile_set_avatar(*, user: Any, upload: Any) -> Profile:
     """Validate and re-encode an uploaded file as the user's avatar (WebP, 256×256)."""
     if upload is None:
@@ -59,6 +73,7 @@ def profile_set_avatar(*, user: Any, upload: Any) -> Profile:
         )
     except AvatarRejected as exc:
         raise ServiceError(AVATAR_MESSAGES[exc.reason](), field="avatar") from exc
+    check_upload(webp, field="avatar")  # the re-encoded square is what would be shown
     profile = profile_ensure(user=user)
     old = profile.avatar.name if profile.avatar else ""
     name = default_storage.save(f"avatars/{user.pk}-{secrets.token_hex(6)}.webp", ContentFile(webp))

@@ -17,7 +17,8 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET
 
 from accounts import selectors, services
-from accounts.forms import AvatarForm, ProfileForm
+from accounts.forms import AvatarForm, NotificationsForm, ProfileForm
+from accounts.models import NotificationKind
 from instantpainting.errors import ServiceError
 from instantpainting.files import serve_stored_file
 from instantpainting.throttles import page_throttle_wait
@@ -50,6 +51,8 @@ def _settings_page(request: HttpRequest) -> HttpResponse:
     profile = services.profile_ensure(user=user)
     profile_form = ProfileForm(initial={"display_name": profile.display_name, "bio": profile.bio})
     avatar_form = AvatarForm()
+    wanted = [kind for kind in NotificationKind.values if profile.wants_notification(kind)]
+    notifications_form = NotificationsForm(initial={"notifications": wanted})
     status = 200
     if request.method == "POST":
         action = request.POST.get("action", "")
@@ -85,6 +88,12 @@ def _settings_page(request: HttpRequest) -> HttpResponse:
             services.profile_remove_avatar(user=user)
             messages.success(request, _("Your avatar is removed."))
             return redirect("accounts:settings")
+        elif action == "notifications":
+            notifications_form = NotificationsForm(request.POST)
+            if notifications_form.is_valid():
+                services.profile_set_notifications(user=user, wanted=notifications_form.cleaned_data["notifications"])
+                messages.success(request, _("Your notification choices are saved."))
+                return redirect("accounts:settings")
         elif action == "token":
             services.token_regenerate(user=user)
             messages.success(request, _("A new API token is ready. The old one no longer works."))
@@ -100,6 +109,7 @@ def _settings_page(request: HttpRequest) -> HttpResponse:
             "profile": profile,
             "profile_form": profile_form,
             "avatar_form": avatar_form,
+            "notifications_form": notifications_form,
             "token": selectors.token_of(user=user),
             "max_upload_mb": settings.MAX_UPLOAD_BYTES / (1024 * 1024),
         },

@@ -19,8 +19,8 @@ from django.utils.translation import ngettext
 
 from accounts import services as account_services
 from accounts.selectors import user_can_ban, user_is_moderator
-from gallery import services
-from gallery.models import Like, Post, Report
+from gallery import comments, services
+from gallery.models import Comment, Like, Post, Report
 from generation.admin import admin_thumb
 from instantpainting.errors import ServiceError
 
@@ -72,15 +72,29 @@ class PostAdmin(_ModerationMixin, admin.ModelAdmin):
         "category",
         "like_count",
         "open_reports",
+        "safety_score",
+        "awaiting_review",
         "is_hidden",
         "is_featured",
         "created_at",
         "view_on_site_link",
     ]
-    list_filter = ["is_hidden", "is_featured", "image__generation__model__category", "created_at"]
+    # "Awaiting review: yes" is the queue of pictures the automatic safety check held back.
+    list_filter = ["awaiting_review", "is_hidden", "is_featured", "image__generation__model__category", "created_at"]
     search_fields = ["title", "image__generation__prompt", "author__username", "=share_code"]
     list_select_related = ["author", "image__generation__model"]
-    readonly_fields = ["large_thumb", "image", "author", "prompt", "share_code", "like_count", "remix_of", "created_at"]
+    readonly_fields = [
+        "large_thumb",
+        "image",
+        "author",
+        "prompt",
+        "share_code",
+        "like_count",
+        "remix_of",
+        "safety_score",
+        "awaiting_review",
+        "created_at",
+    ]
     fields = [
         "large_thumb",
         "title",
@@ -90,6 +104,8 @@ class PostAdmin(_ModerationMixin, admin.ModelAdmin):
         "share_code",
         "remix_of",
         "like_count",
+        "safety_score",
+        "awaiting_review",
         "is_hidden",
         "hidden_reason",
         "is_featured",
@@ -179,6 +195,7 @@ class ReportAdmin(_ModerationMixin, admin.ModelAdmin):
     list_display = [
         "thumb",
         "post_link",
+        "comment_excerpt",
         "reason",
         "details_excerpt",
         "reporter",
@@ -194,11 +211,20 @@ class ReportAdmin(_ModerationMixin, admin.ModelAdmin):
         "post__author__username",
         "post__title",
         "post__image__generation__prompt",
+        "comment__body",
     ]
-    list_select_related = ["post__author", "reporter", "post__image__generation"]
-    readonly_fields = ["post", "reporter", "reason", "details", "handled_by", "handled_at", "created_at"]
-    fields = ["post", "reporter", "reason", "details", "status", "handled_by", "handled_at", "created_at"]
-    actions = ["hide_posts", "unhide_posts", "unpublish_posts", "dismiss", "resolve", "ban_authors"]
+    list_select_related = ["post__author", "reporter", "post__image__generation", "comment"]
+    readonly_fields = ["post", "comment", "reporter", "reason", "details", "handled_by", "handled_at", "created_at"]
+    fields = ["post", "comment", "reporter", "reason", "details", "status", "handled_by", "handled_at", "created_at"]
+    actions = [
+        "hide_posts",
+        "unhide_posts",
+        "unpublish_posts",
+        "remove_comments",
+        "dismiss",
+        "resolve",
+        "ban_authors",
+    ]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -214,6 +240,19 @@ class ReportAdmin(_ModerationMixin, admin.ModelAdmin):
     @admin.display(description=_("post"))
     def post_link(self, obj: Report) -> str:
         return _post_link(obj.post)
+
+    @admin.display(description=_("comment"))
+    def comment_excerpt(self, obj: Report) -> str:
+        return Truncator(obj.comment.body).chars(80) if obj.comment else "—"
+
+    @admin.action(description=_("Remove the reported comments (their reports go with them)"), permissions=["moderate"])
+    def remove_comments(self, request: HttpRequest, queryset: QuerySet[Report]) -> None:
+        found = {r.comment_id: r.comment for r in queryset.select_related("comment__post") if r.comment is not None}
+        for comment in found.values():
+            comments.comment_delete(comment=comment, user=request.user)
+        self.message_user(
+            request, ngettext("%(n)d comment removed.", "%(n)d comments removed.", len(found)) % {"n": len(found)}
+        )
 
     @admin.display(description=_("details"))
     def details_excerpt(self, obj: Report) -> str:
@@ -283,3 +322,33 @@ class LikeAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # Post.like_count moves with likes only through post_like_toggle
+
+
+@admin.register(Comment)
+class CommentAdmin(_ModerationMixin, admin.ModelAdmin):
+    list_display = ["body_excerpt", "author", "post", "parent", "created_at", "edited_at"]
+    search_fields = ["body", "author__username", "post__title"]
+    list_select_related = ["author", "post__image__generation"]
+    readonly_fields = ["post", "author", "parent", "body", "created_at", "edited_at"]
+    actions = ["remove"]
+
+    @admin.display(description=_("comment"))
+    def body_excerpt(self, obj: Comment) -> str:
+        return Truncator(obj.body).chars(80)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # Post.comment_count moves with comments only through comment_delete
+
+    @admin.action(description=_("Remove the selected comments and their replies"), permissions=["moderate"])
+    def remove(self, request: HttpRequest, queryset: QuerySet[Comment]) -> None:
+        removed = 0
+        for comment in queryset.select_related("post"):
+            if Comment.objects.filter(pk=comment.pk).exists():  # a selected reply may have gone with its comment
+                comments.comment_delete(comment=comment, user=request.user)
+                removed += 1
+        self.message_user(
+            request, ngettext("%(n)d comment removed.", "%(n)d comments removed.", removed) % {"n": removed}
+        )

@@ -23,7 +23,8 @@ from rest_framework.views import APIView
 
 from accounts.selectors import profile_of, user_by_username, user_is_moderator
 from gallery import selectors, services
-from gallery.models import REPORT_DETAILS_MAX_LENGTH, TITLE_MAX_LENGTH, Post, Report
+from gallery.follows import follow_counts
+from gallery.models import REPORT_DETAILS_MAX_LENGTH, TAG_MAX_LENGTH, TAGS_PER_POST, TITLE_MAX_LENGTH, Post, Report
 from instantpainting import errors
 from instantpainting.links import absolute_url
 from instantpainting.throttles import PerIPThrottle, PerUserThrottle
@@ -54,7 +55,10 @@ class PostOutput(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
     share_url = serializers.SerializerMethodField()
     remix_of: serializers.PrimaryKeyRelatedField[Post] = serializers.PrimaryKeyRelatedField(read_only=True)
+    tags = serializers.SerializerMethodField()
+    comment_count = serializers.IntegerField(read_only=True)
     is_featured = serializers.BooleanField(read_only=True)
+    awaiting_review = serializers.BooleanField(read_only=True)
 
     class Meta:
         model = Post
@@ -72,12 +76,15 @@ class PostOutput(serializers.ModelSerializer):
             "author",
             "like_count",
             "liked",
+            "comment_count",
+            "tags",
             "image_url",
             "thumb_url",
             "url",
             "share_url",
             "remix_of",
             "is_featured",
+            "awaiting_review",
             "created_at",
         ]
 
@@ -98,6 +105,9 @@ class PostOutput(serializers.ModelSerializer):
             "profile_url": self._abs(reverse("gallery:profile", args=[obj.author.get_username()])),
             "avatar_url": self._abs(avatar) if avatar else None,
         }
+
+    def get_tags(self, obj: Post) -> list[str]:
+        return [tag.name for tag in obj.tags.all()]
 
     def get_liked(self, obj: Post) -> bool:
         liked = getattr(obj, "liked", None)
@@ -124,11 +134,18 @@ class PostListQuery(serializers.Serializer):
     style = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")  # type: ignore[assignment]  # as above
     q = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     featured = serializers.BooleanField(required=False, default=False)
+    tag = serializers.CharField(max_length=TAG_MAX_LENGTH + 1, required=False, allow_blank=True, default="")
 
 
 class PublishInput(serializers.Serializer):
     image = serializers.UUIDField(help_text=_("The public id of one of your generated images."))
     title = serializers.CharField(max_length=TITLE_MAX_LENGTH, required=False, allow_blank=True, default="")
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=TAG_MAX_LENGTH + 1),
+        required=False,
+        max_length=TAGS_PER_POST,
+        help_text=_('Tags besides the title\'s #words, e.g. ["sunset", "山水"].'),
+    )
 
 
 class ReportInput(serializers.Serializer):
@@ -161,6 +178,7 @@ QUERY_PARAMETERS = [
     OpenApiParameter("style", OpenApiTypes.STR, description="Style qualifier name"),
     OpenApiParameter("q", OpenApiTypes.STR, description="Words to find in the prompt or title"),
     OpenApiParameter("featured", OpenApiTypes.BOOL, description="Only featured posts"),
+    OpenApiParameter("tag", OpenApiTypes.STR, description="Only posts with this tag (without #)"),
     OpenApiParameter("page", OpenApiTypes.INT),
 ]
 
@@ -197,7 +215,9 @@ class PostListCreateApi(_GalleryApiView):
         if image is None:
             # Unknown and someone else's images get the same answer.
             return Response({"image": [_("No such picture among yours.")]}, status=status.HTTP_400_BAD_REQUEST)
-        post = services.post_publish(user=request.user, image=image, title=data.validated_data["title"])
+        post = services.post_publish(
+            user=request.user, image=image, title=data.validated_data["title"], tags=data.validated_data.get("tags")
+        )
         return Response(PostOutput(post, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
 
@@ -279,6 +299,9 @@ class UserOutput(serializers.Serializer):
     date_joined = serializers.DateTimeField()
     post_count = serializers.IntegerField()
     likes_received = serializers.IntegerField()
+    followers = serializers.IntegerField()
+    following = serializers.IntegerField()
+    followers_url = serializers.CharField()
 
 
 class UserDetailApi(APIView):
@@ -296,6 +319,7 @@ class UserDetailApi(APIView):
             raise NotFound(_("No such user."))
         profile = profile_of(user=user)
         stats = selectors.profile_stats(user=user)
+        follows = follow_counts(user=user)
         avatar = profile.get_avatar_url()
         data: dict[str, Any] = {
             "username": user.get_username(),
@@ -306,5 +330,10 @@ class UserDetailApi(APIView):
             "date_joined": user.date_joined,
             "post_count": stats.post_count,
             "likes_received": stats.likes_received,
+            "followers": follows.followers,
+            "following": follows.following,
+            "followers_url": absolute_url(
+                request=request, path=reverse("api:api-user-followers", args=[user.get_username()])
+            ),
         }
         return Response(UserOutput(data).data)

@@ -14,7 +14,13 @@ class PublishForm(forms.Form):
         label=_("Title (optional)"),
         max_length=TITLE_MAX_LENGTH,
         required=False,
-        help_text=_("Leave empty to show the prompt."),
+        help_text=_("Leave empty to show the prompt. #words become tags."),
+    )
+    tags = forms.CharField(
+        label=_("Tags (optional)"),
+        max_length=400,
+        required=False,
+        help_text=_("Words separated by spaces or commas, e.g. sunset 山水."),
     )
 
 
@@ -38,9 +44,10 @@ class FeedFilterForm(forms.Form):
     style = forms.CharField(max_length=40, required=False)
     q = forms.CharField(max_length=200, required=False)
     featured = forms.BooleanField(required=False)
+    tag = forms.CharField(max_length=40, required=False)
 
     def filters(self) -> dict[str, Any]:
-        defaults = {"ordering": "latest", "category": "", "style": "", "q": "", "featured": False}
+        defaults = {"ordering": "latest", "category": "", "style": "", "q": "", "featured": False, "tag": ""}
         if not self.is_valid():
             cleaned = {k: v for k, v in getattr(self, "cleaned_data", {}).items() if k not in self.errors}
         else:

@@ -8,7 +8,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from gallery.models import Like, Post
@@ -45,18 +46,26 @@ def posts_feed(
     style: str = "",
     q: str = "",
     featured: bool = False,
+    tag: str = "",
     author: Any = None,
     viewer: Any = None,
 ) -> QuerySet[Post]:
     """Visible posts, filtered and ordered; each row carries `liked` for the viewer."""
-    posts = Post.objects.visible().select_related("image__generation__model", "author__profile")
+    posts = (
+        Post.objects.visible().select_related("image__generation__model", "author__profile").prefetch_related("tags")
+    )
+    if tag:
+        posts = posts.filter(tags__name=tag.strip().lstrip("#").casefold())
     if category:
         posts = posts.filter(image__generation__model__category=category)
     if style:
         posts = posts.filter(image__generation__style=style)
     if q:
         for word in q.split()[:8]:
-            posts = posts.filter(Q(image__generation__prompt__icontains=word) | Q(title__icontains=word))
+            if word.startswith("#") and len(word) > 1:  # "#sunset" searches the tag
+                posts = posts.filter(tags__name=word[1:].casefold())
+            else:
+                posts = posts.filter(Q(image__generation__prompt__icontains=word) | Q(title__icontains=word))
     if featured:
         posts = posts.filter(is_featured=True)
     if author is not None:
@@ -65,8 +74,19 @@ def posts_feed(
     if ordering == "popular":
         days = getattr(settings, "GALLERY_POPULAR_DAYS", POPULAR_WINDOW_DAYS_DEFAULT)
         since = timezone.now() - timedelta(days=days)
-        posts = posts.annotate(recent_likes=Count("likes", filter=Q(likes__created_at__gte=since))).order_by(
-            "-recent_likes", "-like_count", "-created_at", "-id"
+        # A correlated count per post reads the like index (post, created_at) for the window only;
+        # a JOIN + GROUP BY over every like (the first version) took seconds at 50 000 likes.
+        recent = (
+            Like.objects.filter(post=OuterRef("pk"), created_at__gte=since)
+            .order_by()
+            .values("post")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        posts = (
+            posts.annotate(recent_likes=Coalesce(Subquery(recent), 0))
+            .order_by("-recent_likes", "-like_count", "-created_at", "-id")
+            .late_rows()
         )
     else:
         posts = posts.order_by("-created_at", "-id")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
@@ -17,14 +18,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image
 
+from accounts.models import NotificationKind
 from accounts.selectors import user_is_moderator
 from gallery.imaging import PREVIEW_SIZE, letterbox_png
 from gallery.models import REPORT_DETAILS_MAX_LENGTH, SHARE_CODE_LENGTH, TITLE_MAX_LENGTH, Like, Post, Report
+from gallery.notifications import notify
+from gallery.tags import clean_tags, post_set_tags
 from generation.creative.card import poem_card_png
 from generation.creative.services import poem_of
 from generation.models import Generation, GenerationImage
 from generation.selectors import prompt_blocked_term
 from instantpainting.errors import Conflict, Gone, NotAllowed, NotFound, ServiceError
+from instantpainting.safety import image_nsfw_score, safety_enabled
 
 # No look-alikes (0/O, 1/l/I): share codes get read aloud and typed from screenshots.
 SHARE_ALPHABET = "23456789abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -59,8 +64,17 @@ def _remix_source(generation: Generation, image: GenerationImage) -> Post | None
     return Post.objects.visible().exclude(image=image).filter(pk=pk).first()
 
 
-def post_publish(*, user: Any, image: GenerationImage, title: Any = "") -> Post:
-    """Publish the user's own image. One post per image; the prompt and title pass the blocklist."""
+def _safety_score(image: GenerationImage) -> float | None:
+    if not safety_enabled():
+        return None
+    with default_storage.open(image.file.name or "", "rb") as handle:
+        return image_nsfw_score(handle.read())
+
+
+def post_publish(*, user: Any, image: GenerationImage, title: Any = "", tags: Any = None) -> Post:
+    """Publish the user's own image. One post per image; the prompt, title and tags pass the blocklist.
+
+    Tags are the title's #words plus `tags` (gallery.tags.clean_tags)."""
     if user is None or not user.is_authenticated or not user.is_active:
         raise NotAllowed(_("Log in to publish."))
     generation = image.generation
@@ -68,24 +82,48 @@ def post_publish(*, user: Any, image: GenerationImage, title: Any = "") -> Post:
         # Someone else's image looks the same as a missing one.
         raise NotFound(_("No such picture among yours."), field="image")
     title = _clean_title(title)
-    blocked = prompt_blocked_term(f"{title} {generation.prompt}")
+    tag_names = clean_tags(title=title, tags=tags)
+    blocked = prompt_blocked_term(f"{title} {generation.prompt} {' '.join(tag_names)}")
     if blocked:
         raise ServiceError(
             _("This picture cannot be published: it contains a term this site does not allow (“%(term)s”).")
             % {"term": blocked},
-            field="title" if blocked.casefold() in title.casefold() else "image",
+            field="title"
+            if blocked.casefold() in title.casefold()
+            else ("tags" if blocked.casefold() in " ".join(tag_names) else "image"),
         )
     if Post.objects.filter(image=image).exists():
         raise Conflict(_("This picture is already published."), field="image")
+    score = _safety_score(image)
+    flagged = score is not None and score > settings.SAFETY_PUBLISH_THRESHOLD
     post = Post(
-        image=image, author=user, title=title, share_code=_new_share_code(), remix_of=_remix_source(generation, image)
+        image=image,
+        author=user,
+        title=title,
+        share_code=_new_share_code(),
+        remix_of=_remix_source(generation, image),
+        safety_score=score,
+        # Above the threshold the post waits, hidden, in the moderators' queue (admin: awaiting review).
+        is_hidden=flagged,
+        awaiting_review=flagged,
+        hidden_reason=str(_("Waiting for a moderator: the automatic safety check flagged it.")) if flagged else "",
     )
     post.full_clean(validate_unique=False)
     try:
         with transaction.atomic():
             post.save()
+            post_set_tags(post=post, names=tag_names)
     except IntegrityError as exc:  # a concurrent publish of the same image won
         raise Conflict(_("This picture is already published."), field="image") from exc
+    if flagged:  # into the moderators' report queue, as the safety check's own report
+        Report.objects.create(
+            post=post,
+            reporter=None,
+            reason=Report.Reason.SEXUAL,
+            details=f"Automatic safety check: explicit-content score {score:.2f}",
+        )
+    if post.remix_of is not None and not flagged:
+        notify(recipient=post.remix_of.author, kind=NotificationKind.REMIX, actor=user, post=post.remix_of)
     return post
 
 
@@ -147,17 +185,13 @@ def post_like_toggle(*, post: Post, user: Any) -> tuple[bool, int]:
             else:
                 Post.objects.filter(pk=post.pk).update(like_count=F("like_count") + 1)
                 liked = True
+                notify(recipient=post.author, kind=NotificationKind.LIKE, actor=user, post=post)
     post.refresh_from_db(fields=["like_count"])
     return liked, post.like_count
 
 
-def post_report(*, post: Post, user: Any, reason: Any, details: Any = "") -> Report:
-    if user is None or not user.is_authenticated or not user.is_active:
-        raise NotAllowed(_("Log in to report a post."))
-    if post.is_hidden or not post.author.is_active:
-        raise Gone(_("This post was removed."))
-    if post.author_id == user.pk:
-        raise ServiceError(_("You cannot report your own post. Unpublish it instead."))
+def clean_report(*, reason: Any, details: Any) -> tuple[str, str]:
+    """A report's reason (one of the list) and details (text, trimmed, within the limit)."""
     if reason not in Report.Reason.values:
         raise ServiceError(_("Choose a reason from the list."), field="reason")
     if details is None:
@@ -169,7 +203,18 @@ def post_report(*, post: Post, user: Any, reason: Any, details: Any = "") -> Rep
         raise ServiceError(
             _("Keep the details to %(n)d characters.") % {"n": REPORT_DETAILS_MAX_LENGTH}, field="details"
         )
-    if Report.objects.filter(post=post, reporter=user, status=Report.Status.OPEN).exists():
+    return reason, details
+
+
+def post_report(*, post: Post, user: Any, reason: Any, details: Any = "") -> Report:
+    if user is None or not user.is_authenticated or not user.is_active:
+        raise NotAllowed(_("Log in to report a post."))
+    if post.is_hidden or not post.author.is_active:
+        raise Gone(_("This post was removed."))
+    if post.author_id == user.pk:
+        raise ServiceError(_("You cannot report your own post. Unpublish it instead."))
+    reason, details = clean_report(reason=reason, details=details)
+    if Report.objects.filter(post=post, comment=None, reporter=user, status=Report.Status.OPEN).exists():
         raise Conflict(_("You already reported this post. Moderators will look at it."))
     report = Report(post=post, reporter=user, reason=reason, details=details)
     report.full_clean(validate_constraints=False)
@@ -191,7 +236,8 @@ def post_set_hidden(*, post: Post, hidden: bool, by: Any, reason: str = "") -> P
     _check_moderator(by)
     post.is_hidden = hidden
     post.hidden_reason = (reason or "")[:200] if hidden else ""
-    post.save(update_fields=["is_hidden", "hidden_reason"])
+    post.awaiting_review = False  # a moderator has looked at it either way
+    post.save(update_fields=["is_hidden", "hidden_reason", "awaiting_review"])
     if hidden:
         Report.objects.filter(post=post, status=Report.Status.OPEN).update(
             status=Report.Status.RESOLVED, handled_by=by, handled_at=timezone.now()

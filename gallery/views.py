@@ -24,9 +24,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.selectors import profile_of, user_by_username, user_is_moderator
 from gallery import selectors, services
+from gallery.collections import collections_of
+from gallery.comments import comments_of
+from gallery.follows import follow_counts, follows
 from gallery.forms import FeedFilterForm, PublishForm, ReportForm
 from gallery.imaging import PREVIEW_SIZE, qr_png
-from gallery.models import Post, Report
+from gallery.models import COMMENT_MAX_LENGTH, Post, Report
 from generation.owners import owner_of_request
 from instantpainting import errors
 from instantpainting.files import serve_stored_file
@@ -81,7 +84,12 @@ def feed_page(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _render_post(request: HttpRequest, post: Post) -> HttpResponse:
+COMMENTS_PAGE_SIZE = 50
+
+
+def _render_post(
+    request: HttpRequest, post: Post, *, extra: dict[str, Any] | None = None, status: int = 200
+) -> HttpResponse:
     is_moderator = user_is_moderator(user=request.user)
     if not selectors.post_is_visible(post=post) and not is_moderator:
         return render(request, "gallery/gone.html", status=410)
@@ -89,6 +97,8 @@ def _render_post(request: HttpRequest, post: Post) -> HttpResponse:
     generation = post.image.generation
     description = Truncator(generation.prompt).chars(200)
     remix_query = urlencode(selectors.post_remix_params(post=post))
+    is_owner = request.user.is_authenticated and post.author_id == request.user.pk
+    comments_page = Paginator(comments_of(post=post), COMMENTS_PAGE_SIZE).get_page(request.GET.get("comments"))
     response = render(
         request,
         "gallery/post.html",
@@ -109,10 +119,16 @@ def _render_post(request: HttpRequest, post: Post) -> HttpResponse:
                 "image_height": PREVIEW_SIZE[1],
                 "url": share_url,
             },
-            "is_owner": request.user.is_authenticated and post.author_id == request.user.pk,
+            "is_owner": is_owner,
             "is_moderator": is_moderator,
             "report_reasons": Report.Reason.choices,
+            "comments": comments_page,
+            "can_remove_any_comment": is_moderator or is_owner,
+            "comment_max_length": COMMENT_MAX_LENGTH,
+            "my_collections": list(collections_of(user=request.user)) if request.user.is_authenticated else [],
+            **(extra or {}),
         },
+        status=status,
     )
     return response
 
@@ -277,12 +293,23 @@ def publish_page(request: HttpRequest, image_id: Any) -> HttpResponse:
             return _throttled(wait)
         if form.is_valid():
             try:
-                post = services.post_publish(user=request.user, image=image, title=form.cleaned_data["title"])
+                post = services.post_publish(
+                    user=request.user, image=image, title=form.cleaned_data["title"], tags=form.cleaned_data["tags"]
+                )
             except errors.ServiceError as exc:
                 if isinstance(exc, errors.Conflict | errors.NotFound):
                     return _error_response(request, exc)
-                form.add_error("title" if exc.field == "title" else None, exc.message)
+                form.add_error(exc.field if exc.field in ("title", "tags") else None, exc.message)
             else:
+                if post.awaiting_review:
+                    messages.info(
+                        request,
+                        _(
+                            "The automatic safety check held this picture back: a moderator will look at it "
+                            "before it appears in the gallery."
+                        ),
+                    )
+                    return redirect("gallery:publish-pick")
                 messages.success(request, _("Published! Share it with the link below."))
                 return redirect(post.get_absolute_url())
     return render(
@@ -318,5 +345,7 @@ def profile_page(request: HttpRequest, username: str) -> HttpResponse:
             "stats": selectors.profile_stats(user=user),
             "page": page,
             "is_self": request.user.is_authenticated and request.user.pk == user.pk,
+            "follow_counts": follow_counts(user=user),
+            "is_following": follows(follower=request.user, followed=user),
         },
     )

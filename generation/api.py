@@ -22,6 +22,7 @@ from generation.models import Generation, GenerationImage, GeneratorModel
 from generation.owners import owner_of_request
 from generation.schema import REQUEST_FIELDS, WEB_FIELDS, GenerationSpec
 from instantpainting.http import client_ip
+from instantpainting.links import absolute_url
 
 
 def _multiple_of(step: int) -> Callable[[int], None]:
@@ -91,13 +92,21 @@ class GenerationCreateInput(serializers.Serializer):
 
 
 class ImageOutput(serializers.ModelSerializer):
+    """An image; its URLs are absolute, and fetchable with the same token the client calls the API with."""
+
     id = serializers.UUIDField(source="public_id")
-    url = serializers.CharField(source="get_file_url")
-    thumb_url = serializers.CharField(source="get_thumb_url")
+    url = serializers.SerializerMethodField()
+    thumb_url = serializers.SerializerMethodField()
 
     class Meta:
         model = GenerationImage
         fields = ["id", "index", "url", "thumb_url", "width", "height", "seed", "clip_score", "settings"]
+
+    def get_url(self, obj: GenerationImage) -> str:
+        return absolute_url(request=self.context["request"], path=obj.get_file_url())
+
+    def get_thumb_url(self, obj: GenerationImage) -> str:
+        return absolute_url(request=self.context["request"], path=obj.get_thumb_url())
 
 
 class GenerationOutput(serializers.ModelSerializer):
@@ -105,7 +114,7 @@ class GenerationOutput(serializers.ModelSerializer):
     model = serializers.CharField(source="model.name")
     position = serializers.SerializerMethodField()
     images = ImageOutput(many=True, read_only=True)
-    url = serializers.CharField(source="get_absolute_url")
+    url = serializers.SerializerMethodField()
     settings = serializers.SerializerMethodField()
     error = serializers.CharField(source="error_message", read_only=True)
     strip_url = serializers.SerializerMethodField(help_text="an interpolation's frames side by side (PNG)")
@@ -139,11 +148,22 @@ class GenerationOutput(serializers.ModelSerializer):
             "finished_at",
         ]
 
+    def get_url(self, obj: Generation) -> str:
+        return absolute_url(request=self.context["request"], path=obj.get_absolute_url())
+
     def get_strip_url(self, obj: Generation) -> str | None:
-        return reverse("generation:strip-file", args=[obj.public_id]) if obj.strip else None
+        if not obj.strip:
+            return None
+        return absolute_url(
+            request=self.context["request"], path=reverse("generation:strip-file", args=[obj.public_id])
+        )
 
     def get_animation_url(self, obj: Generation) -> str | None:
-        return reverse("generation:animation-file", args=[obj.public_id]) if obj.animation else None
+        if not obj.animation:
+            return None
+        return absolute_url(
+            request=self.context["request"], path=reverse("generation:animation-file", args=[obj.public_id])
+        )
 
     def get_position(self, obj: Generation) -> int | None:
         return selectors.queue_position(obj)
@@ -203,7 +223,7 @@ class GenerationListCreateApi(APIView):
                 "id": str(generation.public_id),
                 "status": generation.status,
                 "position": selectors.queue_position(generation),
-                "url": generation.get_absolute_url(),
+                "url": absolute_url(request=request, path=generation.get_absolute_url()),
                 "ws_url": ws_url(request),
             },
             status=status.HTTP_201_CREATED,
@@ -217,7 +237,7 @@ class GenerationListCreateApi(APIView):
         rows = selectors.generations_of(owner=owner) if owner else Generation.objects.none()
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(rows, request, view=self)
-        return paginator.get_paginated_response(GenerationOutput(page, many=True).data)
+        return paginator.get_paginated_response(GenerationOutput(page, many=True, context={"request": request}).data)
 
 
 def _own_generation(request: Request, public_id: Any) -> Generation:
@@ -230,7 +250,7 @@ def _own_generation(request: Request, public_id: Any) -> Generation:
 class GenerationDetailApi(APIView):
     @extend_schema(responses=GenerationOutput, summary="A generation's status, settings and images")
     def get(self, request: Request, public_id: Any) -> Response:
-        return Response(GenerationOutput(_own_generation(request, public_id)).data)
+        return Response(GenerationOutput(_own_generation(request, public_id), context={"request": request}).data)
 
 
 class GenerationCancelApi(APIView):
@@ -238,7 +258,7 @@ class GenerationCancelApi(APIView):
     def post(self, request: Request, public_id: Any) -> Response:
         generation = _own_generation(request, public_id)
         generation = services.generation_cancel(generation=generation)
-        return Response(GenerationOutput(generation).data)
+        return Response(GenerationOutput(generation, context={"request": request}).data)
 
 
 class ModelOutput(serializers.ModelSerializer):

@@ -27,6 +27,7 @@ from generation.schema import GenerationSpec
 from generation.studio_worker import LINEAGE_KEYS
 from instantpainting.errors import NotFound, ServiceError
 from instantpainting.images import ImageRejected, flatten_rgb, read_image_upload
+from instantpainting.safety import check_upload
 from instantpainting.uploads import UPLOAD_MESSAGES
 
 __all__ = [
@@ -203,6 +204,7 @@ def upload_store(*, owner: Owner, stream: BinaryIO | None, too_large: bool = Fal
     except ImageRejected as exc:
         raise ServiceError(UPLOAD_MESSAGES[exc.reason](), field="image") from exc
     rgb = flatten_rgb(picture)
+    check_upload(rgb, field="image")  # the automatic safety check every upload path runs
     out = io.BytesIO()
     rgb.save(out, format="PNG")
     name = default_storage.save(f"uploads/{secrets.token_hex(12)}.png", ContentFile(out.getvalue()))

@@ -13,8 +13,9 @@ from django.views.decorators.http import require_GET
 from generation import hooks, selectors
 from generation.labels import style_label
 from generation.models import Generation, GenerationImage
-from generation.owners import owner_of_request
+from generation.owners import owner_from, owner_of_request
 from generation.schema import page_schema
+from instantpainting.authentication import BadToken, file_request_user
 from instantpainting.files import serve_stored_file
 
 # Published images are public too, but a file can turn private again (unpublish): no shared caches.
@@ -117,16 +118,29 @@ def detail_page(request: HttpRequest, public_id: str) -> HttpResponse:
 
 
 def _image_for(request: HttpRequest, public_id: str) -> GenerationImage:
+    """The image, if the caller may see it: its owner by session or API token, or anyone once published.
+
+    Raises BadToken for a wrong token (the caller answers 401)."""
+    owner = owner_from(file_request_user(request), request.session, create=False)
     image = GenerationImage.objects.select_related("generation").filter(public_id=public_id).first()
-    if image is None or not selectors.image_visible_to(image=image, owner=owner_of_request(request, create=False)):
+    if image is None or not selectors.image_visible_to(image=image, owner=owner):
         # Someone else's private image is indistinguishable from a missing one.
         raise Http404
     return image
 
 
+def _bad_token(exc: BadToken) -> HttpResponse:
+    response = HttpResponse(str(exc), status=401, content_type="text/plain; charset=utf-8")
+    response["WWW-Authenticate"] = "Token"
+    return response
+
+
 @require_GET
 def image_file(request: HttpRequest, public_id: str) -> HttpResponseBase:
-    image = _image_for(request, public_id)
+    try:
+        image = _image_for(request, public_id)
+    except BadToken as exc:
+        return _bad_token(exc)
     download = None
     if request.GET.get("download"):
         download = f"instantpainting-{image.generation.public_id.hex[:8]}-{image.seed}.png"
@@ -135,5 +149,8 @@ def image_file(request: HttpRequest, public_id: str) -> HttpResponseBase:
 
 @require_GET
 def image_thumb(request: HttpRequest, public_id: str) -> HttpResponseBase:
-    image = _image_for(request, public_id)
+    try:
+        image = _image_for(request, public_id)
+    except BadToken as exc:
+        return _bad_token(exc)
     return serve_stored_file(image.thumbnail.name, content_type="image/webp", cache_control=PRIVATE)

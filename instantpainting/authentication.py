@@ -18,8 +18,8 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from rest_framework.authentication import SessionAuthentication
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
 from rest_framework.request import Request
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
@@ -36,6 +36,26 @@ def origin_allowed(request: HttpRequest) -> bool:
         return True
     parts = urlsplit(origin)
     return parts.scheme == request.scheme and parts.netloc == request.get_host()
+
+
+class BadToken(Exception):
+    """An `Authorization: Token …` header that names no active user's token."""
+
+
+def file_request_user(request: HttpRequest) -> Any:
+    """Who a plain (non-DRF) file view serves: the user of a valid API token, else the session's.
+
+    API clients fetch their own private images with the same `Authorization: Token …` header they
+    use for the API. A wrong or revoked token raises BadToken (the view answers 401), never falls
+    back to the session: a client that sent a token meant to be that user.
+    """
+    try:
+        result = TokenAuthentication().authenticate(request)  # type: ignore[arg-type]  # reads only META
+    except AuthenticationFailed as exc:
+        raise BadToken(str(exc.detail)) from exc
+    if result is not None:
+        return result[0]
+    return getattr(request, "user", None)
 
 
 class GuardedSessionAuthentication(SessionAuthentication):

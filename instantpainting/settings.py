@@ -95,6 +95,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "instantpainting.timing.ServerTimingMiddleware",  # first: times everything below it
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -151,6 +152,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "gallery.context_processors.notifications",
             ],
         },
     },
@@ -378,6 +380,8 @@ REST_FRAMEWORK: dict[str, Any] = {
         "gallery_write_ip": os.environ.get("THROTTLE_GALLERY_WRITE_IP", "120/min"),
         "gallery_report": os.environ.get("THROTTLE_GALLERY_REPORT", "20/hour"),
         "gallery_report_ip": os.environ.get("THROTTLE_GALLERY_REPORT_IP", "60/hour"),
+        "comment_write": os.environ.get("THROTTLE_COMMENT_WRITE", "10/min"),
+        "comment_write_ip": os.environ.get("THROTTLE_COMMENT_WRITE_IP", "30/min"),
         "avatar_upload": os.environ.get("THROTTLE_AVATAR_UPLOAD", "10/hour"),
         "avatar_upload_ip": os.environ.get("THROTTLE_AVATAR_UPLOAD_IP", "30/hour"),
         "picture_upload": os.environ.get("THROTTLE_PICTURE_UPLOAD", "30/hour"),
@@ -393,6 +397,15 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SERVE_INCLUDE_SCHEMA": False,
 }
+
+# Server-Timing header on every response (instantpainting/timing.py), for benchmarks only.
+SERVER_TIMING = envbool("SERVER_TIMING", False)
+
+# --- image safety (instantpainting/safety.py) -------------------------------------------------
+SAFETY_CHECK = envbool("SAFETY_CHECK", True)
+SAFETY_UPLOAD_THRESHOLD = float(os.environ.get("SAFETY_UPLOAD_THRESHOLD", "0.8"))
+SAFETY_PUBLISH_THRESHOLD = float(os.environ.get("SAFETY_PUBLISH_THRESHOLD", "0.8"))
+SAFETY_THREADS = int(os.environ.get("SAFETY_THREADS", "1"))
 
 # --- i18n ----------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"

@@ -37,6 +37,8 @@ DEFAULT_RATES = {
     "gallery_write_ip": "120/min",
     "gallery_report": "20/hour",
     "gallery_report_ip": "60/hour",
+    "comment_write": "10/min",
+    "comment_write_ip": "30/min",
     "avatar_upload": "10/hour",
     "avatar_upload_ip": "30/hour",
     "picture_upload": "30/hour",

@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from generation.models import Generation, Upload
+from instantpainting.safety import image_nsfw_score
 from tests.accounts.test_avatar import png_claiming
 
 UPLOADS = "/api/v1/uploads/"
@@ -59,6 +60,15 @@ def test_a_bad_upload_is_a_400_saying_why_and_nothing_is_kept(hamlet_api, data, 
     assert resp.status_code == 400, resp.content
     assert says in " ".join(resp.json()["image"])
     assert not Upload.objects.exists()
+
+
+def test_an_upload_the_safety_check_scores_above_the_threshold_is_refused_and_not_kept(hamlet_api, settings):
+    skin, blue = Image.new("RGB", (300, 300), (224, 172, 140)), Image.new("RGB", (300, 300), (20, 40, 200))
+    settings.SAFETY_UPLOAD_THRESHOLD = image_nsfw_score(skin) - 0.01  # the real classifier's own score
+    refused = send(hamlet_api, encoded(skin))
+    assert refused.status_code == 400 and "looks like explicit content" in " ".join(refused.json()["image"])
+    assert not Upload.objects.exists()
+    assert send(hamlet_api, encoded(blue)).status_code == 201  # a low-scoring picture passes the same threshold
 
 
 def test_an_upload_over_max_upload_bytes_is_a_400(hamlet_api, settings):
