@@ -3,28 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 
 from gallery.models import Collection, CollectionItem
 from gallery.services import post_set_hidden
 from tests.gallery.factories import XSS_PAYLOADS, make_post
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def banned(make_user):
-    user = make_user("lodovico")
-    client = Client()
-    client.force_login(user)
-    user.is_active = False
-    user.save()
-    return client
-
-
-@pytest.fixture
-def as_(client_as, banned):
-    return lambda who: banned if who == "banned" else client_as(who)
 
 
 def make(client, name="Favourites", is_public=False):

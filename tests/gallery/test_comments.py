@@ -15,24 +15,6 @@ pytestmark = pytest.mark.django_db
 WRITERS = ["hamlet", "othello", "guest", "iago", "banned"]
 
 
-@pytest.fixture
-def banned(make_user):
-    user = make_user("lodovico")
-    client = Client()
-    client.force_login(user)
-    user.is_active = False
-    user.save()
-    return client
-
-
-@pytest.fixture
-def as_(client_as, banned):
-    def make(who: str):
-        return banned if who == "banned" else client_as(who)
-
-    return make
-
-
 def write(client, post, body="Lovely colours", **extra):
     return client.post(f"/api/v1/posts/{post.pk}/comments/", {"body": body, **extra}, content_type="application/json")
 

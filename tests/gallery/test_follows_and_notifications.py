@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 
 from accounts.models import Profile
 from gallery.models import Follow, Notification
@@ -11,21 +10,6 @@ from gallery.services import post_like_toggle, post_publish
 from tests.gallery.factories import make_image, make_post
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def banned(make_user):
-    user = make_user("lodovico")
-    client = Client()
-    client.force_login(user)
-    user.is_active = False
-    user.save()
-    return client
-
-
-@pytest.fixture
-def as_(client_as, banned):
-    return lambda who: banned if who == "banned" else client_as(who)
 
 
 @pytest.mark.parametrize(
