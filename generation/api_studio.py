@@ -19,8 +19,9 @@ from generation import selectors, studio
 from generation.api import request_field, ws_url
 from generation.engine.request import MAX_FRAMES, MAX_N, MAX_SEED, REQUEST_FIELDS
 from generation.models import Generation
-from generation.owners import owner_of_request
+from generation.owners import Owner, owner_of_request
 from instantpainting.http import client_ip
+from instantpainting.links import absolute_url
 from instantpainting.throttles import PerIPThrottle, PerUserThrottle
 from instantpainting.uploads import CappedUploadHandler
 
@@ -41,13 +42,23 @@ ERRORS = {
 }
 
 
+def _valid_input(request: Request, serializer: type[serializers.Serializer]) -> tuple[dict[str, Any], Owner]:
+    """The request's validated fields (a 400 naming them otherwise) and its owner (a guest's
+    session is made on the spot, as for a plain generation)."""
+    data = serializer(data=request.data)
+    data.is_valid(raise_exception=True)
+    owner = owner_of_request(request, create=True)
+    assert owner is not None
+    return data.validated_data, owner
+
+
 def _created(request: Request, generation: Generation) -> Response:
     return Response(
         {
             "id": str(generation.public_id),
             "status": generation.status,
             "position": selectors.queue_position(generation),
-            "url": generation.get_absolute_url(),
+            "url": absolute_url(request=request, path=generation.get_absolute_url()),
             "ws_url": ws_url(request),
         },
         status=status.HTTP_201_CREATED,
@@ -71,12 +82,8 @@ class ImageVariationsApi(APIView):
         summary="Variations of a picture (yours or a published one)",
     )
     def post(self, request: Request, public_id: Any) -> Response:
-        data = VariationInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        owner = owner_of_request(request, create=True)
-        assert owner is not None
+        values, owner = _valid_input(request, VariationInput)
         image = studio.image_usable_by(viewer=owner, public_id=public_id)
-        values = data.validated_data
         generation = studio.variation_create(
             owner=owner,
             image=image,
@@ -104,12 +111,8 @@ class ImageRestyleApi(APIView):
         summary="Restyle one of your pictures: its exact noise under an edited prompt or another style",
     )
     def post(self, request: Request, public_id: Any) -> Response:
-        data = RestyleInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        owner = owner_of_request(request, create=True)
-        assert owner is not None
+        values, owner = _valid_input(request, RestyleInput)
         image = studio.image_owned_by(owner=owner, public_id=public_id)
-        values = data.validated_data
         generation = studio.restyle_create(
             owner=owner,
             image=image,
@@ -135,12 +138,8 @@ class ImageInterpolationApi(APIView):
         summary="Frames from a picture (yours or a published one) to another seed and/or prompt",
     )
     def post(self, request: Request, public_id: Any) -> Response:
-        data = InterpolationInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        owner = owner_of_request(request, create=True)
-        assert owner is not None
+        values, owner = _valid_input(request, InterpolationInput)
         image = studio.image_usable_by(viewer=owner, public_id=public_id)
-        values = data.validated_data
         generation = studio.interpolation_create(
             owner=owner,
             image=image,
@@ -210,12 +209,8 @@ class UploadRestyleApi(APIView):
         summary="Invert an uploaded picture into the model and restyle it (first picture: the reconstruction)",
     )
     def post(self, request: Request, public_id: Any) -> Response:
-        data = UploadRestyleInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        owner = owner_of_request(request, create=True)
-        assert owner is not None
+        values, owner = _valid_input(request, UploadRestyleInput)
         upload = studio.upload_owned_by(owner=owner, public_id=public_id)
-        values = dict(data.validated_data)
         generation = studio.upload_restyle_create(
             owner=owner,
             upload=upload,
