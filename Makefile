@@ -28,6 +28,8 @@ LOOPBACK := $(filter 127.0.0.1 localhost ::1 [::1],$(HOST))
 run: export DEBUG ?= $(if $(LOOPBACK),true,false)
 run: export BIND_HOST := $(HOST)
 run: setup
+	@# Without DEBUG the site serves hashed, compressed static files from STATIC_ROOT (staticfiles/).
+	@test "$$DEBUG" = true || $(PY) manage.py collectstatic --noinput -v 0
 	@echo "InstantPainting is starting on http://$(HOST):$(PORT)/  (Ctrl+C stops it)"
 	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) instantpainting.asgi:application
 
