@@ -122,4 +122,4 @@ def test_the_offline_page_holds_nothing_about_the_person(client_as):
 def test_the_create_page_and_the_status_pills_use_one_word_for_a_finished_job(visitor):
     html = visitor.get("/").content.decode()
     strings = json.loads(re.search(r'<script id="i18n-create" type="application/json">(.*?)</script>', html).group(1))
-    assert strings["succeeded"] == Generation.Status.SUCCEEDED.label == "Succeeded"
+    assert strings["succeeded"] == Generation.Status.SUCCEEDED.label == "Done"
