@@ -1,5 +1,5 @@
 """axe-core (shipped by axe-playwright-python) on the pages people use most, at PC and phone
-widths, in English and Chinese: no serious or critical finding is allowed.
+widths, in English and Chinese, light and dark (the system's setting): no serious or critical finding is allowed.
 
 The pages are those of one creator's real picture: create, its result page, history, the gallery,
 its post, its share link, the profile, and the login and sign-up pages (logged out).
@@ -17,6 +17,7 @@ from tests.e2e.test_community import generate, publish_latest, sign_up
 
 LANGUAGES = ("en", "zh-hans")
 BLOCKING = {"serious", "critical"}
+BACKGROUND = {"light": "rgb(246, 245, 251)", "dark": "rgb(20, 19, 27)"}
 
 
 @pytest.fixture(scope="module")
@@ -66,15 +67,20 @@ def blocking_violations(page) -> list[str]:
 
 
 @pytest.mark.e2e
+@pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("viewport", ["pc", "phone"])
-def test_main_pages_have_no_serious_accessibility_violations(live_site, browser, creator_site, viewport, language):
+def test_main_pages_have_no_serious_accessibility_violations(
+    live_site, browser, creator_site, viewport, language, scheme
+):
     state, signed_in, logged_out = creator_site
     size = VIEWPORTS[viewport]
     mobile = size["width"] < 600
     problems: list[str] = []
     for pages, storage in ((signed_in, state), (logged_out, None)):
-        context = browser.new_context(viewport=size, is_mobile=mobile, has_touch=mobile, storage_state=storage)
+        context = browser.new_context(
+            viewport=size, is_mobile=mobile, has_touch=mobile, storage_state=storage, color_scheme=scheme
+        )
         context.add_cookies([{"name": "django_language", "value": language, "url": live_site.url}])
         context.set_default_timeout(30_000)
         page = context.new_page()
@@ -83,6 +89,7 @@ def test_main_pages_have_no_serious_accessibility_violations(live_site, browser,
                 response = page.goto(url)
                 assert response is not None and response.status == 200, f"{name}: {url}"
                 assert page.locator("html").get_attribute("lang") == language
+                assert page.evaluate("getComputedStyle(document.body).backgroundColor") == BACKGROUND[scheme]
                 problems += [f"{name}: {problem}" for problem in blocking_violations(page)]
         finally:
             context.close()
