@@ -45,6 +45,7 @@ def test_static_files_are_hashed_compressed_and_cached_for_a_year(live_site, pag
     status, headers, body = fetch(live_site.url + css, **{"Accept-Encoding": "gzip"})
     assert status == 200 and headers.get("content-encoding") == "gzip"
     assert "max-age=315360000" in headers["cache-control"] and "immutable" in headers["cache-control"]
+    assert fetch(live_site.url + css, **{"Accept-Encoding": "br, gzip"})[1].get("content-encoding") == "br"
     # An unhashed or unknown name is not served forever.
     status, headers, _ = fetch(live_site.url + "/static/css/site.css")
     assert status == 200 and "immutable" not in headers.get("cache-control", "")
