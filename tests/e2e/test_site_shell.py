@@ -239,3 +239,46 @@ def test_profile_counts_and_dates_read_naturally_in_both_languages(live_site, pa
     author.goto(base + "/accounts/login/")
     placeholder = author.locator("input[name=login]").get_attribute("placeholder") or ""
     assert placeholder == "用户名或邮箱"
+
+
+# --- 4. accessibility details axe does not measure -------------------------------------------
+
+
+def test_phone_tap_targets_are_at_least_44_px(live_site, page_factory):
+    page = page_factory("phone")
+    page.goto(live_site.url + "/")
+    assert page.locator("meta[name=description]").get_attribute("content")
+    targets = {
+        "size chips": page.locator(".chip[data-size]"),
+        "advanced": page.locator("details.advanced > summary"),
+        "menu": page.locator("summary.menu-toggle"),
+        "footer links": page.locator(".footer a"),
+    }
+    for name, locator in targets.items():
+        assert locator.count(), name
+        for box in (locator.nth(i).bounding_box() for i in range(locator.count())):
+            assert box is not None and box["width"] >= 44 and box["height"] >= 44, (name, box)
+    # Keyboard focus is visible.
+    page.keyboard.press("Tab")
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline == "solid"
+
+
+def test_the_post_page_keeps_the_pictures_place_while_it_loads(live_site, page_factory):
+    base = live_site.url
+    author = page_factory("phone")
+    sign_up(author, base, f"cls{secrets.token_hex(3)}")
+    generate(author, base, "a windmill in a field")
+    post_url = publish_latest(author, base, "Windmill")
+    visitor = page_factory("phone")
+    # Delay the picture so that, without its width and height, everything below it would jump.
+    visitor.route("**/i/**", lambda route: (visitor.wait_for_timeout(800), route.continue_()))
+    visitor.add_init_script(
+        "window.__cls = 0; new PerformanceObserver(list => list.getEntries().forEach(e => {"
+        " if (!e.hadRecentInput) window.__cls += e.value; })).observe({type: 'layout-shift', buffered: true});"
+    )
+    visitor.goto(post_url)
+    image = visitor.locator(".post-image img")
+    visitor.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+    visitor.wait_for_timeout(300)
+    assert visitor.evaluate("window.__cls") < 0.1
