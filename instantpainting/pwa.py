@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template.loader import render_to_string
 from django.templatetags.static import static
@@ -40,9 +41,11 @@ def theme_of(request: HttpRequest) -> str:
     return value if value in THEMES else ""
 
 
-def theme(request: HttpRequest) -> dict[str, str]:
-    """Context processor: <html data-theme> is rendered by the server, so the page never flashes."""
-    return {"theme": theme_of(request)}
+def theme(request: HttpRequest) -> dict[str, object]:
+    """Context processor: <html data-theme> is rendered by the server, so the page never flashes.
+    The service worker is offered only without DEBUG, where static names carry a content hash
+    (with DEBUG they do not, and a cached file would hide an edit)."""
+    return {"theme": theme_of(request), "offer_service_worker": not settings.DEBUG}
 
 
 @require_POST

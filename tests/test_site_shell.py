@@ -123,3 +123,10 @@ def test_the_create_page_and_the_status_pills_use_one_word_for_a_finished_job(vi
     html = visitor.get("/").content.decode()
     strings = json.loads(re.search(r'<script id="i18n-create" type="application/json">(.*?)</script>', html).group(1))
     assert strings["succeeded"] == Generation.Status.SUCCEEDED.label == "Done"
+
+
+def test_the_service_worker_is_offered_only_where_static_names_are_hashed(visitor, settings):
+    settings.DEBUG = False
+    assert 'data-sw="/sw.js"' in visitor.get("/gallery/").content.decode()
+    settings.DEBUG = True  # unhashed names: a cached copy would hide a developer's edit
+    assert "data-sw=" not in visitor.get("/gallery/").content.decode()
