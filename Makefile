@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-quick setup setup-dev bench-platform bench-load bench-engine bench-studio demo-models messages lint worker
+.PHONY: run test test-quick setup setup-dev bench-platform bench-lighthouse bench-load bench-engine bench-studio demo-models messages lint worker
 
 $(VENV)/.run-deps: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,8 @@ LOOPBACK := $(filter 127.0.0.1 localhost ::1 [::1],$(HOST))
 run: export DEBUG ?= $(if $(LOOPBACK),true,false)
 run: export BIND_HOST := $(HOST)
 run: setup
+	@# Without DEBUG the site serves hashed, compressed static files from STATIC_ROOT (staticfiles/).
+	@test "$$DEBUG" = true || $(PY) manage.py collectstatic --noinput -v 0
 	@echo "InstantPainting is starting on http://$(HOST):$(PORT)/  (Ctrl+C stops it)"
 	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) instantpainting.asgi:application
 
@@ -47,6 +49,11 @@ test-quick: setup-dev
 
 bench-platform: setup-dev
 	$(PY) -m tests.bench.bench_platform
+
+# Lighthouse's mobile audit of the create, post, share and gallery pages against a production-like
+# local site (not in CI: npx fetches Lighthouse from the npm registry; needs Node and chromium).
+bench-lighthouse: setup-dev
+	$(PY) -m tests.bench.bench_lighthouse
 
 # The soak/load suite of the scale-out profile (not in CI, not in `make test`; a few minutes):
 # needs TEST_POSTGRES_URL and redis-server (it runs a Redis of its own, to stop and restart it).

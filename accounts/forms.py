@@ -5,8 +5,13 @@ from typing import Any
 from django import forms
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import BIO_MAX_LENGTH, DISPLAY_NAME_MAX_LENGTH, NotificationKind
+
+# allauth's own Chinese for its login field mixes languages ("用户名或email"); naming the string here
+# puts it in our catalogue, which LOCALE_PATHS reads first, with a Chinese translation.
+ALLAUTH_WORDING = (gettext_noop("Username or email"),)
 
 
 class ProfileForm(forms.Form):

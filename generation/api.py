@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
@@ -89,6 +90,20 @@ class GenerationCreateInput(serializers.Serializer):
     def get_fields(self) -> dict[str, serializers.Field]:
         fields = {name: request_field(spec) for name, spec in REQUEST_FIELDS.items()}
         return {**fields, **super().get_fields()}
+
+
+def generation_create_from_input(request: HttpRequest | Request, values: dict[str, Any]) -> Generation:
+    """Create the job a valid GenerationCreateInput asks for, for whoever sends the request (the
+    API and the create page's form without JavaScript both come here)."""
+    owner = owner_of_request(request, create=True)
+    assert owner is not None  # create=True makes a guest key when there is none
+    spec = GenerationSpec(
+        model=values.pop("model", "") or None, **{name: values[name] for name in REQUEST_FIELDS if name in values}
+    )
+    extra = {"remix_of": str(values["remix_of"])} if values.get("remix_of") else {}
+    if values.get("poem", "").strip():
+        extra["poem"] = clean_poem(values["poem"])
+    return services.generation_create(owner=owner, spec=spec, client_ip=client_ip(request), extra=extra)
 
 
 class ImageOutput(serializers.ModelSerializer):
@@ -208,16 +223,7 @@ class GenerationListCreateApi(APIView):
     def post(self, request: Request) -> Response:
         data = GenerationCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
-        values = dict(data.validated_data)
-        owner = owner_of_request(request, create=True)
-        assert owner is not None  # create=True makes a guest key when there is none
-        spec = GenerationSpec(
-            model=values.pop("model", "") or None, **{name: values[name] for name in REQUEST_FIELDS if name in values}
-        )
-        extra = {"remix_of": str(values["remix_of"])} if values.get("remix_of") else {}
-        if values.get("poem", "").strip():
-            extra["poem"] = clean_poem(values["poem"])
-        generation = services.generation_create(owner=owner, spec=spec, client_ip=client_ip(request), extra=extra)
+        generation = generation_create_from_input(request, dict(data.validated_data))
         return Response(
             {
                 "id": str(generation.public_id),

@@ -46,7 +46,7 @@ class Generation(models.Model):
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
         RUNNING = "running", _("Running")
-        SUCCEEDED = "succeeded", _("Succeeded")
+        SUCCEEDED = "succeeded", _("Done")
         FAILED = "failed", _("Failed")
         CANCELED = "canceled", _("Canceled")
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from generation import api, api_studio, studio_views, views
+from generation import api, api_studio, form_views, studio_views, views
 from generation.creative import api as creative_api
 from generation.creative import views as creative_views
 
@@ -8,6 +8,7 @@ app_name = "generation"
 
 urlpatterns = [
     path("", views.create_page, name="create"),
+    path("create/", form_views.create_submit, name="create-submit"),
     path("generations/", views.history_page, name="history"),
     path("generations/<uuid:public_id>/", views.detail_page, name="detail"),
     path("i/<uuid:public_id>.png", views.image_file, name="image-file"),

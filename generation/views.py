@@ -71,7 +71,7 @@ def _create_page_strings() -> dict[str, str]:
     return {
         "queued": _("Queued"),
         "running": _("Running"),
-        "succeeded": _("Done"),
+        "succeeded": str(Generation.Status.SUCCEEDED.label),  # the same word as the status pills
         "failed": _("Failed"),
         "canceled": _("Canceled"),
         "position": _("Position in queue: %(p)s of %(n)s"),

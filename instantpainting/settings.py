@@ -153,6 +153,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "gallery.context_processors.notifications",
+                "instantpainting.pwa.theme",
             ],
         },
     },
@@ -278,12 +279,13 @@ QUEUE_MAX_QUEUED = envint("QUEUE_MAX_QUEUED", 500)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 S3_BUCKET = os.environ.get("S3_BUCKET", "")
 STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    # Hashed names (cached for a year, immutable) and gzip/brotli copies, built by collectstatic.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 if S3_BUCKET:
     STORAGES["default"] = {
@@ -302,8 +304,9 @@ if S3_BUCKET:
             "querystring_expire": envint("S3_URL_EXPIRE_SECONDS", 3600),
         },
     }
-# WhiteNoise serves files found by the finders in DEBUG, so `make run` needs no collectstatic.
-WHITENOISE_USE_FINDERS = True
+# In DEBUG, WhiteNoise serves the files the finders find (unhashed names), so a loopback `make run`
+# needs no collectstatic; without DEBUG it serves STATIC_ROOT, which `make setup` fills.
+WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 # Image uploads (avatars) are capped before Pillow sees them.
 MAX_UPLOAD_BYTES = envint("MAX_UPLOAD_BYTES", 5 * 1024 * 1024)

@@ -104,6 +104,9 @@ def _media_in_tmp(settings, tmp_path):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    # Unit tests serve static files from the source tree (no collectstatic); the live sites of the
+    # browser and process tests serve the collected, hashed ones (tests/live.py).
+    settings.WHITENOISE_USE_FINDERS = True
 
 
 @pytest.fixture

@@ -6,14 +6,17 @@ The test process reaches these servers through HTTP and websockets, never throug
 
 from __future__ import annotations
 
+import atexit
 import http.cookiejar
 import json
 import os
+import shutil
 import signal
 import socket
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -23,6 +26,10 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
+# Sites run with DEBUG off, so they serve hashed static files from a STATIC_ROOT: one per test
+# process, collected by the first site that prepares (a few seconds) and shared by the rest.
+STATIC_ROOT = Path(tempfile.mkdtemp(prefix="instantpainting-static-"))
+atexit.register(shutil.rmtree, STATIC_ROOT, ignore_errors=True)
 
 
 def free_port() -> int:
@@ -69,6 +76,7 @@ class LiveSite:
             {
                 "DJANGO_SETTINGS_MODULE": "instantpainting.settings",
                 "VAR_DIR": str(self.root / "var"),
+                "STATIC_ROOT": str(STATIC_ROOT),
                 "DEBUG": "false",
                 "SECRET_KEY": "live-test-secret-key-not-for-production-0123456789",
                 "ALLOWED_HOSTS": "127.0.0.1,localhost",
@@ -97,6 +105,8 @@ class LiveSite:
         return out.stdout
 
     def prepare(self) -> None:
+        if not (STATIC_ROOT / "staticfiles.json").exists():
+            self.manage("collectstatic", "--noinput", "-v", "0")
         self.manage("migrate", "--noinput", "-v", "0")
         self.manage("bootstrap")
 

@@ -8,7 +8,8 @@
   });
   if (!Object.keys(cards).length || !window.WebSocket) return;
   var labels = JSON.parse(document.getElementById("status-labels").textContent);
-  var api = document.querySelector('script[src*="history.js"]').getAttribute("data-api");
+  // Static file names carry a content hash (history.<hash>.js): find this script by itself, not by name.
+  var api = document.currentScript.getAttribute("data-api");
   var socket = null;
 
   function setStatus(card, status) {

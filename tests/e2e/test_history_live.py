@@ -37,7 +37,7 @@ def test_a_queued_card_becomes_its_picture_when_the_worker_runs_it(site_without_
     site.start_worker("gpu-a")
     page.wait_for_selector('.card[data-status="succeeded"] img', timeout=60_000)
     assert page.evaluate("window.sameDocument") is True  # updated in place, not reloaded
-    assert page.text_content(".card .status-pill") == "Succeeded"
+    assert page.text_content(".card .status-pill") == "Done"
     assert card.locator(".card-progress").count() == 0
     assert "<b>night</b>" in page.text_content(".card")  # the prompt stays text, not markup
     thumb = card.locator("img").get_attribute("src")

@@ -53,7 +53,7 @@ def test_filter_by_category_and_style(client, hamlet):
     assert set(ids(client.get("/api/v1/posts/"))) == {food.pk, anime.pk, plain.pk}
     html = client.get("/gallery/?category=anime").content.decode()
     assert feed_post_ids(html) == [anime.pk]
-    assert 'aria-pressed="true">Anime</a>' in html  # the chip shows the filter, by its display name
+    assert 'aria-current="page">Anime</a>' in html  # the chip shows the filter, by its display name
 
 
 def test_search_matches_every_word_in_prompt_or_title(client, hamlet):

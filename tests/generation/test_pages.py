@@ -62,7 +62,7 @@ def test_history_marks_unfinished_jobs_for_the_live_script(hamlet, tiny_model):
     html = client.get("/generations/").content.decode()
     assert f'data-id="{gid}" data-status="queued"' in html
     assert 'class="progress card-progress"' in html and "js/history.js" in html
-    assert '"succeeded": "\\u6210\\u529f"' in html  # the script's status labels, in the page's language
+    assert '"succeeded": "\\u5b8c\\u6210"' in html  # the script's status labels, in the page's language
     Generation.objects.filter(public_id=gid).update(status="failed")
     html = client.get("/generations/").content.decode()
     assert 'data-status="failed"' in html and "card-progress" not in html
