@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.create_page, name="create"),
     path("generations/", views.history_page, name="history"),
     path("generations/<uuid:public_id>/", views.detail_page, name="detail"),
+    path("generations/<uuid:public_id>/pictures.zip", views.pictures_zip, name="pictures-zip"),
     path("i/<uuid:public_id>.png", views.image_file, name="image-file"),
     path("i/<uuid:public_id>/thumb.webp", views.image_thumb, name="image-thumb"),
     path("i/<uuid:public_id>/card.png", creative_views.poem_card_file, name="poem-card"),

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from generation import hooks, selectors
+from generation import downloads, hooks, selectors
 from generation.labels import style_label
 from generation.models import Generation, GenerationImage
 from generation.owners import owner_from, owner_of_request
 from generation.schema import page_schema
 from instantpainting.authentication import BadToken, file_request_user
+from instantpainting.errors import ServiceError
 from instantpainting.files import serve_stored_file
 
 # Published images are public too, but a file can turn private again (unpublish): no shared caches.
@@ -141,10 +143,38 @@ def image_file(request: HttpRequest, public_id: str) -> HttpResponseBase:
         image = _image_for(request, public_id)
     except BadToken as exc:
         return _bad_token(exc)
-    download = None
-    if request.GET.get("download"):
-        download = f"instantpainting-{image.generation.public_id.hex[:8]}-{image.seed}.png"
-    return serve_stored_file(image.file.name, content_type="image/png", cache_control=PRIVATE, download_name=download)
+    try:
+        fmt = downloads.download_format(request.GET.get("format"))
+    except ServiceError as exc:
+        return HttpResponse(exc.message, status=400, content_type="text/plain; charset=utf-8")
+    download = downloads.download_name(image, fmt) if request.GET.get("download") else None
+    if fmt == "png":
+        return serve_stored_file(
+            image.file.name, content_type="image/png", cache_control=PRIVATE, download_name=download
+        )
+    if not image.file.name or not default_storage.exists(image.file.name):
+        raise Http404
+    response = HttpResponse(downloads.converted(image, fmt), content_type=downloads.FORMATS[fmt][1])
+    response["Cache-Control"] = PRIVATE
+    if download:
+        response["Content-Disposition"] = f'attachment; filename="{download}"'
+    return response
+
+
+@require_GET
+def pictures_zip(request: HttpRequest, public_id: str) -> HttpResponseBase:
+    """All pictures of one of the caller's own jobs as a zip; anyone else's job is a 404."""
+    generation = selectors.generation_of(owner=owner_of_request(request, create=False), public_id=public_id)
+    if generation is None or not generation.images.exists():
+        raise Http404
+    response = FileResponse(
+        downloads.pictures_zip(generation),
+        content_type="application/zip",
+        as_attachment=True,
+        filename=downloads.zip_name(generation),
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @require_GET
