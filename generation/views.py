@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -61,12 +63,41 @@ def create_page(request: HttpRequest) -> HttpResponse:
                 "subscribed": owner is not None,
                 "poem_card_url": reverse("generation:poem-card", args=[hooks.ID_PLACEHOLDER]),
                 "id_placeholder": str(hooks.ID_PLACEHOLDER),
+                # A job still running when the page (re)loads: its panel comes back.
+                "resume": next(
+                    (
+                        {"id": str(g.public_id), "status": g.status, "n": g.n, "width": g.width, "height": g.height}
+                        for g in recent
+                        if g.is_active
+                    ),
+                    None,
+                ),  # fmt: skip
+                "zip_url": reverse("generation:pictures-zip", args=[hooks.ID_PLACEHOLDER]),
             },
             "prefill": prefill,
             "recent": recent,
+            "job_list_config": job_list_config(),
             "i18n": _create_page_strings(),
         },
     )
+
+
+def job_list_config() -> dict[str, object]:
+    """What static/js/joblist.js needs to draw live job cards, in the reader's language."""
+    strings = _create_page_strings()
+    return {
+        "api": reverse("api:api-generations"),
+        "labels": {value: str(label) for value, label in Generation.Status.choices},
+        "stages": {stage: strings[stage] for stage in STAGES},
+        "progress": _("Progress"),
+        "next_in_line": strings["next_in_line"],
+        "position": strings["position"],
+        "position_of": strings["position_of"],
+        "picture_ready": strings["picture_ready"],
+    }
+
+
+STAGES = ["encoding", "generating", "selecting", "upscaling", "inverting", "saving"]
 
 
 def _create_page_strings() -> dict[str, str]:
@@ -76,7 +107,19 @@ def _create_page_strings() -> dict[str, str]:
         "succeeded": _("Done"),
         "failed": _("Failed"),
         "canceled": _("Canceled"),
-        "position": _("Position in queue: %(p)s of %(n)s"),
+        "position": _("Position %(p)s in the queue"),
+        "position_of": _("Position %(p)s of %(n)s in the queue"),
+        "next_in_line": _("Next in line"),
+        "picture_ready": _("Picture %(i)s of %(n)s ready"),
+        "picture_n": _("Picture %(i)s of %(n)s"),
+        "copy_prompt": _("Copy prompt"),
+        "copied": _("Copied"),
+        "generate_again": _("Generate again"),
+        "reuse_seed": _("Reuse seed"),
+        "use_settings": _("Use these settings"),
+        "download_all": _("Download all (zip)"),
+        "as_webp": _("WebP"),
+        "as_jpeg": _("JPEG"),
         "encoding": _("Reading your prompt"),
         "generating": _("Painting"),
         "selecting": _("Choosing the best candidate"),
@@ -103,20 +146,45 @@ def history_page(request: HttpRequest) -> HttpResponse:
     owner = owner_of_request(request, create=False)
     rows = selectors.generations_of(owner=owner) if owner else Generation.objects.none()
     page = Paginator(rows, 24).get_page(request.GET.get("page"))
-    labels = {value: str(label) for value, label in Generation.Status.choices}
-    return render(request, "generation/history.html", {"page": page, "status_labels": labels})
+    return render(request, "generation/history.html", {"page": page, "job_list_config": job_list_config()})
 
 
 def detail_page(request: HttpRequest, public_id: str) -> HttpResponse:
     generation = selectors.generation_of(owner=owner_of_request(request, create=False), public_id=public_id)
     if generation is None:
         raise Http404
-    # The studio's fields are shown only when a job used them (and a recorded noise never is).
-    studio_defaults = {"source_noise", "source_seed", "source_candidate", "variation_strength", "frames",
-                       "interpolate_seed", "interpolate_prompt", "upload"}  # fmt: skip
-    options = [(key, value) for key, value in generation.options.items() if key not in studio_defaults or value]
-    options = [(key, value) for key, value in options if key != "source_noise"]
-    return render(request, "generation/detail.html", {"generation": generation, "options": options})
+    # Settings a job did not use (the studio's, empty ones) are not shown.
+    options = {key: value for key, value in generation.options.items() if value not in (None, "", 0, False)}
+    create = reverse("generation:create")
+    again = settings_params(generation)
+    return render(
+        request,
+        "generation/detail.html",
+        {
+            "generation": generation,
+            "options": options,
+            "again_url": f"{create}?{urlencode(again)}",
+            "settings_url": f"{create}?{urlencode({**again, 'seed': generation.seed})}",
+            "job_list_config": job_list_config(),
+        },
+    )
+
+
+def settings_params(generation: Generation) -> dict[str, object]:
+    """The create form's fields that make this job again (without its seed: a new one each time)."""
+    params: dict[str, object] = {
+        "prompt": generation.prompt,
+        "model": generation.model.name,
+        "width": generation.width,
+        "height": generation.height,
+        "n": generation.n,
+    }
+    if generation.style:
+        params["style"] = generation.style
+    for key in ("negative_prompt", "style_strength", "candidates", "truncation", "poem"):
+        if generation.options.get(key) not in (None, ""):
+            params[key] = generation.options[key]
+    return params
 
 
 def _image_for(request: HttpRequest, public_id: str) -> GenerationImage:
