@@ -11,7 +11,7 @@
   var items = [], index = 0, opener = null;
   var scale = 1, x = 0, y = 0;
   var MAX = 6;
-  var pointers = {}, gesture = null, lastTap = 0;
+  var pointers = {}, gesture = null, lastTap = 0, tapZoomedAt = 0;
 
   // The labels in the page's language, from the script tag (templates/base.html).
   var script = document.currentScript;
@@ -63,7 +63,8 @@
     box.appendChild(button("lightbox-next", "›", L.next, function () { go(1); }));
     box.appendChild(count);
     stage.addEventListener("click", function (e) { if (e.target === stage) close(); });
-    stage.addEventListener("dblclick", function (e) { toggleZoom(e.clientX, e.clientY); });
+    // A double tap also fires `dblclick`: the touch handler has zoomed already.
+    stage.addEventListener("dblclick", function (e) { if (Date.now() - tapZoomedAt > 700) toggleZoom(e.clientX, e.clientY); });
     stage.addEventListener("wheel", function (e) {
       e.preventDefault();
       zoomTo(scale * (e.deltaY < 0 ? 1.2 : 1 / 1.2), e.clientX, e.clientY);
@@ -200,7 +201,7 @@
     }
     if (!g.moved && e.pointerType !== "mouse") {
       var now = Date.now();
-      if (now - lastTap < 300) { toggleZoom(e.clientX, e.clientY); lastTap = 0; } else lastTap = now;
+      if (now - lastTap < 300) { toggleZoom(e.clientX, e.clientY); lastTap = 0; tapZoomedAt = now; } else lastTap = now;
     }
   }
 

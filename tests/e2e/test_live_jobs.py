@@ -169,7 +169,9 @@ def test_a_generation_page_opened_mid_job_shows_its_pictures_when_done(site_with
     assert page.locator("[data-job] .card-progress").count() == 1
     page.evaluate("() => { window.sameDocument = true; }")
     site.start_worker("gpu-b")
-    page.wait_for_function("() => document.querySelectorAll('[data-job-part=\"results\"] img').length === 2", timeout=90_000)
+    page.wait_for_function(
+        "() => document.querySelectorAll('[data-job-part=\"results\"] img').length === 2", timeout=90_000
+    )
     assert page.evaluate("window.sameDocument") is True
     assert page.locator("[data-job] .status-pill").text_content() == "Succeeded"
     assert page.locator("[data-job] .card-progress").count() == 0
