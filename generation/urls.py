@@ -30,6 +30,7 @@ urlpatterns = [
 
 api_urlpatterns = [
     path("generations/", api.GenerationListCreateApi.as_view(), name="api-generations"),
+    path("generations/prompts/", api.PromptHistoryApi.as_view(), name="api-prompt-history"),
     path("generations/<uuid:public_id>/", api.GenerationDetailApi.as_view(), name="api-generation"),
     path("generations/<uuid:public_id>/cancel/", api.GenerationCancelApi.as_view(), name="api-generation-cancel"),
     path("images/<uuid:public_id>/variations/", api_studio.ImageVariationsApi.as_view(), name="api-image-variations"),
