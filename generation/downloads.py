@@ -47,7 +47,8 @@ def download_name(image: GenerationImage, fmt: str) -> str:
 def converted(image: GenerationImage, fmt: str) -> bytes:
     """The stored PNG re-encoded as `fmt` (webp or jpeg; JPEG has no alpha, so it is flattened)."""
     pil_format, _type, _ext, options = FORMATS[fmt]
-    with default_storage.open(image.file.name, "rb") as handle, Image.open(handle) as picture:
+    with default_storage.open(str(image.file.name), "rb") as handle, Image.open(handle) as stored:
+        picture: Image.Image = stored
         picture.load()
         if pil_format == "JPEG" and picture.mode != "RGB":
             picture = picture.convert("RGB")
@@ -63,7 +64,7 @@ def pictures_zip(generation: Generation) -> IO[bytes]:
     spool = tempfile.SpooledTemporaryFile(max_size=ZIP_SPOOL_BYTES)  # noqa: SIM115 (the response closes it)
     with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_STORED) as archive:
         for image in generation.images.order_by("index"):
-            with default_storage.open(image.file.name, "rb") as handle:
+            with default_storage.open(str(image.file.name), "rb") as handle:
                 archive.writestr(f"{image.index + 1:02d}-{download_name(image, 'png')}", handle.read())
     spool.seek(0)
     return spool
