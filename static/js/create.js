@@ -252,7 +252,7 @@
       });
       // A studio job's pictures were drawn from moved noises: their seed alone does not make
       // them again, so they offer a new seed only.
-      var pairs = job && job.studio ? [["new_seed", false]] : [["reuse_seed", true], ["new_seed", false]];
+      var pairs = job && job.studio ? [["new_seed", false]] : [["same_seed", true], ["new_seed", false]];
       pairs.forEach(function (pair) {
         var link = document.createElement("a");
         link.className = "button secondary small";
@@ -261,7 +261,7 @@
         params.delete("seed");
         if (pair[1]) params.set("seed", img.seed);
         link.href = "?" + params.toString();
-        link.textContent = T[pair[0]];
+        link.textContent = pair[1] ? T.reuse_seed : T[pair[0]];
         studio.appendChild(link);
       });
       card.appendChild(meta);
