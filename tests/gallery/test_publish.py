@@ -53,7 +53,7 @@ def test_the_post_page_shows_prompt_model_category_size_seed_style_settings_and_
         "hamlet",
     ]:
         assert text in html, text
-    assert "negative_prompt" not in html and "<dt>truncation</dt>" not in html
+    assert "<dt>negative_prompt</dt>" not in html and "<dt>truncation</dt>" not in html
 
 
 def test_an_empty_or_blank_title_is_allowed_and_the_prompt_stands_in(client_as, client, hamlet):
