@@ -86,9 +86,10 @@ def copy_prompt(text: str) -> dict[str, Any]:
     return {"text": text}
 
 
-@register.inclusion_tag("generation/_settings.html")
-def settings_table(settings: dict[str, Any], shown_apart: Any = ()) -> dict[str, Any]:
-    """A job's or picture's recorded settings under human, translated labels; the technical ones
-    (seeds of the batch, the engine's method, device, …) behind a toggle (generation.labels)."""
+@register.simple_tag
+def settings_rows(settings: dict[str, Any], *shown_apart: str) -> dict[str, Any]:
+    """A job's or picture's recorded settings under human, translated labels: `human` rows for the
+    page's own table, `technical` ones (seeds of the batch, the engine's method, device, …) for the
+    toggle in generation/_settings_technical.html (generation.labels)."""
     human, technical = labels.setting_rows(settings, skip=set(shown_apart))
     return {"human": human, "technical": technical}
