@@ -94,6 +94,7 @@ def job_list_config() -> dict[str, object]:
         "position": strings["position"],
         "position_of": strings["position_of"],
         "picture_ready": strings["picture_ready"],
+        "view_larger": _("View larger"),
     }
 
 

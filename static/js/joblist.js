@@ -54,14 +54,26 @@
     bar.setAttribute("aria-valuenow", String(pct));
     bar.firstElementChild.style.width = pct + "%";
   }
+  // A card's thumbnail (the card's own text names the prompt) and its button to the lightbox.
   function showThumb(card, image) {
-    if (!image || card.querySelector("img")) return;
+    var link = card.querySelector(".card-link");
+    if (!image || !link || card.querySelector("img")) return;
     var pic = document.createElement("img");
     pic.src = image.thumb_url;
     pic.width = image.width;
     pic.height = image.height;
-    pic.alt = "";  // the card's own text names the prompt
-    card.insertBefore(pic, card.firstChild);
+    pic.alt = "";
+    link.insertBefore(pic, link.firstChild);
+    var zoom = document.createElement("a");
+    zoom.className = "post-card-zoom";
+    zoom.href = image.url;
+    zoom.setAttribute("data-lightbox", "");
+    zoom.setAttribute("aria-label", C.view_larger);
+    var icon = document.createElement("span");
+    icon.setAttribute("aria-hidden", "true");
+    icon.textContent = "⤢";
+    zoom.appendChild(icon);
+    card.appendChild(zoom);
   }
   function finish(card) {
     var bar = card.querySelector(".card-progress");
@@ -120,9 +132,12 @@
 
   // A new card, drawn like the server's (templates/generation/_job_card.html).
   function newCard(data) {
-    var card = document.createElement("a");
-    card.className = "card";
-    card.href = data.url;
+    var card = document.createElement("article");
+    card.className = "card job-card";
+    var link = document.createElement("a");
+    link.className = "card-link";
+    link.href = data.url;
+    card.appendChild(link);
     card.setAttribute("data-job", "");
     card.setAttribute("data-id", data.id);
     card.setAttribute("data-status", data.status);
@@ -148,8 +163,8 @@
     meta.appendChild(pill);
     meta.appendChild(prompt);
     meta.appendChild(note);
-    card.appendChild(bar);
-    card.appendChild(meta);
+    link.appendChild(bar);
+    link.appendChild(meta);
     return card;
   }
   function addCard(data) {

@@ -37,21 +37,18 @@ RECORD_PANEL = """() => {
 
 
 @pytest.fixture
-def phone_with_bfcache():
+def phone_with_bfcache(browser):
     """A phone page in a chromium that keeps the back/forward cache on (Playwright turns it off)."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=chromium_path(),
-            headless=True,
-            args=CHROMIUM_ARGS,
-            ignore_default_args=["--disable-back-forward-cache"],
-        )
-        context = browser.new_context(viewport=VIEWPORTS["phone"], is_mobile=True, has_touch=True)
-        context.set_default_timeout(30_000)
-        yield context.new_page()
-        browser.close()
+    bfcache_browser = browser.browser_type.launch(
+        executable_path=chromium_path(),
+        headless=True,
+        args=CHROMIUM_ARGS,
+        ignore_default_args=["--disable-back-forward-cache"],
+    )
+    context = bfcache_browser.new_context(viewport=VIEWPORTS["phone"], is_mobile=True, has_touch=True)
+    context.set_default_timeout(30_000)
+    yield context.new_page()
+    bfcache_browser.close()
 
 
 @pytest.fixture
@@ -164,7 +161,7 @@ def test_a_generation_page_opened_mid_job_shows_its_pictures_when_done(site_with
     page.wait_for_selector("#job-status.queued")
     card = page.locator("[data-job-list] [data-job]").first
     card.wait_for()
-    page.goto(card.get_attribute("href"))
+    page.goto(card.locator(".card-link").get_attribute("href"))
     assert page.locator("[data-job] .status-pill").text_content() == "Queued"
     assert page.locator("[data-job] .card-progress").count() == 1
     page.evaluate("() => { window.sameDocument = true; }")

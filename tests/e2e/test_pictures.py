@@ -148,7 +148,17 @@ def test_iterate_generate_again_use_settings_and_copy_the_prompt(live_site, page
 def test_a_generation_page_reads_in_words_and_offers_the_same_actions(live_site, page_factory):
     page = page_factory("phone")
     make_two(page, live_site.url)
-    page.locator("[data-job-list] [data-job]").first.click()
+    # On "Recent" (and the history page), a card's zoom button opens its picture in the lightbox.
+    page.wait_for_selector("[data-job-list] [data-job] .post-card-zoom")
+    page.locator("[data-job-list] [data-job] .post-card-zoom").first.tap()
+    page.locator(".lightbox").wait_for(state="visible")
+    page.keyboard.press("Escape")
+    page.goto(live_site.url + "/generations/")
+    page.locator("[data-job-list] [data-job] .post-card-zoom").first.tap()
+    page.locator(".lightbox").wait_for(state="visible")
+    assert page.url.endswith("/generations/")
+    page.keyboard.press("Escape")
+    page.locator("[data-job-list] [data-job] .card-link").first.tap()
     page.wait_for_selector("[data-job-part='results'] img")
     text = page.text_content("main")
     for raw in ("base_seed", "negative_truncated", "style_strength", "CLIP score", "aspect-grid"):
