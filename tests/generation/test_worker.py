@@ -254,5 +254,6 @@ def test_each_saved_picture_is_announced_with_a_small_preview_before_the_outcome
             assert preview.size == (128, 85)  # the picture's aspect ratio
         assert len(data) < 20_000
     saving = [m["fraction"] for m in sent if m["type"] == "generation.progress" and m["stage"] == "saving"]
-    assert len(saving) >= 3 and saving == sorted(saving) and saving[-1] == 1.0  # a step per picture
-    assert 0.5 <= saving[0] < 0.7
+    # Saving is the second half of the bar, moving per picture (within a stage the reporter sends
+    # at most ~20 events a second, so a fast run may skip a step; `generation.image` never does).
+    assert saving == sorted(saving) and saving[-1] == 1.0 and 0.5 <= saving[0] < 0.7
