@@ -68,7 +68,8 @@
     zoom.className = "post-card-zoom";
     zoom.href = image.url;
     zoom.setAttribute("data-lightbox", "");
-    zoom.setAttribute("aria-label", C.view_larger);
+    var prompt = card.querySelector(".card-prompt");
+    zoom.setAttribute("aria-label", C.view_larger + (prompt ? ": " + prompt.textContent : ""));
     var icon = document.createElement("span");
     icon.setAttribute("aria-hidden", "true");
     icon.textContent = "⤢";
