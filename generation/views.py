@@ -232,8 +232,13 @@ def image_file(request: HttpRequest, public_id: str) -> HttpResponseBase:
 
 @require_GET
 def pictures_zip(request: HttpRequest, public_id: str) -> HttpResponseBase:
-    """All pictures of one of the caller's own jobs as a zip; anyone else's job is a 404."""
-    generation = selectors.generation_of(owner=owner_of_request(request, create=False), public_id=public_id)
+    """All pictures of one of the caller's own jobs (by session or API token) as a zip; anyone
+    else's job is a 404, a wrong token a 401."""
+    try:
+        owner = owner_from(file_request_user(request), request.session, create=False)
+    except BadToken as exc:
+        return _bad_token(exc)
+    generation = selectors.generation_of(owner=owner, public_id=public_id)
     if generation is None or not generation.images.exists():
         raise Http404
     response = FileResponse(

@@ -94,3 +94,23 @@ def test_download_all_is_404_for_anyone_else_and_for_a_job_without_pictures(clie
     empty = make_generation(user=hamlet)
     assert client.get(f"/generations/{empty.public_id}/pictures.zip").status_code == 404
     assert client.get("/generations/not-a-uuid/pictures.zip").status_code == 404
+
+
+def test_download_all_takes_the_api_token_like_the_picture_files(hamlet, othello):
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    image = make_image(user=hamlet)
+    make_image(generation=image.generation)
+    url = f"/generations/{image.generation.public_id}/pictures.zip"
+
+    def with_token(key: str) -> APIClient:
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+        return client
+
+    mine = with_token(Token.objects.get_or_create(user=hamlet)[0].key).get(url)
+    assert mine.status_code == 200 and mine["Content-Type"] == "application/zip"
+    assert with_token(Token.objects.get_or_create(user=othello)[0].key).get(url).status_code == 404
+    wrong = with_token("0" * 40).get(url)
+    assert wrong.status_code == 401 and wrong["WWW-Authenticate"] == "Token"
