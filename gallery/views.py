@@ -105,7 +105,7 @@ def _render_post(
         {
             "post": post,
             "generation": generation,
-            "settings_list": selectors.post_settings(post=post),
+            "post_settings": dict(selectors.post_settings(post=post)),
             "liked": selectors.post_liked_by(post=post, user=request.user),
             "remixes": selectors.post_remixes(post=post),
             "remix_url": reverse("generation:create") + "?" + remix_query,

@@ -246,6 +246,23 @@ class GenerationListCreateApi(APIView):
         return paginator.get_paginated_response(GenerationOutput(page, many=True, context={"request": request}).data)
 
 
+class PromptHistoryInput(serializers.Serializer):
+    q = serializers.CharField(required=False, allow_blank=True, max_length=selectors.PROMPT_FILTER_MAX, default="")
+
+
+class PromptHistoryApi(APIView):
+    @extend_schema(
+        parameters=[PromptHistoryInput],
+        responses=inline_serializer("PromptHistory", {"results": serializers.ListField(child=serializers.CharField())}),
+        summary="My own recent prompts, each once, newest first (optionally those containing q)",
+    )
+    def get(self, request: Request) -> Response:
+        params = PromptHistoryInput(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        owner = owner_of_request(request, create=False)
+        return Response({"results": selectors.prompts_of(owner=owner, contains=params.validated_data["q"])})
+
+
 def _own_generation(request: Request, public_id: Any) -> Generation:
     generation = selectors.generation_of(owner=owner_of_request(request, create=False), public_id=public_id)
     if generation is None:

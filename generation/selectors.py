@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
 
 from generation import hooks
 from generation.models import BlockedTerm, Generation, GenerationImage, GeneratorModel
@@ -65,3 +65,20 @@ def image_visible_to(*, image: GenerationImage, owner: Owner | None) -> bool:
     if owner is not None and generation.user_id is None and owner.is_guest and generation.guest_key == owner.guest_key:
         return True
     return hooks.image_is_public(image)
+
+
+# How many of a person's own prompts the create page offers, and the longest filter text.
+PROMPT_HISTORY_LIMIT = 20
+PROMPT_FILTER_MAX = 200
+
+
+def prompts_of(*, owner: Owner | None, contains: str = "", limit: int = PROMPT_HISTORY_LIMIT) -> list[str]:
+    """The owner's own prompts, each once, most recently used first; those containing `contains`
+    (case-insensitive) when it is given. Nobody else's ever; no owner, no prompts."""
+    if owner is None:
+        return []
+    rows = Generation.objects.filter(owner.q()).exclude(prompt="")
+    if contains.strip():
+        rows = rows.filter(prompt__icontains=contains.strip())
+    recent = rows.values("prompt").annotate(last=Max("created_at")).order_by("-last")[:limit]
+    return [row["prompt"] for row in recent]

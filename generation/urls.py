@@ -11,6 +11,7 @@ urlpatterns = [
     path("create/", form_views.create_submit, name="create-submit"),
     path("generations/", views.history_page, name="history"),
     path("generations/<uuid:public_id>/", views.detail_page, name="detail"),
+    path("generations/<uuid:public_id>/pictures.zip", views.pictures_zip, name="pictures-zip"),
     path("i/<uuid:public_id>.png", views.image_file, name="image-file"),
     path("i/<uuid:public_id>/thumb.webp", views.image_thumb, name="image-thumb"),
     path("i/<uuid:public_id>/card.png", creative_views.poem_card_file, name="poem-card"),
@@ -30,6 +31,7 @@ urlpatterns = [
 
 api_urlpatterns = [
     path("generations/", api.GenerationListCreateApi.as_view(), name="api-generations"),
+    path("generations/prompts/", api.PromptHistoryApi.as_view(), name="api-prompt-history"),
     path("generations/<uuid:public_id>/", api.GenerationDetailApi.as_view(), name="api-generation"),
     path("generations/<uuid:public_id>/cancel/", api.GenerationCancelApi.as_view(), name="api-generation-cancel"),
     path("images/<uuid:public_id>/variations/", api_studio.ImageVariationsApi.as_view(), name="api-image-variations"),

@@ -73,3 +73,23 @@ def lineage(context: template.Context, recorded: dict[str, Any]) -> dict[str, An
     request = context.get("request")
     viewer = owner_of_request(request, create=False) if request is not None else None
     return {"parents": studio.lineage_of(settings_or_options=recorded or {}, viewer=viewer)}
+
+
+@register.inclusion_tag("generation/_downloads.html")
+def picture_downloads(image: GenerationImage) -> dict[str, Any]:
+    """PNG, WebP and JPEG downloads of a picture (converted by the permission-checked file view)."""
+    return {"image": image}
+
+
+@register.inclusion_tag("generation/_copy_prompt.html")
+def copy_prompt(text: str) -> dict[str, Any]:
+    return {"text": text}
+
+
+@register.simple_tag
+def settings_rows(settings: dict[str, Any], *shown_apart: str) -> dict[str, Any]:
+    """A job's or picture's recorded settings under human, translated labels: `human` rows for the
+    page's own table, `technical` ones (seeds of the batch, the engine's method, device, …) for the
+    toggle in generation/_settings_technical.html (generation.labels)."""
+    human, technical = labels.setting_rows(settings, skip=set(shown_apart))
+    return {"human": human, "technical": technical}

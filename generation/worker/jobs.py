@@ -7,6 +7,7 @@ never finished twice.
 
 from __future__ import annotations
 
+import base64
 import io
 import logging
 import time
@@ -38,17 +39,22 @@ from generation.worker.identity import public_worker_name
 
 logger = logging.getLogger(__name__)
 
-# Where each engine stage sits on the job's overall progress bar.
+# Where each engine stage sits on the job's overall progress bar, in proportion to the time it
+# takes: the engine draws a batch in a fraction of a second, while encoding and writing each
+# full-size PNG (and its thumbnail) is most of a big job, so saving gets half of the bar and
+# moves one step per picture.
 STAGE_SPAN = {
     # An uploaded picture's inversion comes first and takes most of the time; the stages after it
     # report once they pass it (the bar never goes back).
-    "inverting": (0.0, 0.6),
-    "encoding": (0.0, 0.1),
-    "generating": (0.1, 0.7),
-    "selecting": (0.7, 0.8),
-    "upscaling": (0.8, 0.9),
-    "saving": (0.9, 1.0),
+    "inverting": (0.0, 0.4),
+    "encoding": (0.0, 0.05),
+    "generating": (0.05, 0.4),
+    "selecting": (0.4, 0.45),
+    "upscaling": (0.45, 0.5),
+    "saving": (0.5, 1.0),
 }
+# The preview sent with each `generation.image` event (a data URL small enough for the socket).
+PREVIEW_SIDE = 128
 
 # Generations this process is running right now, kept alive by the heartbeat (worker.liveness).
 running: set[int] = set()
@@ -188,7 +194,29 @@ def _store_images(
             )
         )
         progress("saving", (index + 1) / len(results))
+        events.publish(progress.owner.group, _image_ready_event(generation, index, len(results), result))
     return stored
+
+
+def _image_ready_event(generation: Generation, index: int, count: int, result: GeneratedImage) -> dict[str, Any]:
+    """`generation.image`: picture `index` of `count` is made; its placeholder shows a small preview.
+
+    The picture has no file URL yet (its row is written with the job's outcome), so the event
+    carries a WebP preview of a few KB as a data URL; `generation.succeeded` brings the files."""
+    preview = result.image.copy()
+    preview.thumbnail((PREVIEW_SIDE, PREVIEW_SIDE))
+    buffer = io.BytesIO()
+    preview.save(buffer, format="WEBP", quality=60, method=0)
+    return {
+        "type": "generation.image",
+        "id": str(generation.public_id),
+        "index": index,
+        "count": count,
+        "seed": result.seed,
+        "width": result.image.width,
+        "height": result.image.height,
+        "preview": "data:image/webp;base64," + base64.b64encode(buffer.getvalue()).decode("ascii"),
+    }
 
 
 def _store_animation(generation: Generation, results: list[GeneratedImage]) -> None:

@@ -95,11 +95,11 @@
     return payload;
   }
 
-  // The form's prompt, model and size as query parameters (for "same seed" / "new seed").
-  function requestPayloadText() {
-    var values = {};
+  // The job's prompt, model and size as query parameters (for "reuse seed" / "new seed").
+  function settingsText() {
+    var values = {}, settings = jobSettings();
     ["prompt", "model", "width", "height", "style", "negative_prompt"].forEach(function (name) {
-      if (form.elements[name] && form.elements[name].value) values[name] = form.elements[name].value;
+      if (settings[name]) values[name] = settings[name];
     });
     return values;
   }
@@ -120,36 +120,104 @@
     el("job-cancel").hidden = !(status === "queued" || status === "running");
     if (job) job.status = status;
   }
+  function button(text, cls, onClick) {
+    var b = document.createElement("button");
+    b.type = "button";
+    b.className = cls;
+    b.textContent = text;
+    b.addEventListener("click", onClick);
+    return b;
+  }
+  function downloadLink(href, text, cls) {
+    var a = document.createElement("a");
+    a.className = cls;
+    a.href = href;
+    a.setAttribute("download", "");
+    a.textContent = text;
+    return a;
+  }
+  // The job's settings as the create form takes them (its API `settings`, or what was posted).
+  function jobSettings() {
+    return (job && job.settings) || requestPayload();
+  }
+  // Put a job's settings back into the form (seed too, unless `newSeed`).
+  function useSettings(settings, newSeed) {
+    Object.keys(schema).forEach(function (name) {
+      var input = form.elements[name];
+      if (!input || !(name in settings) || input.type === "hidden") return;
+      input.value = settings[name] === null || settings[name] === undefined ? "" : settings[name];
+    });
+    if (newSeed) el("seed").value = "";
+    var preset = form.querySelector('[data-size="' + el("width").value + "x" + el("height").value + '"]');
+    pickSize(preset ? el("width").value + "x" + el("height").value : "custom");
+    if (!newSeed && el("seed").value) form.querySelector("details.advanced").open = true;
+  }
+  function copyPrompt(b) {
+    var text = (jobSettings().prompt || "");
+    var done = function () { b.textContent = T.copied; setTimeout(function () { b.textContent = T.copy_prompt; }, 1500); };
+    if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(text).then(done, function () {});
+    else {
+      var area = document.createElement("textarea");
+      area.value = text;
+      document.body.appendChild(area);
+      area.select();
+      try { document.execCommand("copy"); done(); } catch (e) { /* nothing to do */ }
+      area.remove();
+    }
+  }
+  // The job's own actions, above its pictures: iterate on it, copy its prompt, take all pictures.
+  function showJobActions(images) {
+    var bar = el("job-actions");
+    bar.textContent = "";
+    bar.appendChild(button(T.generate_again, "small", function () {
+      var settings = jobSettings();
+      useSettings(settings, true);
+      submitJob(api, requestPayload());
+    }));
+    bar.appendChild(button(T.use_settings, "secondary small", function () {
+      useSettings(jobSettings(), false);
+      el("prompt").focus();
+    }));
+    var copy = button(T.copy_prompt, "secondary small", function () { copyPrompt(copy); });
+    copy.setAttribute("data-copy-prompt", "");
+    bar.appendChild(copy);
+    if (images.length > 1) {
+      var all = downloadLink(config.zip_url.replace(config.id_placeholder, job.id), T.download_all, "button small secondary");
+      all.setAttribute("data-download-all", "");
+      bar.appendChild(all);
+    }
+    bar.hidden = false;
+  }
   function showImages(images) {
     var box = el("results");
     box.textContent = "";
     box.classList.toggle("single", images.length === 1);
-    images.forEach(function (img) {
+    showJobActions(images);
+    images.forEach(function (img, i) {
       var card = document.createElement("figure");
       card.className = "result";
       card.style.margin = "0";
       var a = document.createElement("a");
       a.href = img.url;
-      a.target = "_blank";
-      a.rel = "noopener";
+      a.setAttribute("data-lightbox", "");
       var pic = document.createElement("img");
       pic.src = img.url;
       pic.width = img.width;
       pic.height = img.height;
-      pic.alt = el("prompt").value;
+      pic.alt = images.length > 1 ? fmt(T.picture_n, {i: i + 1, n: images.length}) : (jobSettings().prompt || "");
       a.appendChild(pic);
       card.appendChild(a);
       var meta = document.createElement("figcaption");
       meta.className = "meta";
       var seed = document.createElement("span");
       seed.textContent = T.seed + " " + img.seed + " · " + img.width + "×" + img.height;
-      var dl = document.createElement("a");
-      dl.className = "button small secondary";
-      dl.href = img.url + "?download=1";
-      dl.setAttribute("download", "");
-      dl.textContent = T.download;
       meta.appendChild(seed);
-      meta.appendChild(dl);
+      meta.appendChild(downloadLink(img.url + "?download=1", T.download, "button small secondary"));
+      [["webp", T.as_webp], ["jpeg", T.as_jpeg]].forEach(function (f) {
+        var link = downloadLink(img.url + "?download=1&format=" + f[0], f[1], "button small secondary");
+        link.setAttribute("data-format", f[0]);
+        meta.appendChild(link);
+      });
       if (form.elements.poem && form.elements.poem.value.trim()) {  // drawn from a poem (studio)
         var poemCard = document.createElement("a");
         poemCard.className = "button small";
@@ -189,11 +257,11 @@
         var link = document.createElement("a");
         link.className = "button secondary small";
         link.setAttribute("data-" + pair[0].replace("_", "-"), "");
-        var params = new URLSearchParams(requestPayloadText());
+        var params = new URLSearchParams(settingsText());
         params.delete("seed");
         if (pair[1]) params.set("seed", img.seed);
         link.href = "?" + params.toString();
-        link.textContent = T[pair[0]];
+        link.textContent = pair[1] ? T.reuse_seed : T[pair[0]];
         studio.appendChild(link);
       });
       card.appendChild(meta);
@@ -201,8 +269,47 @@
       box.appendChild(card);
     });
   }
+  // One placeholder per picture, at the job's aspect ratio, filled by each `generation.image`
+  // event's preview until `generation.succeeded` brings the pictures themselves.
+  function showPlaceholders(n, width, height) {
+    var box = el("job-placeholders");
+    if (box.childElementCount || !n) return;
+    box.classList.toggle("single", n === 1);
+    for (var i = 0; i < n; i++) {
+      var slot = document.createElement("figure");
+      slot.className = "result placeholder";
+      slot.setAttribute("data-slot", String(i));
+      var frame = document.createElement("div");
+      frame.className = "placeholder-frame";
+      frame.style.aspectRatio = width + " / " + height;
+      var cap = document.createElement("figcaption");
+      cap.className = "meta muted";
+      cap.textContent = fmt(T.picture_n, {i: i + 1, n: n});
+      slot.appendChild(frame);
+      slot.appendChild(cap);
+      box.appendChild(slot);
+    }
+    box.hidden = false;
+  }
+  function fillPlaceholder(event) {
+    showPlaceholders(event.count, event.width, event.height);
+    var slot = el("job-placeholders").querySelector('[data-slot="' + event.index + '"]');
+    if (!slot || slot.classList.contains("filled")) return;
+    var pic = document.createElement("img");
+    pic.src = event.preview;
+    pic.alt = "";
+    slot.firstElementChild.appendChild(pic);
+    slot.classList.add("filled");
+    slot.lastElementChild.textContent = fmt(T.picture_ready, {i: event.index + 1, n: event.count});
+  }
+  function clearPlaceholders() {
+    var box = el("job-placeholders");
+    box.textContent = "";
+    box.hidden = true;
+  }
   function finish() {
     el("generate").disabled = false;
+    clearPlaceholders();
     if (pollTimer) { clearInterval(pollTimer); pollTimer = null; }
   }
 
@@ -211,14 +318,20 @@
     if (job.status && ["succeeded", "failed", "canceled"].indexOf(job.status) >= 0) return;
     switch (event.type) {
       case "generation.queued":
-        setStatus("queued", fmt(T.position, {p: event.position, n: event.queue_length}));
+        setStatus("queued", window.IPJobs.queueText(event.position, event.queue_length));
         break;
       case "generation.started":
         setStatus("running", T.encoding);
         break;
       case "generation.progress":
-        setStatus("running", T[event.stage] || event.stage);
+        // While saving, the per-picture line ("Picture 2 of 4 ready") says more than the stage.
+        if (event.stage !== "saving" || !job.pictures) setStatus("running", T[event.stage] || event.stage);
         setProgress(event.fraction);
+        break;
+      case "generation.image":
+        job.pictures = event.index + 1;
+        setStatus("running", fmt(T.picture_ready, {i: event.index + 1, n: event.count}));
+        fillPlaceholder(event);
         break;
       case "generation.succeeded":
         setProgress(1);
@@ -278,19 +391,19 @@
     });
   }
 
-  // --- websocket (static/js/jobsocket.js), with polling as the fallback ------------------
-  // On every (re)connect the job is read from the API: events sent while the socket was down
-  // are lost, the row is not.
-  var sock = window.IPJobSocket({onEvent: handle, onOpen: function () { if (job) poll(); }});
+  // --- the shared job socket (static/js/joblist.js), with polling as the fallback --------
+  // On every (re)connect (and on a return through the back/forward cache) the job is read from
+  // the API: events sent while the socket was down are lost, the row is not.
+  var sock = window.IPJobs;
+  sock.listen(handle);
+  sock.onOpen(function () { if (job) poll(); });
 
   function poll() {
     if (!job) return;
     fetchJob(job.id, function (data) {
-      if (data.status === "queued" && data.position) handle({type: "generation.queued", id: data.id, position: data.position, queue_length: data.position});
-      else if (data.status === "running") handle({type: "generation.progress", id: data.id, stage: data.stage || "encoding", fraction: data.progress});
-      else if (data.status === "succeeded") handle({type: "generation.succeeded", id: data.id, images: data.images});
-      else if (data.status === "failed") handle({type: "generation.failed", id: data.id, error: data.error});
-      else if (data.status === "canceled") handle({type: "generation.canceled", id: data.id});
+      job.settings = data.settings;
+      if (data.status === "queued" || data.status === "running") showPlaceholders(data.n, data.width, data.height);
+      sock.eventsOf(data).forEach(handle);
     });
   }
 
@@ -302,8 +415,10 @@
     el("job-empty").hidden = true;
     el("job").hidden = false;
     el("results").textContent = "";
+    el("job-actions").hidden = true;
+    clearPlaceholders();
     setProgress(0);
-    setStatus(status, position ? fmt(T.position, {p: position, n: position}) : "");
+    setStatus(status, sock.queueText(position, null));
     if (!subscribed) { subscribed = true; sock.reconnect(); }
     if (pollTimer) clearInterval(pollTimer);
     pollTimer = setInterval(poll, sock.isOpen() ? 2000 : 700);
@@ -326,6 +441,11 @@
       if (res.status === 201) {
         follow(res.data.id, "queued", res.data.position);
         job.studio = url !== api || Boolean(payload.frames);
+        if (url === api) {
+          job.settings = payload;
+          showPlaceholders(payload.frames || payload.n || 1, payload.width, payload.height);
+        }
+        sock.track(res.data.id);
         return;
       }
       el("generate").disabled = false;
@@ -339,11 +459,23 @@
 
   form.addEventListener("submit", function (e) {
     e.preventDefault();
-    submitJob(api, requestPayload());
+    if (!el("generate").disabled) submitJob(api, requestPayload());
+  });
+  // Ctrl+Enter (⌘+Enter on a Mac) sends the form from any of its fields.
+  form.addEventListener("keydown", function (e) {
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
+      e.preventDefault();
+      form.requestSubmit ? form.requestSubmit() : form.dispatchEvent(new Event("submit", {cancelable: true}));
+    }
   });
   if (config.follow && /^[0-9a-f-]{36}$/.test(config.follow)) {
     follow(config.follow, "queued", null);
     job.studio = true;  // the studio's buttons on other pages send the browser here
+    poll();
+  } else if (config.resume) {
+    // A job was still running when this page (re)loaded: its panel comes back and follows it.
+    follow(config.resume.id, config.resume.status, null);
+    showPlaceholders(config.resume.n, config.resume.width, config.resume.height);
     poll();
   }
 

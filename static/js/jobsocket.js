@@ -3,6 +3,10 @@
 // after a server restart the browsers do not all come back in the same second, and calls
 // `onOpen` on every (re)connect: events sent while the socket was down are gone, so the page
 // catches up from the API then.
+//
+// An open socket keeps a page out of the back/forward cache, so the socket closes on `pagehide`
+// and opens again on `pageshow` when the page comes back from that cache (calling `onOpen`, so
+// the page catches up on what happened while it was away).
 (function () {
   "use strict";
   var BASE_MS = 1000, MAX_MS = 30000;
@@ -39,6 +43,13 @@
       socket.onclose = function () { socket = null; schedule(); };
     }
     open();
+    window.addEventListener("pagehide", function () {
+      if (timer) { clearTimeout(timer); timer = null; }
+      if (socket) { socket.onclose = null; socket.close(); socket = null; }
+    });
+    window.addEventListener("pageshow", function (e) {
+      if (e.persisted && !stopped && !socket) { failures = 0; open(); }
+    });
     return {
       isOpen: function () { return !!socket && socket.readyState === 1; },
       // Open a fresh socket now (e.g. the session that owns the jobs has just been created).

@@ -44,15 +44,16 @@ def test_the_post_page_shows_prompt_model_category_size_seed_style_settings_and_
         "64×48",
         str(post.image.seed),
         "watercolor",
-        "negative_prompt",
+        "Negative prompt",  # settings under their human labels
         "blurry",
-        "truncation",
+        "Truncation",
         "0.8",
         "sampler",
         "galip",
         "hamlet",
     ]:
         assert text in html, text
+    assert "<dt>negative_prompt</dt>" not in html and "<dt>truncation</dt>" not in html
 
 
 def test_an_empty_or_blank_title_is_allowed_and_the_prompt_stands_in(client_as, client, hamlet):

@@ -87,7 +87,9 @@ def test_create_page_in_chinese(tiny_model):
     assert strings["queued"] == "排队中"
     assert strings["running"] == "生成中"
     assert strings["succeeded"] == "完成"
-    assert "%(p)s" in strings["position"] and "%(n)s" in strings["position"]
+    assert "%(p)s" in strings["position"] and "%(n)s" not in strings["position"]  # the length only when known
+    assert "%(p)s" in strings["position_of"] and "%(n)s" in strings["position_of"]
+    assert strings["next_in_line"] == "下一个就轮到你"
     # The links other apps put beside each picture (the gallery's Publish) come translated too.
     config = json.loads(
         re.search(r'<script id="create-config" type="application/json">(.*?)</script>', html, re.S).group(1)

@@ -61,7 +61,7 @@ def test_history_marks_unfinished_jobs_for_the_live_script(hamlet, tiny_model):
     gid = client.post("/api/v1/generations/", job(), content_type="application/json").json()["id"]
     html = client.get("/generations/").content.decode()
     assert f'data-id="{gid}" data-status="queued"' in html
-    assert 'class="progress card-progress"' in html and "js/history.js" in html
+    assert 'class="progress card-progress"' in html and "js/joblist.js" in html
     assert '"succeeded": "\\u5b8c\\u6210"' in html  # the script's status labels, in the page's language
     Generation.objects.filter(public_id=gid).update(status="failed")
     html = client.get("/generations/").content.decode()

@@ -281,4 +281,6 @@ def test_same_seed_is_offered_only_for_a_picture_drawn_from_its_own_seed(hamlet_
     finished(hamlet_api, gid, run_queue)
     page = hamlet_api.get(f"/generations/{gid}/").content.decode()
     assert "data-same-seed" not in page and "data-new-seed" in page
-    assert "<dt>variation_strength</dt>" in page and "<dt>frames</dt>" not in page  # unused studio fields hidden
+    # Used studio fields under their human label, unused ones hidden; no raw keys.
+    assert "<dt>Variation strength</dt>" in page and "<dt>Frames</dt>" not in page
+    assert "variation_strength<" not in page and "source_noise" not in page

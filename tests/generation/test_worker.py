@@ -226,3 +226,34 @@ def test_a_job_taken_over_elsewhere_is_not_run_twice(hamlet, tiny_model):
     assert run(generation) == "succeeded"
     assert run(generation, "w2") == "skipped"
     assert generation.images.count() == 1
+
+
+def test_each_saved_picture_is_announced_with_a_small_preview_before_the_outcome(hamlet, tiny_model, monkeypatch):
+    """`generation.image` per picture, in order, between the saving progress and the outcome; the
+    preview is a real WebP no larger than PREVIEW_SIDE; the bar gives saving its half."""
+    import base64
+
+    from generation import events
+
+    sent = []
+    monkeypatch.setattr(events, "publish", lambda group, message: sent.append(message))
+    generation = create(Owner(user_id=hamlet.pk), n=3, width=384, height=256)
+    assert run(generation) == "succeeded"
+    kinds = [m["type"] for m in sent]
+    pictures = [m for m in sent if m["type"] == "generation.image"]
+    assert [m["index"] for m in pictures] == [0, 1, 2] and all(m["count"] == 3 for m in pictures)
+    assert kinds.index("generation.image") < kinds.index("generation.succeeded")
+    seeds = list(generation.images.order_by("index").values_list("seed", flat=True))
+    assert [m["seed"] for m in pictures] == seeds
+    for m in pictures:
+        assert (m["width"], m["height"]) == (384, 256) and m["id"] == str(generation.public_id)
+        head, data = m["preview"].split(",", 1)
+        assert head == "data:image/webp;base64"
+        with Image.open(io.BytesIO(base64.b64decode(data))) as preview:
+            assert preview.format == "WEBP" and max(preview.size) <= jobs.PREVIEW_SIDE
+            assert preview.size == (128, 85)  # the picture's aspect ratio
+        assert len(data) < 20_000
+    saving = [m["fraction"] for m in sent if m["type"] == "generation.progress" and m["stage"] == "saving"]
+    # Saving is the second half of the bar, moving per picture (within a stage the reporter sends
+    # at most ~20 events a second, so a fast run may skip a step; `generation.image` never does).
+    assert saving == sorted(saving) and saving[-1] == 1.0 and 0.5 <= saving[0] < 0.7
