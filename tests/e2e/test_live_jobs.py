@@ -170,6 +170,6 @@ def test_a_generation_page_opened_mid_job_shows_its_pictures_when_done(site_with
         "() => document.querySelectorAll('[data-job-part=\"results\"] img').length === 2", timeout=90_000
     )
     assert page.evaluate("window.sameDocument") is True
-    assert page.locator("[data-job] .status-pill").text_content() == "Succeeded"
+    assert page.locator("[data-job] .status-pill").text_content() == "Done"
     assert page.locator("[data-job] .card-progress").count() == 0
     assert page.locator("[data-download-all]").count() == 1
