@@ -30,11 +30,25 @@ from instantpainting.links import absolute_url
 from instantpainting.throttles import PerIPThrottle, PerUserThrottle
 
 
-class AuthorOutput(serializers.Serializer):
+class PersonOutput(serializers.Serializer):
+    """A user as the API shows them anywhere: a post's author, a commenter, a follower."""
+
     username = serializers.CharField()
     display_name = serializers.CharField()
     profile_url = serializers.CharField()
     avatar_url = serializers.CharField(allow_null=True)
+
+
+def person(request: Request, user: Any) -> dict[str, Any]:
+    """The `PersonOutput` of `user`, with absolute links."""
+    profile = profile_of(user=user)
+    avatar = profile.get_avatar_url()
+    return {
+        "username": user.get_username(),
+        "display_name": profile.name,
+        "profile_url": absolute_url(request=request, path=reverse("gallery:profile", args=[user.get_username()])),
+        "avatar_url": absolute_url(request=request, path=avatar) if avatar else None,
+    }
 
 
 class PostOutput(serializers.ModelSerializer):
@@ -95,16 +109,9 @@ class PostOutput(serializers.ModelSerializer):
     def get_settings(self, obj: Post) -> dict[str, Any]:
         return dict(selectors.post_settings(post=obj))
 
-    @extend_schema_field(AuthorOutput)
+    @extend_schema_field(PersonOutput)
     def get_author(self, obj: Post) -> dict[str, Any]:
-        profile = profile_of(user=obj.author)
-        avatar = profile.get_avatar_url()
-        return {
-            "username": obj.author.get_username(),
-            "display_name": profile.name,
-            "profile_url": self._abs(reverse("gallery:profile", args=[obj.author.get_username()])),
-            "avatar_url": self._abs(avatar) if avatar else None,
-        }
+        return person(self.context["request"], obj.author)
 
     def get_tags(self, obj: Post) -> list[str]:
         return [tag.name for tag in obj.tags.all()]

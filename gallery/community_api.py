@@ -13,9 +13,9 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.selectors import profile_of, user_by_username, user_is_moderator
+from accounts.selectors import user_by_username, user_is_moderator
 from gallery import collections, comments, follows, notifications, selectors, tags
-from gallery.api import PostOutput, ReportInput, _GalleryApiView, _visible_post
+from gallery.api import PersonOutput, PostOutput, ReportInput, _GalleryApiView, _visible_post, person
 from gallery.models import (
     COLLECTION_NAME_MAX_LENGTH,
     COMMENT_MAX_LENGTH,
@@ -25,24 +25,6 @@ from gallery.models import (
     Notification,
 )
 from instantpainting.links import absolute_url
-
-
-class PersonOutput(serializers.Serializer):
-    username = serializers.CharField()
-    display_name = serializers.CharField()
-    profile_url = serializers.CharField()
-    avatar_url = serializers.CharField(allow_null=True)
-
-
-def _person(request: Request, user: Any) -> dict[str, Any]:
-    profile = profile_of(user=user)
-    avatar = profile.get_avatar_url()
-    return {
-        "username": user.get_username(),
-        "display_name": profile.name,
-        "profile_url": absolute_url(request=request, path=reverse("gallery:profile", args=[user.get_username()])),
-        "avatar_url": absolute_url(request=request, path=avatar) if avatar else None,
-    }
 
 
 class CommentOutput(serializers.Serializer):
@@ -59,7 +41,7 @@ class CommentOutput(serializers.Serializer):
 
     @extend_schema_field(PersonOutput)
     def get_author(self, obj: Comment) -> dict[str, Any]:
-        return _person(self.context["request"], obj.author)
+        return person(self.context["request"], obj.author)
 
     def get_url(self, obj: Comment) -> str:
         return absolute_url(request=self.context["request"], path=obj.get_absolute_url())
@@ -224,9 +206,9 @@ class FollowApi(_GalleryApiView):
         return self._set(request, username, on=False)
 
     def _set(self, request: Request, username: str, *, on: bool) -> Response:
-        person = _user_or_404(username)
-        now = follows.follow_set(follower=request.user, followed=person, on=on)
-        counts = follows.follow_counts(user=person)
+        whom = _user_or_404(username)
+        now = follows.follow_set(follower=request.user, followed=whom, on=on)
+        counts = follows.follow_counts(user=whom)
         return Response({"following": now, "followers": counts.followers, "following_count": counts.following})
 
 
@@ -235,11 +217,11 @@ class _PeopleListApi(_GalleryApiView):
 
     @extend_schema(responses=PersonOutput(many=True), tags=["users"])
     def get(self, request: Request, username: str) -> Response:
-        person = _user_or_404(username)
-        rows = follows.followers_of(user=person) if self.which == "followers" else follows.following_of(user=person)
+        whose = _user_or_404(username)
+        rows = follows.followers_of(user=whose) if self.which == "followers" else follows.following_of(user=whose)
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(rows, request, view=self)
-        return paginator.get_paginated_response([_person(request, user) for user in page or []])
+        return paginator.get_paginated_response([person(request, user) for user in page or []])
 
 
 class FollowersApi(_PeopleListApi):
@@ -280,7 +262,7 @@ class NotificationOutput(serializers.Serializer):
 
     @extend_schema_field(PersonOutput)
     def get_actor(self, obj: Notification) -> dict[str, Any]:
-        return _person(self.context["request"], obj.actor)
+        return person(self.context["request"], obj.actor)
 
 
 class MarkReadInput(serializers.Serializer):
@@ -327,7 +309,7 @@ class CollectionOutput(serializers.Serializer):
 
     @extend_schema_field(PersonOutput)
     def get_owner(self, obj: Collection) -> dict[str, Any]:
-        return _person(self.context["request"], obj.owner)
+        return person(self.context["request"], obj.owner)
 
     def get_share_url(self, obj: Collection) -> str | None:
         """The page's link; for a private collection it opens for its owner only."""

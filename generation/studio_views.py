@@ -7,6 +7,7 @@ to the create page, which follows the job live (`?follow=<id>`) like one it subm
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, BinaryIO, cast
 
 from django.contrib import messages
@@ -19,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from generation import selectors, studio
 from generation.labels import style_label
-from generation.models import Generation
+from generation.models import Generation, GenerationImage
 from generation.owners import owner_of_request
 from generation.schema import page_schema
 from instantpainting.errors import NotFound, ServiceError
@@ -48,63 +49,71 @@ def _int_or_none(value: Any) -> int | None:
         return None
 
 
-@require_POST
-def vary(request: HttpRequest, public_id: str) -> HttpResponseBase:
+def _studio_job(
+    request: HttpRequest,
+    public_id: str,
+    *,
+    own_only: bool,
+    create: Callable[[Any, GenerationImage], Generation],
+) -> HttpResponseBase:
+    """One studio button: find the picture (yours, or any you may see unless `own_only`; else
+    404), create the job, follow it live. A refusal goes back to the page with its message."""
     owner = owner_of_request(request, create=True)
     assert owner is not None
     try:
-        image = studio.image_usable_by(viewer=owner, public_id=public_id)
+        if own_only:
+            image = studio.image_owned_by(owner=owner, public_id=public_id)
+        else:
+            image = studio.image_usable_by(viewer=owner, public_id=public_id)
     except NotFound as exc:
         raise Http404 from exc
     try:
-        generation = studio.variation_create(
+        generation = create(owner, image)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return _back(request)
+    return _follow(generation)
+
+
+@require_POST
+def vary(request: HttpRequest, public_id: str) -> HttpResponseBase:
+    return _studio_job(
+        request,
+        public_id,
+        own_only=False,
+        create=lambda owner, image: studio.variation_create(
             owner=owner,
             image=image,
             strength=request.POST.get("strength", "subtle"),
             n=_int_or_none(request.POST.get("n")) or 4,
             client_ip=client_ip(request),
-        )
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-        return _back(request)
-    return _follow(generation)
+        ),
+    )
 
 
 @require_POST
 def restyle(request: HttpRequest, public_id: str) -> HttpResponseBase:
-    owner = owner_of_request(request, create=True)
-    try:
-        image = studio.image_owned_by(owner=owner, public_id=public_id)
-    except NotFound as exc:
-        raise Http404 from exc
-    assert owner is not None
-    try:
-        generation = studio.restyle_create(
+    return _studio_job(
+        request,
+        public_id,
+        own_only=True,
+        create=lambda owner, image: studio.restyle_create(
             owner=owner,
             image=image,
             prompt=request.POST.get("prompt"),
             style=request.POST.get("style"),
             client_ip=client_ip(request),
-        )
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-        return _back(request)
-    return _follow(generation)
+        ),
+    )
 
 
 @require_POST
 def interpolate(request: HttpRequest, public_id: str) -> HttpResponseBase:
-    owner = owner_of_request(request, create=True)
-    assert owner is not None
-    try:
-        image = studio.image_usable_by(viewer=owner, public_id=public_id)
-    except NotFound as exc:
-        raise Http404 from exc
-    try:
+    def create(owner: Any, image: GenerationImage) -> Generation:
         frames = _int_or_none(request.POST.get("frames"))
         if frames is None:
             raise ServiceError(_("Pick how many frames: 2 to 16."), field="frames")
-        generation = studio.interpolation_create(
+        return studio.interpolation_create(
             owner=owner,
             image=image,
             frames=frames,
@@ -112,10 +121,8 @@ def interpolate(request: HttpRequest, public_id: str) -> HttpResponseBase:
             interpolate_prompt=request.POST.get("interpolate_prompt", ""),
             client_ip=client_ip(request),
         )
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-        return _back(request)
-    return _follow(generation)
+
+    return _studio_job(request, public_id, own_only=False, create=create)
 
 
 @require_http_methods(["GET", "POST"])
