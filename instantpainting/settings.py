@@ -226,15 +226,28 @@ else:
 # failure counts. Redis in scale-out; in the embedded profile a table in the database (created
 # by `migrate`), so the counts survive a restart. CACHE_URL overrides: redis://…, db://, locmem://.
 CACHE_URL = os.environ.get("CACHE_URL", "") or REDIS_URL or "db://"
-if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
-    CACHES: dict[str, dict[str, Any]] = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": CACHE_URL,
-            "KEY_PREFIX": "ip",
-            "OPTIONS": {"max_connections": envint("CACHE_REDIS_MAX_CONNECTIONS", 50)},
-        }
+
+
+def redis_cache(location: str) -> dict[str, Any]:
+    """The cache on Redis (django-redis). It fails open: while Redis is away a read misses and a
+    write is dropped (logged), so limits stop counting for a moment but no request fails."""
+    return {
+        "BACKEND": "instantpainting.cache.FailOpenRedisCache",
+        "LOCATION": location,
+        "KEY_PREFIX": "ip",
+        "OPTIONS": {
+            "IGNORE_EXCEPTIONS": True,
+            "SOCKET_CONNECT_TIMEOUT": 1,
+            "SOCKET_TIMEOUT": 1,
+            "CONNECTION_POOL_KWARGS": {"max_connections": envint("CACHE_REDIS_MAX_CONNECTIONS", 50)},
+        },
     }
+
+
+# Not a traceback per cache call while Redis is away (the channel layer says so loudly enough).
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = False
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES: dict[str, dict[str, Any]] = {"default": redis_cache(CACHE_URL)}
 elif CACHE_URL.startswith("locmem://"):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 else:

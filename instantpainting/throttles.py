@@ -9,26 +9,22 @@ from REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] read at request time, so settings 
 change them. `<scope>` limits one user (a guest counts by IP), `<scope>_ip` limits one address.
 DRF answers 429 with a Retry-After header when either runs out.
 
-A cache that cannot be reached (Redis restarting) lets requests through: the rate limits pause
-for that while, the site does not answer 500 (the job limits count rows in the database, so they
-hold regardless).
+A cache that cannot be reached (Redis restarting) lets requests through: the Redis cache fails
+open (settings.redis_cache), so the rate limits pause for that while and the site does not answer
+500 (the job limits count rows in the database, so they hold regardless).
 """
 
 from __future__ import annotations
 
-import logging
 from types import SimpleNamespace
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
-from redis.exceptions import RedisError
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
 
 from instantpainting.http import client_ip
-
-logger = logging.getLogger(__name__)
 
 DEFAULT_RATES = {
     "gallery_read": "600/min",
@@ -46,23 +42,12 @@ DEFAULT_RATES = {
 }
 
 
-class _FailOpen(SimpleRateThrottle):
-    """Lets the request through when the cache is down instead of failing it."""
-
-    def allow_request(self, request: Any, view: Any) -> bool:
-        try:
-            return super().allow_request(request, view)
-        except (RedisError, OSError) as exc:
-            logger.warning("throttle cache unreachable, request not counted: %s", exc)
-            return True
-
-
 def view_scope(view: Any, request: Any) -> str | None:
     per_method = getattr(view, "throttle_scopes", None) or {}
     return per_method.get(request.method) or getattr(view, "throttle_scope", None)
 
 
-class _ScopedThrottle(_FailOpen):
+class _ScopedThrottle(SimpleRateThrottle):
     suffix = ""
 
     def __init__(self) -> None:  # the rate depends on the view, so it is resolved per request
@@ -118,7 +103,7 @@ def _configured_rate(scope: str | None) -> str | None:
     return settings.REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES", {}).get(scope or "")
 
 
-class AnonThrottle(_FailOpen, AnonRateThrottle):
+class AnonThrottle(AnonRateThrottle):
     """THROTTLE_ANON per client address; DRF's own reads any X-Forwarded-For a client sends."""
 
     def get_rate(self) -> str | None:
@@ -128,7 +113,7 @@ class AnonThrottle(_FailOpen, AnonRateThrottle):
         return client_ip(request) or "unknown"
 
 
-class UserThrottle(_FailOpen, UserRateThrottle):
+class UserThrottle(UserRateThrottle):
     """THROTTLE_USER per user (a guest counts by address, as above)."""
 
     def get_rate(self) -> str | None:

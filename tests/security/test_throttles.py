@@ -13,6 +13,7 @@ from django.test import Client
 from PIL import Image
 from rest_framework.test import APIClient
 
+from instantpainting.settings import redis_cache
 from tests.conftest import PASSWORD, REPO
 
 MODELS = "/api/v1/models/"
@@ -73,9 +74,7 @@ def test_throttle_counts_live_in_the_database_cache_every_process_shares(rates, 
 @pytest.mark.django_db
 @pytest.mark.services
 def test_throttle_counts_live_in_redis_in_scale_out(rates, settings, redis_url):
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url, "KEY_PREFIX": "t"}
-    }
+    settings.CACHES = {"default": redis_cache(redis_url)}
     from django.core.cache import cache
 
     cache.clear()
@@ -91,13 +90,31 @@ def test_an_unreachable_throttle_cache_lets_requests_through_instead_of_failing_
     from tests.live import free_port
 
     nothing_there = f"redis://127.0.0.1:{free_port()}/0"
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": nothing_there}}
+    settings.CACHES = {"default": redis_cache(nothing_there)}
     rates(anon="1/min")
     try:
         client = APIClient()
         assert [client.get(MODELS).status_code for _ in range(3)] == [200, 200, 200]
         assert Client().get("/api/v1/posts/").status_code == 200  # the gallery's scoped throttles too
     finally:  # the shared fixtures clear the cache after the test
+        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+@pytest.mark.django_db
+def test_logins_work_while_the_cache_holding_their_limits_is_unreachable(hamlet, iago, settings):
+    """allauth's and the admin's login limits live in the cache: Redis down must not stop sign-in."""
+    from tests.live import free_port
+
+    iago.is_superuser = True
+    iago.save()
+    nothing_there = f"redis://127.0.0.1:{free_port()}/0"
+    settings.CACHES = {"default": redis_cache(nothing_there)}
+    try:
+        site = Client().post("/accounts/login/", {"login": "hamlet", "password": PASSWORD})
+        assert site.status_code == 302, site.content[:300]
+        admin = Client().post("/admin/login/?next=/admin/", {"username": "iago", "password": PASSWORD})
+        assert admin.status_code == 302
+    finally:
         settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 
