@@ -402,6 +402,10 @@ REST_FRAMEWORK: dict[str, Any] = {
         "avatar_upload_ip": os.environ.get("THROTTLE_AVATAR_UPLOAD_IP", "30/hour"),
         "picture_upload": os.environ.get("THROTTLE_PICTURE_UPLOAD", "30/hour"),
         "picture_upload_ip": os.environ.get("THROTTLE_PICTURE_UPLOAD_IP", "60/hour"),
+        # The create page checks the prompt as people type: a budget of its own, so typing never
+        # spends what Generate needs (the anon/user limits above).
+        "prompt_check": os.environ.get("THROTTLE_PROMPT_CHECK", "120/min"),
+        "prompt_check_ip": os.environ.get("THROTTLE_PROMPT_CHECK_IP", "600/min"),
     },
 }
 SPECTACULAR_SETTINGS = {

@@ -39,6 +39,8 @@ DEFAULT_RATES = {
     "avatar_upload_ip": "30/hour",
     "picture_upload": "30/hour",
     "picture_upload_ip": "60/hour",
+    "prompt_check": "120/min",
+    "prompt_check_ip": "600/min",
 }
 
 

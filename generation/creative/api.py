@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from generation.engine.request import MAX_PROMPT_CHARS, MAX_SEED
 from generation.prompting.counterfactual import counterfactuals
 from generation.prompting.poems import POEM_MAX_CHARS
+from instantpainting.throttles import PerIPThrottle, PerUserThrottle
 
 from . import services
 
@@ -76,6 +77,10 @@ class ModelCardApi(APIView):
 
 
 class PromptCheckApi(APIView):
+    # Called as people type (debounced): limited on its own scope, not the API's anon/user budget.
+    throttle_classes = [PerUserThrottle, PerIPThrottle]
+    throttle_scope = "prompt_check"
+
     @extend_schema(
         summary="Which words of a prompt the model knows and does not know",
         request=CheckInput,

@@ -195,3 +195,14 @@ def test_migrate_creates_the_database_cache_table(tmp_path):
     assert out.returncode == 0, out.stderr
     with sqlite3.connect(tmp_path / "db.sqlite3") as db:
         assert db.execute("select name from sqlite_master where name = 'instantpainting_cache'").fetchone()
+
+
+@pytest.mark.django_db
+def test_typing_a_prompt_never_uses_up_the_budget_that_generate_needs(rates, registered_models):
+    """The create page checks the prompt as people type; that has a limit of its own."""
+    rates(anon="3/min", prompt_check="5/min")
+    client = APIClient()
+    check = "/api/v1/models/demo-landscape/check/"
+    codes = [client.post(check, {"prompt": f"a lake at dawn {i}"}, format="json").status_code for i in range(6)]
+    assert codes == [200] * 5 + [429]  # the check is limited on its own scope
+    assert [client.get(MODELS).status_code for _ in range(3)] == [200, 200, 200]  # the API budget is whole
