@@ -52,11 +52,13 @@ class GalleryConfig(AppConfig):
         # Sent after this app's permissions exist; gallery comes after accounts and generation in
         # INSTALLED_APPS, so theirs exist too.
         post_migrate.connect(ensure_moderators_group, sender=self, dispatch_uid="gallery.ensure_moderators_group")
-        # What generation asks without knowing the gallery: is an image public, and how is it published.
-        from gallery.selectors import image_is_published
+        # What generation asks without knowing the gallery: is an image public, where is its post, and
+        # how is it published.
+        from gallery.selectors import image_is_published, image_post_path
         from generation import hooks
 
         hooks.register_image_visibility(image_is_published)
+        hooks.register_image_page(image_post_path)
         hooks.register_image_action(
             hooks.ImageAction(label=_("Publish"), url_name="gallery:publish", template="gallery/_publish_action.html")
         )

@@ -39,6 +39,12 @@ def image_is_published(*, image: GenerationImage) -> bool:
     return Post.objects.visible().filter(image_id=image.pk).exists()
 
 
+def image_post_path(*, image: GenerationImage) -> str | None:
+    """The path of the visible post the image is published on, if any."""
+    post = Post.objects.visible().filter(image_id=image.pk).only("pk").first()
+    return post.get_absolute_url() if post is not None else None
+
+
 def posts_feed(
     *,
     ordering: str = "latest",

@@ -5,6 +5,8 @@ AppConfig.ready():
 
 - an image visibility check: an image is public when any registered check says so (the gallery:
   the image is on a visible post). With none registered, images are private to their owner;
+- an image's public page: where a link to an image should go when it has one (the gallery: the
+  post it is published on);
 - an image action: a link shown beside each of the owner's finished images (the gallery:
   "Publish"), rendered by the app's own template on server pages and built by the create page's
   script from its label and URL.
@@ -28,10 +30,15 @@ class ImageCheck(Protocol):
     def __call__(self, *, image: GenerationImage) -> bool: ...
 
 
+class ImagePage(Protocol):
+    def __call__(self, *, image: GenerationImage) -> str | None: ...
+
+
 # Stands for an image's public id in URLs handed to the page's script, which puts the real id in.
 ID_PLACEHOLDER = uuid.UUID(int=0)
 
 _visibility_checks: list[ImageCheck] = []
+_image_pages: list[ImagePage] = []
 
 
 @dataclass(frozen=True)
@@ -55,6 +62,20 @@ def register_image_visibility(check: ImageCheck) -> None:
 def image_is_public(image: GenerationImage) -> bool:
     """True when a registered check says anyone may see the image (e.g. it is published)."""
     return any(check(image=image) for check in _visibility_checks)
+
+
+def register_image_page(page: ImagePage) -> None:
+    if page not in _image_pages:
+        _image_pages.append(page)
+
+
+def image_public_page(image: GenerationImage) -> str | None:
+    """The path of the page anyone may open for the image (e.g. its post), if an app knows one."""
+    for page in _image_pages:
+        path = page(image=image)
+        if path:
+            return path
+    return None
 
 
 def register_image_action(action: ImageAction) -> None:

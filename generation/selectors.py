@@ -57,14 +57,17 @@ def queue_position(generation: Generation) -> int | None:
     return ahead + 1
 
 
+def generation_owned_by(*, generation: Generation, owner: Owner | None) -> bool:
+    if owner is None:
+        return False
+    if generation.user_id is not None:
+        return bool(generation.user_id == owner.user_id)
+    return owner.is_guest and generation.guest_key == owner.guest_key
+
+
 def image_visible_to(*, image: GenerationImage, owner: Owner | None) -> bool:
     """Owners see their images; everyone sees images another app declares public (generation.hooks)."""
-    generation = image.generation
-    if owner is not None and generation.user_id is not None and generation.user_id == owner.user_id:
-        return True
-    if owner is not None and generation.user_id is None and owner.is_guest and generation.guest_key == owner.guest_key:
-        return True
-    return hooks.image_is_public(image)
+    return generation_owned_by(generation=image.generation, owner=owner) or hooks.image_is_public(image)
 
 
 # How many of a person's own prompts the create page offers, and the longest filter text.

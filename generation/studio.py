@@ -20,7 +20,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from generation import selectors, services
+from generation import hooks, selectors, services
 from generation.models import Generation, GenerationImage, Upload
 from generation.owners import Owner
 from generation.schema import GenerationSpec
@@ -260,8 +260,10 @@ def upload_restyle_create(
 
 
 def lineage_of(*, settings_or_options: dict[str, Any], viewer: Owner | None) -> list[dict[str, Any]]:
-    """The parents recorded on a job or picture, each as {kind, image (or None), upload (bool)}:
-    the parent picture only when the viewer may see it (a private parent is named, not shown)."""
+    """The parents recorded on a job or picture, each as {kind, image (or None), url, upload (bool)}:
+    the parent picture only when the viewer may see it (a private parent is named, not shown). `url`
+    is the parent's public page (its post) if it has one, else its job's page for its owner, else
+    the picture itself."""
     parents: list[dict[str, Any]] = []
     for kind in LINEAGE_KEYS:
         value = settings_or_options.get(kind)
@@ -274,5 +276,12 @@ def lineage_of(*, settings_or_options: dict[str, Any], viewer: Owner | None) -> 
         uid = _parse_id(text)
         found = GenerationImage.objects.select_related("generation").filter(public_id=uid).first() if uid else None
         visible = found is not None and selectors.image_visible_to(image=found, owner=viewer)
-        parents.append({"kind": kind, "image": found if visible else None, "upload": False})
+        if found is None or not visible:
+            parents.append({"kind": kind, "image": None, "url": None, "upload": False})
+            continue
+        url = hooks.image_public_page(found)
+        if url is None:
+            owns = selectors.generation_owned_by(generation=found.generation, owner=viewer)
+            url = found.generation.get_absolute_url() if owns else found.get_file_url()
+        parents.append({"kind": kind, "image": found, "url": url, "upload": False})
     return parents

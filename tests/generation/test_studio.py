@@ -228,6 +228,7 @@ def test_the_detail_page_shows_the_lineage_and_the_studio_buttons(hamlet_api, ti
     finished(hamlet_api, gid, run_queue)
     page = hamlet_api.get(f"/generations/{gid}/").content.decode()
     assert 'data-lineage="variation_of"' in page and str(source.get_thumb_url()) in page
+    assert f'<a href="/generations/{source.generation.public_id}/">' in page  # the parent's job, for its owner
     assert "data-vary=" in page and "data-restyle-form" in page and "data-interpolate-form" in page
     assert "source_noise" not in page
 
@@ -257,6 +258,11 @@ def test_the_post_page_shows_where_a_published_variation_came_from(hamlet, hamle
 
     visitor = APIClient().get(post.get_absolute_url()).content.decode()
     assert 'data-lineage="variation_of"' in visitor and str(source.get_thumb_url()) not in visitor
+    # Once the source is published too, its link goes to its post, for the visitor and the owner.
+    source_post = post_publish(user=hamlet, image=source)
+    for client in (APIClient(), hamlet_api):
+        page = client.get(post.get_absolute_url()).content.decode()
+        assert f'<a href="{source_post.get_absolute_url()}">' in page and str(source.get_thumb_url()) in page
 
 
 def test_openapi_lists_the_studio_endpoints(api):
