@@ -61,3 +61,39 @@ def page_factory(browser):
     yield make
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def site_without_worker(tmp_path, redis_url):
+    """A site whose jobs wait in the queue until a test runs a worker (events through Redis)."""
+    with LiveSite(tmp_path / "site", worker_in_process=False, env_extra={"REDIS_URL": redis_url}) as site:
+        site.prepare()
+        site.start_server()
+        yield site
+
+
+def seed_posts(site: LiveSite, *, username: str, jobs: int, n: int, width: int = 256, height: int = 256) -> None:
+    """`jobs` jobs of `n` pictures by a new user, made by the site's own worker, all published."""
+    site.manage(
+        "shell",
+        "-c",
+        f"""
+import time
+from django.contrib.auth import get_user_model
+from gallery.services import post_publish
+from generation import services
+from generation.owners import Owner
+
+user = get_user_model().objects.create_user({username!r}, password="seeded-posts-password-1")
+for i in range({jobs}):
+    spec = services.GenerationSpec(prompt=f"{username} picture {{i}}", model="untrained-tiny", width={width}, height={height}, n={n})
+    generation = services.generation_create(owner=Owner(user_id=user.pk), spec=spec)
+    deadline = time.monotonic() + 120
+    while generation.is_active and time.monotonic() < deadline:
+        time.sleep(0.2)
+        generation.refresh_from_db()
+    assert generation.status == "succeeded", (generation.status, generation.error)
+    for image in generation.images.order_by("index"):
+        post_publish(user=user, image=image, title=f"{username} {{i}}-{{image.index}}")
+""",
+    )

@@ -4,28 +4,11 @@ stay real links (the post, the file) for a browser without JavaScript."""
 
 from __future__ import annotations
 
-SEED_POSTS = """
-import time
-from django.contrib.auth import get_user_model
-from gallery.services import post_publish
-from generation import services
-from generation.owners import Owner
-
-user = get_user_model().objects.create_user("boxer", password="lightbox-test-password-1")
-spec = services.GenerationSpec(prompt="lightbox test picture", model="untrained-tiny", width=384, height=256, n=2)
-generation = services.generation_create(owner=Owner(user_id=user.pk), spec=spec)
-deadline = time.monotonic() + 120
-while generation.is_active and time.monotonic() < deadline:
-    time.sleep(0.2)
-    generation.refresh_from_db()
-assert generation.status == "succeeded", (generation.status, generation.error)
-for image in generation.images.order_by("index"):
-    post_publish(user=user, image=image, title=f"lightbox {image.index}")
-"""
+from tests.e2e.conftest import seed_posts
 
 
 def test_gallery_and_post_pictures_open_in_the_lightbox(live_site, page_factory):
-    live_site.manage("shell", "-c", SEED_POSTS)
+    seed_posts(live_site, username="boxer", jobs=1, n=2, width=384, height=256)
     page = page_factory("phone")
     page.goto(live_site.url + "/gallery/")
     zooms = page.locator(".post-card .post-card-zoom")

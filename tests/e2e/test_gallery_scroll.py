@@ -2,31 +2,11 @@
 
 from __future__ import annotations
 
-SEED_POSTS = """
-import time
-from django.contrib.auth import get_user_model
-from gallery.services import post_publish
-from generation import services
-from generation.models import Generation
-from generation.owners import Owner
-
-# The site's own worker makes the pictures, one job at a time (a user may queue only a few).
-user = get_user_model().objects.create_user("scroller", password="scroll-test-password-1")
-for i in range(8):
-    spec = services.GenerationSpec(prompt=f"scroll test picture {i}", model="untrained-tiny", width=256, height=256, n=4)
-    generation = services.generation_create(owner=Owner(user_id=user.pk), spec=spec)
-    deadline = time.monotonic() + 120
-    while generation.is_active and time.monotonic() < deadline:
-        time.sleep(0.2)
-        generation.refresh_from_db()
-    assert generation.status == "succeeded", (generation.status, generation.error)
-    for image in generation.images.order_by("index"):
-        post_publish(user=user, image=image, title=f"scroll {i}-{image.index}")
-"""
+from tests.e2e.conftest import seed_posts
 
 
 def test_scrolling_the_gallery_loads_every_page_once(live_site, page_factory):
-    live_site.manage("shell", "-c", SEED_POSTS)
+    seed_posts(live_site, username="scroller", jobs=8, n=4)
     with live_site.sqlite() as db:
         total = db.execute("SELECT COUNT(*) FROM gallery_post WHERE NOT is_hidden").fetchone()[0]
     assert total > 24 + 6  # more than the first page, and a part of a later one
@@ -51,4 +31,4 @@ def test_scrolling_the_gallery_loads_every_page_once(live_site, page_factory):
     )
     assert len(set(links)) == total  # every post once, none twice
     page.wait_for_function("() => !document.querySelector('[data-pager] a[rel=next]')")
-    assert "scroll 0-0" in page.text_content("[data-infinite]")  # the oldest of the seeded posts came in
+    assert "scroller 0-0" in page.text_content("[data-infinite]")  # the oldest of the seeded posts came in

@@ -6,18 +6,6 @@ job can be shown queued first and the worker started while the page is open.
 
 from __future__ import annotations
 
-import pytest
-
-from tests.live import LiveSite
-
-
-@pytest.fixture
-def site_without_worker(tmp_path, redis_url):
-    with LiveSite(tmp_path / "site", worker_in_process=False, env_extra={"REDIS_URL": redis_url}) as site:
-        site.prepare()
-        site.start_server()
-        yield site
-
 
 def test_a_queued_card_becomes_its_picture_when_the_worker_runs_it(site_without_worker, page_factory):
     site = site_without_worker

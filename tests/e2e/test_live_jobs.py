@@ -15,7 +15,6 @@ import pytest
 
 from tests.conftest import chromium_path
 from tests.e2e.conftest import CHROMIUM_ARGS, VIEWPORTS
-from tests.live import LiveSite
 
 # Every event the shared client hands on, recorded from the first script onwards.
 RECORD_EVENTS = """
@@ -49,14 +48,6 @@ def phone_with_bfcache(browser):
     context.set_default_timeout(30_000)
     yield context.new_page()
     bfcache_browser.close()
-
-
-@pytest.fixture
-def site_without_worker(tmp_path, redis_url):
-    with LiveSite(tmp_path / "site", worker_in_process=False, env_extra={"REDIS_URL": redis_url}) as site:
-        site.prepare()
-        site.start_server()
-        yield site
 
 
 def submit(page, prompt: str, n: int = 1) -> None:
