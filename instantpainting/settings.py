@@ -402,6 +402,9 @@ REST_FRAMEWORK: dict[str, Any] = {
         "avatar_upload_ip": os.environ.get("THROTTLE_AVATAR_UPLOAD_IP", "30/hour"),
         "picture_upload": os.environ.get("THROTTLE_PICTURE_UPLOAD", "30/hour"),
         "picture_upload_ip": os.environ.get("THROTTLE_PICTURE_UPLOAD_IP", "60/hour"),
+        # Each try checks a password: few, so a stolen session or token cannot guess it.
+        "account_delete": os.environ.get("THROTTLE_ACCOUNT_DELETE", "10/hour"),
+        "account_delete_ip": os.environ.get("THROTTLE_ACCOUNT_DELETE_IP", "30/hour"),
     },
 }
 SPECTACULAR_SETTINGS = {

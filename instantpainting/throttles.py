@@ -39,6 +39,8 @@ DEFAULT_RATES = {
     "avatar_upload_ip": "30/hour",
     "picture_upload": "30/hour",
     "picture_upload_ip": "60/hour",
+    "account_delete": "10/hour",
+    "account_delete_ip": "30/hour",
 }
 
 
