@@ -387,3 +387,50 @@ def test_password_tries_are_limited_on_the_page_and_in_the_api(hamlet, login, se
     api = client.delete(f"/api/v1/users/{hamlet.username}/", {"password": PASSWORD}, content_type="application/json")
     assert api.status_code == 429
     assert User.objects.filter(pk=hamlet.pk).exists()
+
+
+# --- a job still running when its owner leaves ------------------------------------------------
+
+
+def files_under(folder: str) -> list[str]:
+    try:
+        return default_storage.listdir(folder)[1]
+    except FileNotFoundError:
+        return []
+
+
+def test_a_job_that_finishes_after_its_owner_left_leaves_no_files(
+    hamlet, tiny_model, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A real interpolation with the tiny model: hamlet deletes his account after the worker stored
+    the frames but before it stored the strip and animation and recorded the outcome. The worker
+    finds its row gone and removes what it stored; the deletion removed the rest."""
+    from generation import services as generation_services
+    from generation.schema import GenerationSpec
+    from generation.tasks import generation_enqueue
+    from generation.worker import jobs
+
+    owner = Owner(user_id=hamlet.pk)
+    spec = GenerationSpec(prompt="a red sun over a calm sea", width=256, height=256, n=1, seed=7)
+    source = generation_services.generation_create(owner=owner, spec=spec)
+    assert jobs.generation_run(generation_id=source.pk, worker_id="w1", requeue=generation_enqueue) == "succeeded"
+    source_folder = f"generations/{source.public_id.hex}"
+    assert len(files_under(source_folder)) == 2
+    interpolation = studio.interpolation_create(
+        owner=owner, image=source.images.get(), frames=3, interpolate_seed=8, client_ip=None
+    )
+    store_images = jobs._store_images
+
+    def store_then_the_owner_leaves(generation: Generation, results, progress) -> list[GenerationImage]:
+        images = store_images(generation, results, progress)
+        assert len(files_under(f"generations/{generation.public_id.hex}")) == 2 * 3
+        account_services.account_delete(user=hamlet, password=PASSWORD)
+        return images
+
+    monkeypatch.setattr(jobs, "_store_images", store_then_the_owner_leaves)
+    with django_capture_on_commit_callbacks(execute=True):
+        status = jobs.generation_run(generation_id=interpolation.pk, worker_id="w1", requeue=generation_enqueue)
+    assert status == "lost"
+    assert not User.objects.filter(pk=hamlet.pk).exists()
+    assert files_under(f"generations/{interpolation.public_id.hex}") == []
+    assert files_under(source_folder) == []
