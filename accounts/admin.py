@@ -1,4 +1,4 @@
-"""Admin for people: profiles with avatars, and ban/unban actions."""
+"""Admin for people: profiles with avatars, ban/unban actions, and deleting users."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
@@ -18,6 +20,8 @@ from accounts import services
 from accounts.models import Profile
 from accounts.selectors import user_can_ban
 from instantpainting.errors import ServiceError
+
+User = get_user_model()
 
 
 @admin.register(Profile)
@@ -95,3 +99,27 @@ class ProfileAdmin(admin.ModelAdmin):
             services.user_unban,
             ngettext("%(n)d user unbanned.", "%(n)d users unbanned.", queryset.count()),
         )
+
+
+class UserAdmin(DjangoUserAdmin):
+    """Django's user admin, able to delete a person who liked or commented.
+
+    The like and comment admins refuse deletes of their own (the post counts move only through
+    the gallery's services), which would make Django refuse deleting any user who has one. When
+    the user goes, the gallery counts those posts again (gallery.signals), so a model admin that
+    says `deleted_with_user = True` does not block it. The files go through the pre_delete
+    receivers of each app, as for a person deleting their own account (accounts.services).
+    """
+
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> tuple[Any, Any, set[str], list[Any]]:
+        to_delete, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        allowed = {
+            str(model._meta.verbose_name)
+            for model, model_admin in self.admin_site._registry.items()
+            if getattr(model_admin, "deleted_with_user", False)
+        }
+        return to_delete, model_count, {name for name in perms_needed if str(name) not in allowed}, protected
+
+
+admin.site.unregister(User)
+admin.site.register(User, UserAdmin)

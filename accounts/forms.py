@@ -64,3 +64,20 @@ class NotificationsForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+
+
+class DeleteAccountForm(forms.Form):
+    """Confirms deleting the account: the password, or the username for a person who signed up
+    through a social login and has no password (accounts.services.account_delete)."""
+
+    password = forms.CharField(label=_("Your password"), strip=False, required=True, widget=forms.PasswordInput)
+
+    def __init__(self, *args: Any, has_password: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not has_password:
+            field = self.fields["password"]
+            field.label = _("Your username")
+            field.widget = forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"})
+            field.help_text = _("You signed up without a password: type your username to confirm.")
+        else:
+            self.fields["password"].widget.attrs["autocomplete"] = "current-password"

@@ -42,3 +42,9 @@ def user_can_ban(*, user: Any) -> bool:
     if user is None or not user.is_authenticated or not user.is_active:
         return False
     return user.is_superuser or user.has_perm("gallery.ban_user") or user.groups.filter(name=MODERATORS_GROUP).exists()
+
+
+def user_has_password(*, user: Any) -> bool:
+    """False for a person who signed up through a social login and never set a password: they
+    confirm deleting their account with their username (accounts.services.account_delete)."""
+    return bool(user.has_usable_password())

@@ -1,4 +1,4 @@
-"""Writes for people: profiles, avatars, API tokens, bans."""
+"""Writes for people: profiles, avatars, API tokens, bans, deleting an account."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from rest_framework.authtoken.models import Token
 
 from accounts.avatars import AvatarRejected, avatar_webp
 from accounts.models import AVATAR_SIZE, BIO_MAX_LENGTH, DISPLAY_NAME_MAX_LENGTH, NotificationKind, Profile
-from instantpainting.errors import ServiceError
+from accounts.selectors import user_has_password
+from instantpainting.errors import NotAllowed, ServiceError
 from instantpainting.safety import check_upload
 from instantpainting.uploads import UPLOAD_MESSAGES
 
@@ -99,6 +100,27 @@ def token_regenerate(*, user: Any) -> Token:
     with transaction.atomic():
         Token.objects.filter(user=user).delete()
         return Token.objects.create(user=user)
+
+
+def account_delete(*, user: Any, password: Any) -> None:
+    """The person deletes their own account and everything of theirs.
+
+    `password` is their password; a person who signed up through a social login has no usable
+    one and types their username instead. The rows go by CASCADE in one transaction; the files
+    leave the storage after it commits (the pre_delete receivers of accounts, generation and
+    gallery, which the admin's delete passes through too).
+    """
+    if user is None or not user.is_authenticated:
+        raise NotAllowed(_("Log in first."))
+    if not isinstance(password, str) or not password:
+        raise ServiceError(_("Enter your password to confirm."), field="password")
+    if user_has_password(user=user):
+        if not user.check_password(password):
+            raise ServiceError(_("The password is not correct."), field="password")
+    elif password != user.get_username():
+        raise ServiceError(_("Type your username exactly to confirm."), field="password")
+    with transaction.atomic():
+        User.objects.get(pk=user.pk).delete()
 
 
 def user_ban(*, user: Any, by: Any) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
@@ -17,7 +18,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET
 
 from accounts import selectors, services
-from accounts.forms import AvatarForm, NotificationsForm, ProfileForm
+from accounts.forms import AvatarForm, DeleteAccountForm, NotificationsForm, ProfileForm
 from accounts.models import NotificationKind
 from instantpainting.errors import ServiceError
 from instantpainting.files import serve_stored_file
@@ -32,6 +33,12 @@ def avatar_file(request: HttpRequest, username: str) -> HttpResponseBase:
     if profile is None or not profile.avatar:
         raise Http404
     return serve_stored_file(profile.avatar.name, content_type="image/webp", cache_control="public, max-age=86400")
+
+
+def _too_many(message: str, *, wait: float) -> HttpResponse:
+    response = HttpResponse(message, status=429, content_type="text/plain")
+    response["Retry-After"] = str(max(1, int(wait + 0.999)))
+    return response
 
 
 @csrf_exempt
@@ -53,6 +60,8 @@ def _settings_page(request: HttpRequest) -> HttpResponse:
     avatar_form = AvatarForm()
     wanted = [kind for kind in NotificationKind.values if profile.wants_notification(kind)]
     notifications_form = NotificationsForm(initial={"notifications": wanted})
+    has_password = selectors.user_has_password(user=user)
+    delete_form = DeleteAccountForm(has_password=has_password)
     status = 200
     if request.method == "POST":
         action = request.POST.get("action", "")
@@ -70,9 +79,7 @@ def _settings_page(request: HttpRequest) -> HttpResponse:
             # Each upload costs a decode and a re-encode: limited per user and per address.
             wait = page_throttle_wait(request, "avatar_upload")
             if wait is not None:
-                response = HttpResponse(_("Too many uploads. Try again later."), status=429, content_type="text/plain")
-                response["Retry-After"] = str(max(1, int(wait + 0.999)))
-                return response
+                return _too_many(_("Too many uploads. Try again later."), wait=wait)
             avatar_form = AvatarForm(
                 request.POST, request.FILES, upload_too_large=getattr(request, "upload_too_large", False)
             )
@@ -98,6 +105,21 @@ def _settings_page(request: HttpRequest) -> HttpResponse:
             services.token_regenerate(user=user)
             messages.success(request, _("A new API token is ready. The old one no longer works."))
             return redirect("accounts:settings")
+        elif action == "delete_account":
+            # Each try checks the password: limited, like the API's DELETE of the account.
+            wait = page_throttle_wait(request, "account_delete")
+            if wait is not None:
+                return _too_many(_("Too many tries. Try again later."), wait=wait)
+            delete_form = DeleteAccountForm(request.POST, has_password=has_password)
+            if delete_form.is_valid():
+                try:
+                    services.account_delete(user=user, password=delete_form.cleaned_data["password"])
+                except ServiceError as exc:
+                    delete_form.add_error("password", exc.message)
+                else:
+                    logout(request)
+                    messages.success(request, _("Your account and everything in it are deleted."))
+                    return redirect("generation:create")
         else:
             messages.error(request, _("Unknown action."))
         status = 400
@@ -110,6 +132,7 @@ def _settings_page(request: HttpRequest) -> HttpResponse:
             "profile_form": profile_form,
             "avatar_form": avatar_form,
             "notifications_form": notifications_form,
+            "delete_form": delete_form,
             "token": selectors.token_of(user=user),
             "max_upload_mb": settings.MAX_UPLOAD_BYTES / (1024 * 1024),
         },

@@ -313,6 +313,7 @@ class LikeAdmin(admin.ModelAdmin):
     search_fields = ["user__username", "post__title"]
     list_select_related = ["user", "post__image__generation"]
     readonly_fields = ["user", "post", "created_at"]
+    deleted_with_user = True  # accounts.admin.UserAdmin: the counts are redone (gallery.signals)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -331,6 +332,7 @@ class CommentAdmin(_ModerationMixin, admin.ModelAdmin):
     list_select_related = ["author", "post__image__generation"]
     readonly_fields = ["post", "author", "parent", "body", "created_at", "edited_at"]
     actions = ["remove"]
+    deleted_with_user = True  # accounts.admin.UserAdmin: the counts are redone (gallery.signals)
 
     @admin.display(description=_("comment"))
     def body_excerpt(self, obj: Comment) -> str:

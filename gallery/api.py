@@ -22,6 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.selectors import profile_of, user_by_username, user_is_moderator
+from accounts.services import account_delete
 from gallery import selectors, services
 from gallery.follows import follow_counts
 from gallery.models import REPORT_DETAILS_MAX_LENGTH, TAG_MAX_LENGTH, TAGS_PER_POST, TITLE_MAX_LENGTH, Post, Report
@@ -311,9 +312,16 @@ class UserOutput(serializers.Serializer):
     followers_url = serializers.CharField()
 
 
-class UserDetailApi(APIView):
-    throttle_classes = [PerUserThrottle, PerIPThrottle]
-    throttle_scope = "gallery_read"
+class AccountDeleteInput(serializers.Serializer):
+    password = serializers.CharField(
+        trim_whitespace=False,
+        help_text=_("Your password; an account made through a social login, which has none, gives its username."),
+    )
+
+
+class UserDetailApi(_GalleryApiView):
+    permission_classes = [permissions.IsAuthenticatedOrReadOnly]
+    throttle_scopes = {"GET": "gallery_read", "DELETE": "account_delete"}
 
     @extend_schema(
         responses={200: UserOutput, 404: OpenApiResponse(description="No such user")},
@@ -344,3 +352,21 @@ class UserDetailApi(APIView):
             ),
         }
         return Response(UserOutput(data).data)
+
+    @extend_schema(
+        request=AccountDeleteInput,
+        responses={
+            204: None,
+            400: OpenApiResponse(description="Wrong password (nothing is deleted)"),
+            403: OpenApiResponse(description="Not your own account"),
+        },
+        summary="Delete your own account and everything in it (pictures, posts, comments, files)",
+        tags=["users"],
+    )
+    def delete(self, request: Request, username: str) -> Response:
+        if username != request.user.get_username():
+            raise errors.NotAllowed(str(_("You can delete only your own account.")))
+        data = AccountDeleteInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        account_delete(user=request.user, password=data.validated_data["password"])
+        return Response(status=status.HTTP_204_NO_CONTENT)

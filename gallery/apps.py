@@ -62,3 +62,4 @@ class GalleryConfig(AppConfig):
         hooks.register_image_action(
             hooks.ImageAction(label=_("Publish"), url_name="gallery:publish", template="gallery/_publish_action.html")
         )
+        from gallery import signals  # noqa: F401  (connects the receivers)

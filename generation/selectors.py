@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 from django.db.models import Max, QuerySet
 
 from generation import hooks
-from generation.models import BlockedTerm, Generation, GenerationImage, GeneratorModel
+from generation.models import BlockedTerm, Generation, GenerationImage, GeneratorModel, Upload
 from generation.owners import Owner
 
 
@@ -85,3 +86,22 @@ def prompts_of(*, owner: Owner | None, contains: str = "", limit: int = PROMPT_H
         rows = rows.filter(prompt__icontains=contains.strip())
     recent = rows.values("prompt").annotate(last=Max("created_at")).order_by("-last")[:limit]
     return [row["prompt"] for row in recent]
+
+
+def poem_card_name(*, image_public_id: UUID, size: tuple[int, int] | None = None) -> str:
+    """Where a picture's poem card is kept (generation.creative.services.poem_card_ensure)."""
+    suffix = f"-{size[0]}x{size[1]}" if size else ""
+    return f"cards/{image_public_id.hex}{suffix}.png"
+
+
+def stored_names_of(*, user: Any) -> list[str]:
+    """Every storage name of the files this app keeps for `user`: their pictures and thumbnails,
+    interpolation strips and animations, poem cards, and the uploads they restyled."""
+    names: list[str] = []
+    images = GenerationImage.objects.filter(generation__user=user).values_list("public_id", "file", "thumbnail")
+    for public_id, file, thumbnail in images:
+        names += [file, thumbnail, poem_card_name(image_public_id=public_id)]
+    for strip, animation in Generation.objects.filter(user=user).values_list("strip", "animation"):
+        names += [strip, animation]
+    names += Upload.objects.filter(user=user).values_list("file", flat=True)
+    return [name for name in names if name]

@@ -5,13 +5,24 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in
+from django.db.models.signals import pre_delete
 from django.dispatch import receiver
 
-from generation import services
+from generation import selectors, services
 from generation.owners import GUEST_SESSION_KEY
+from instantpainting.files import delete_stored_files_on_commit
 
 logger = logging.getLogger(__name__)
+
+
+@receiver(pre_delete, sender=get_user_model(), dispatch_uid="generation.delete_user_files")
+def delete_user_files(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """A deleted person's pictures, strips, animations, poem cards and uploads leave the storage
+    with their rows (the rows go by CASCADE). Every way of deleting a user passes here: the
+    account page, the API, the admin's delete page and its bulk action."""
+    delete_stored_files_on_commit(selectors.stored_names_of(user=instance))
 
 
 @receiver(user_logged_in, dispatch_uid="generation.adopt_guest_generations")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.files.storage import default_storage
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 
@@ -28,3 +29,20 @@ def serve_stored_file(
     )
     response["Cache-Control"] = cache_control
     return response
+
+
+def delete_stored_files_on_commit(names: list[str]) -> None:
+    """Delete these storage names once the current transaction commits (at once outside one).
+
+    After the commit, so a rolled-back delete never leaves rows that point at missing files;
+    a name that is already gone is no error (Storage.delete ignores it on disk and on S3).
+    """
+    wanted = sorted({name for name in names if name})
+    if not wanted:
+        return
+
+    def remove() -> None:
+        for name in wanted:
+            default_storage.delete(name)
+
+    transaction.on_commit(remove)

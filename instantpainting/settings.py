@@ -406,6 +406,9 @@ REST_FRAMEWORK: dict[str, Any] = {
         # spends what Generate needs (the anon/user limits above).
         "prompt_check": os.environ.get("THROTTLE_PROMPT_CHECK", "120/min"),
         "prompt_check_ip": os.environ.get("THROTTLE_PROMPT_CHECK_IP", "600/min"),
+        # Each try checks a password: few, so a stolen session or token cannot guess it.
+        "account_delete": os.environ.get("THROTTLE_ACCOUNT_DELETE", "10/hour"),
+        "account_delete_ip": os.environ.get("THROTTLE_ACCOUNT_DELETE_IP", "30/hour"),
     },
 }
 SPECTACULAR_SETTINGS = {

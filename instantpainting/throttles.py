@@ -41,6 +41,8 @@ DEFAULT_RATES = {
     "picture_upload_ip": "60/hour",
     "prompt_check": "120/min",
     "prompt_check_ip": "600/min",
+    "account_delete": "10/hour",
+    "account_delete_ip": "30/hour",
 }
 
 

@@ -278,8 +278,7 @@ def poem_card_ensure(*, image: GenerationImage, size: tuple[int, int] | None = N
     poem = poem_of(image)
     if not poem:
         raise NotFound(_("This picture was not made from a poem."))
-    suffix = f"-{size[0]}x{size[1]}" if size else ""
-    name = f"cards/{image.public_id.hex}{suffix}.png"
+    name = selectors.poem_card_name(image_public_id=image.public_id, size=size)
     if default_storage.exists(name):
         return name
     with default_storage.open(image.file.name or "", "rb") as handle, Image.open(handle) as source:

@@ -252,10 +252,14 @@ def _finish(
         if done and images:
             GenerationImage.objects.bulk_create(images)
     if not done:
-        for image in images or []:
-            for name in (image.file.name, image.thumbnail.name):
-                if name:
-                    default_storage.delete(name)
+        names = [name for image in images or [] for name in (image.file.name, image.thumbnail.name)]
+        if not Generation.objects.filter(pk=generation.pk).exists():
+            # Deleted while it ran (its owner deleted their account): the strip and animation
+            # were stored for a row that is gone, so nothing else would ever remove them.
+            names += [generation.strip.name, generation.animation.name]
+        for name in names:
+            if name:
+                default_storage.delete(name)
         return "lost"
     gid = str(generation.public_id)
     if status == Generation.Status.SUCCEEDED:
