@@ -27,8 +27,9 @@ from gallery.tags import clean_tags, post_set_tags
 from generation.creative.card import poem_card_png
 from generation.creative.services import poem_of
 from generation.models import Generation, GenerationImage
-from generation.selectors import prompt_blocked_term
+from generation.selectors import image_stored_names, prompt_blocked_term
 from instantpainting.errors import Conflict, Gone, NotAllowed, NotFound, ServiceError
+from instantpainting.files import delete_stored_files_on_commit
 from instantpainting.safety import image_nsfw_score, safety_enabled
 
 # No look-alikes (0/O, 1/l/I): share codes get read aloud and typed from screenshots.
@@ -135,8 +136,7 @@ def _check_owner_or_moderator(*, post: Post, user: Any) -> None:
 
 
 def _delete_share_files(post: Post) -> None:
-    name = post.preview_storage_name
-    transaction.on_commit(lambda: default_storage.delete(name))
+    delete_stored_files_on_commit([post.preview_storage_name])
 
 
 def post_unpublish(*, post: Post, user: Any) -> None:
@@ -151,18 +151,11 @@ def post_delete_with_image(*, post: Post, user: Any) -> None:
     if user is None or not user.is_authenticated or post.author_id != user.pk:
         raise NotAllowed(_("Only the author can delete the picture."))
     image = post.image
-    names = [image.file.name, image.thumbnail.name]
     _delete_share_files(post)
     with transaction.atomic():
+        delete_stored_files_on_commit(image_stored_names(image))
         post.delete()
         image.delete()
-
-    def remove_files() -> None:
-        for name in names:
-            if name:
-                default_storage.delete(name)
-
-    transaction.on_commit(remove_files)
 
 
 def post_like_toggle(*, post: Post, user: Any) -> tuple[bool, int]:

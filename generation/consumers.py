@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import logging
 from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from redis.exceptions import RedisError
 
 from generation import events
 from generation.owners import owner_from
-
-logger = logging.getLogger(__name__)
 
 # Clients have nothing to say on this socket; a frame longer than this is not even parsed.
 MAX_FRAME_CHARS = 4096
@@ -27,16 +22,6 @@ class GenerationConsumer(AsyncJsonWebsocketConsumer):
     """
 
     group: str | None = None
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        try:
-            await super().__call__(scope, receive, send)
-        except (RedisError, OSError) as exc:
-            # Redis restarting: one line in the log instead of a traceback per socket, and a 1011
-            # close, on which the page reconnects with backoff and reads its jobs from the API.
-            logger.warning("job socket closed, the channel layer is unreachable: %s", exc)
-            with contextlib.suppress(Exception):  # the socket may be closed already
-                await send({"type": "websocket.close", "code": 1011})
 
     async def connect(self) -> None:
         events.remember_server_loop(asyncio.get_running_loop())

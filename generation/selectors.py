@@ -94,13 +94,17 @@ def poem_card_name(*, image_public_id: UUID, size: tuple[int, int] | None = None
     return f"cards/{image_public_id.hex}{suffix}.png"
 
 
+def image_stored_names(image: GenerationImage) -> list[str]:
+    """The storage names of one picture's files: the picture, its thumbnail, its poem card."""
+    return [image.file.name or "", image.thumbnail.name or "", poem_card_name(image_public_id=image.public_id)]
+
+
 def stored_names_of(*, user: Any) -> list[str]:
     """Every storage name of the files this app keeps for `user`: their pictures and thumbnails,
     interpolation strips and animations, poem cards, and the uploads they restyled."""
     names: list[str] = []
-    images = GenerationImage.objects.filter(generation__user=user).values_list("public_id", "file", "thumbnail")
-    for public_id, file, thumbnail in images:
-        names += [file, thumbnail, poem_card_name(image_public_id=public_id)]
+    for image in GenerationImage.objects.filter(generation__user=user).only("public_id", "file", "thumbnail"):
+        names += image_stored_names(image)
     for strip, animation in Generation.objects.filter(user=user).values_list("strip", "animation"):
         names += [strip, animation]
     names += Upload.objects.filter(user=user).values_list("file", flat=True)

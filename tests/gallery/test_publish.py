@@ -236,8 +236,10 @@ def test_unpublishing_makes_the_image_private_and_the_share_link_dead(client_as,
 def test_deleting_removes_the_post_the_image_row_and_its_files(client_as, hamlet, django_capture_on_commit_callbacks):
     from django.core.files.storage import default_storage
 
-    post = make_post(user=hamlet)
-    names = [post.image.file.name, post.image.thumbnail.name]
+    from generation.creative.services import poem_card_ensure
+
+    post = make_post(user=hamlet, options={"poem": "the sea at night\nholds the moon"})
+    names = [post.image.file.name, post.image.thumbnail.name, poem_card_ensure(image=post.image)]
     assert all(default_storage.exists(n) for n in names)
     with django_capture_on_commit_callbacks(execute=True):
         assert client_as("hamlet").post(f"/p/{post.pk}/delete/").status_code == 302
