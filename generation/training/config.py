@@ -198,6 +198,15 @@ class SRTrainConfig:
     # besides the light box blur and noise: G's pictures are softer than renders, and a net that
     # has seen soft inputs restores crisp outlines from them (0: the box blur only).
     blur: float = 0.0
+    # The restoring net trained on G's own pictures instead (sr_generator.py, `restore-sr`): the
+    # low-resolution side is G's picture of a render, drawn from the noise a posterior encoder
+    # reads off that render; the target is the render at `scale` times the size.
+    encoder: str = ""  # a reconstruction run's checkpoint.pt (with its encoder); "" fits one to G here
+    encoder_steps: int = 600  # steps that fit the encoder to the frozen G when there is no checkpoint
+    encoder_kl_w: float = 0.001  # its KL to N(0, 1), beside the L1 of G's redrawing to the render
+    draws: int = 1  # G's pictures per scene drawn from posterior samples, besides the one from the mean
+    grad_w: float = 0.0  # weight of the L1 between image gradients (edges), beside the pixel L1
+    warm_start: bool = True  # start from the package's own SR net when it has the config's shape
 
 
 @dataclass
@@ -286,6 +295,10 @@ _LIMITS: dict[type, dict[str, tuple[float | None, float | None]]] = {
         "crop": (4, None),
         "lr": _POSITIVE,
         "blur": (0.0, 4.0),
+        "encoder_steps": _COUNT,
+        "encoder_kl_w": _WEIGHT,
+        "draws": _COUNT,
+        "grad_w": _WEIGHT,
     },
 }
 
