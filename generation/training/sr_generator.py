@@ -17,6 +17,7 @@ trainer's reconstruction loss (L1 of G(E(r)) to r, KL to N(0, 1)), only E learni
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 import time
@@ -28,6 +29,7 @@ from typing import Any
 import numpy as np
 import torch
 import torch.nn.functional as F
+from torch import nn
 
 from generation.engine.configs import SRConfig
 from generation.engine.errors import WeightsCorrupt, WeightsMissing
@@ -37,6 +39,7 @@ from generation.engine.upscale import SRNet
 from .clip_train import ClipBundle
 from .config import SRTrainConfig
 from .encoder import PosteriorEncoder, kl_to_prior
+from .sr_train import degrade
 from .synthetic import LANGS, caption, render, sample_scene
 
 Log = Callable[[str], None]
@@ -143,6 +146,7 @@ class Pairs:
 
     drawn: torch.Tensor  # uint8 [N, K, 3, n, n]
     large: torch.Tensor  # uint8 [N, 3, s*n, s*n]
+    native: torch.Tensor  # uint8 [N, 3, n, n]: the renders G drew them from (sr.render_mix)
 
     def __len__(self) -> int:
         return self.drawn.shape[0]
@@ -152,44 +156,114 @@ def _uint8(images: torch.Tensor) -> torch.Tensor:
     return images.clamp(-1, 1).add(1).mul(127.5).round().to(torch.uint8)
 
 
-@torch.no_grad()
+def refine_noise(
+    gen: FrozenGenerator, z: torch.Tensor, real: torch.Tensor, captions: list[str], steps: int, lr: float = 0.05
+) -> torch.Tensor:
+    """`steps` of Adam on the noises themselves, from the encoder's means, towards the noises
+    from which G redraws these renders best (L1, and a light pull to the prior's centre): the
+    encoder is amortised and places G's blobs only roughly where the render's objects are."""
+    z = z.detach().clone().requires_grad_(True)
+    opt = torch.optim.Adam([z], lr=lr)
+    for _ in range(steps):
+        loss = (gen(z, captions) - real).abs().mean() + 1e-3 * 0.5 * z.pow(2).sum(1).mean()
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+    return z.detach()
+
+
 def generator_pairs(
-    gen: FrozenGenerator, enc: PosteriorEncoder, scenes: Scenes, draws: int, seed: int = 0, chunk: int = 64
+    gen: FrozenGenerator,
+    enc: PosteriorEncoder,
+    scenes: Scenes,
+    draws: int,
+    seed: int = 0,
+    chunk: int = 64,
+    refine_steps: int = 0,
 ) -> Pairs:
-    """For every scene, G's pictures of it: from the encoder's mean, and from `draws` samples of
-    its posterior."""
+    """For every scene, G's pictures of it: from the encoder's mean (refined by `refine_steps`
+    of inversion when asked), and from `draws` samples of the posterior around it."""
     g = torch.Generator().manual_seed(seed + 1)
     out = []
     for start in range(0, len(scenes.captions), chunk):
         caps = scenes.captions[start : start + chunk]
-        mu, logvar = enc(_signed(scenes.native[start : start + chunk]))
-        per_scene = [gen(mu, caps)]
-        for _ in range(draws):
-            per_scene.append(gen(mu + torch.randn(mu.shape, generator=g) * (0.5 * logvar).exp(), caps))
+        real = _signed(scenes.native[start : start + chunk])
+        with torch.no_grad():
+            mu, logvar = enc(real)
+        if refine_steps:
+            mu = refine_noise(gen, mu, real, caps, refine_steps)
+        with torch.no_grad():
+            per_scene = [gen(mu, caps)]
+            for _ in range(draws):
+                per_scene.append(gen(mu + torch.randn(mu.shape, generator=g) * (0.5 * logvar).exp(), caps))
         out.append(_uint8(torch.stack(per_scene, dim=1)))
-    return Pairs(torch.cat(out), scenes.large)
+    return Pairs(torch.cat(out), scenes.large, scenes.native)
 
 
 def _gradients(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     return x[..., :, 1:] - x[..., :, :-1], x[..., 1:, :] - x[..., :-1, :]
 
 
-def restoring_loss(pred: torch.Tensor, target: torch.Tensor, grad_w: float) -> torch.Tensor:
+def agreement(drawn: torch.Tensor, target: torch.Tensor, tau: float, cell: int = 8) -> torch.Tensor:
+    """[B, 1, H, W]: 1 where G's picture (enlarged) and the large render agree, 0 where they
+    differ by more than `tau` on average over a `cell` x `cell` block (largest channel): an object
+    G did not draw there, or drew elsewhere. Edges a pixel or two off still agree."""
+    up = F.interpolate(drawn, size=target.shape[-2:], mode="bicubic", align_corners=False)
+    diff = F.avg_pool2d((up - target).abs().amax(1, keepdim=True), cell, ceil_mode=True)
+    return F.interpolate((diff < tau).float(), scale_factor=cell)[..., : target.shape[-2], : target.shape[-1]]
+
+
+def _masked_mean(err: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    return (err * mask).sum() / (mask.sum() * err.shape[1]).clamp_min(1.0)
+
+
+def restoring_loss(
+    pred: torch.Tensor, target: torch.Tensor, grad_w: float, mask: torch.Tensor | None = None
+) -> torch.Tensor:
     """Pixel L1, plus `grad_w` times the L1 between the images' horizontal and vertical
     differences: an L1 alone settles for soft edges where G's blob leaves the edge's place
-    uncertain; the gradient term pays for every edge that is missing or smeared."""
-    loss = (pred - target).abs().mean()
+    uncertain; the gradient term pays for every edge that is missing or smeared. `mask`
+    [B, 1, H, W] leaves pixels out (see `agreement`)."""
+    if mask is None:
+        mask = torch.ones_like(pred[:, :1])
+    loss = _masked_mean((pred - target).abs(), mask)
     if grad_w > 0:
         (pdx, pdy), (tdx, tdy) = _gradients(pred), _gradients(target)
-        loss = loss + grad_w * 0.5 * ((pdx - tdx).abs().mean() + (pdy - tdy).abs().mean())
+        mdx, mdy = mask[..., :, 1:] * mask[..., :, :-1], mask[..., 1:, :] * mask[..., :-1, :]
+        loss = loss + grad_w * 0.5 * (_masked_mean((pdx - tdx).abs(), mdx) + _masked_mean((pdy - tdy).abs(), mdy))
     return loss
+
+
+class PatchD(nn.Module):
+    """A small spectral-normalised conv discriminator on large-size patches (hinge loss): one
+    logit per 8 x 8 pixels, "does this patch look like a render". It reads no caption and needs
+    no alignment, so it can ask for crisp flat shapes where the pixel loss, facing G's blobs
+    that are not exactly where the render's objects are, only teaches a safe blur."""
+
+    def __init__(self, width: int = 32) -> None:
+        super().__init__()
+        sn = nn.utils.parametrizations.spectral_norm
+        chans = [3, width, 2 * width, 4 * width]
+        layers: list[nn.Module] = []
+        for cin, cout in itertools.pairwise(chans):
+            layers += [sn(nn.Conv2d(cin, cout, 4, 2, 1)), nn.LeakyReLU(0.2)]
+        self.net = nn.Sequential(*layers, sn(nn.Conv2d(chans[-1], 1, 3, 1, 1)))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)
 
 
 def train_restoring_sr(
     pairs: Pairs, cfg: SRTrainConfig, init: SRNet | None = None, log: Log = print
 ) -> tuple[SRNet, list[float]]:
     """The ×`scale` net from G's pictures to the large renders (random crops, any of a scene's
-    draws); starts from `init` when given. Returns the net and every step's loss."""
+    draws); starts from `init` when given. With `mismatch`, the pixels where G's picture and the
+    render disagree (an object missing or moved) are left out: paying for them teaches the net
+    to erase G's objects, since they are rarely drawn exactly where the render has them. With
+    `render_mix`, that share of each batch is the scenes' own renders softened as in
+    sr_train.py, so the net keeps turning soft objects into crisp ones. With `adv_w`, a patch
+    discriminator (`PatchD`) trained on the large renders against the net's pictures of G's
+    also has its say. Returns the net and every step's pixel loss."""
     torch.manual_seed(cfg.seed)
     net = SRNet(SRConfig(cfg.scale, cfg.channels, cfg.blocks))
     if init is not None:
@@ -202,15 +276,32 @@ def train_restoring_sr(
     c = min(cfg.crop, n)
     history: list[float] = []
     t0 = time.time()
+    disc = PatchD() if cfg.adv_w > 0 else None
+    opt_d = torch.optim.Adam(disc.parameters(), lr=2e-4, betas=(0.0, 0.9)) if disc is not None else None
+    n_render = round(cfg.batch_size * cfg.render_mix)
+    n_drawn = cfg.batch_size - n_render
     for step in range(cfg.steps):
         idx = torch.randint(0, len(pairs), (cfg.batch_size,), generator=g)
-        k = torch.randint(0, pairs.drawn.shape[1], (cfg.batch_size,), generator=g)
+        k = torch.randint(0, pairs.drawn.shape[1], (n_drawn,), generator=g)
         y0, x0 = (int(v) for v in torch.randint(0, n - c + 1, (2,), generator=g))
-        x = _signed(pairs.drawn[idx, k, :, y0 : y0 + c, x0 : x0 + c])
+        x = _signed(pairs.drawn[idx[:n_drawn], k, :, y0 : y0 + c, x0 : x0 + c])
         y = _signed(pairs.large[idx, :, y0 * s : (y0 + c) * s, x0 * s : (x0 + c) * s])
-        loss = restoring_loss(net(x), y, cfg.grad_w)
+        mask = torch.ones_like(y[:, :1])
+        if cfg.mismatch > 0:
+            mask[:n_drawn] = agreement(x, y[:n_drawn], cfg.mismatch)
+        if n_render:
+            x = torch.cat([x, degrade(_signed(pairs.native[idx[n_drawn:], :, y0 : y0 + c, x0 : x0 + c]), cfg.blur, g)])
+        pred = net(x)
+        loss = restoring_loss(pred, y, cfg.grad_w, mask)
+        total = loss
+        if disc is not None and opt_d is not None:
+            d_loss = F.relu(1 - disc(y)).mean() + F.relu(1 + disc(pred.detach())).mean()
+            opt_d.zero_grad(set_to_none=True)
+            d_loss.backward()
+            opt_d.step()
+            total = loss - cfg.adv_w * disc(pred).mean()
         opt.zero_grad(set_to_none=True)
-        loss.backward()
+        total.backward()
         opt.step()
         sched.step()
         history.append(loss.item())
@@ -285,13 +376,14 @@ def restore_sr(
         torch.save({"netE": enc.state_dict(), "redraw_l1": history, "key": key}, enc_path)
 
     pairs_path = out / "pairs.pt"
-    key = {**key, "draws": cfg.draws}
+    key = {**key, "draws": cfg.draws, "refine_steps": cfg.refine_steps}
     saved = torch.load(pairs_path, weights_only=False) if pairs_path.exists() else {}
     if saved.get("key") == key:
-        pairs, held = Pairs(saved["drawn"], saved["large"]), Pairs(saved["check_drawn"], saved["check_large"])
+        pairs = Pairs(saved["drawn"], saved["large"], scenes.native)
+        held = Pairs(saved["check_drawn"], saved["check_large"], check.native)
     else:
-        pairs = generator_pairs(gen, enc, scenes, cfg.draws, seed=cfg.seed)
-        held = generator_pairs(gen, enc, check, 0, seed=cfg.seed + 1)
+        pairs = generator_pairs(gen, enc, scenes, cfg.draws, seed=cfg.seed, refine_steps=cfg.refine_steps)
+        held = generator_pairs(gen, enc, check, 0, seed=cfg.seed + 1, refine_steps=cfg.refine_steps)
         torch.save(
             {
                 "key": key,
@@ -317,8 +409,13 @@ def restore_sr(
         "method": "restoring SR trained on the generator's own pictures (generation/training/sr_generator.py)",
         "scenes": cfg.n_scenes,
         "draws_per_scene": cfg.draws + 1,
+        "refine_steps": cfg.refine_steps,
         "steps": cfg.steps,
         "grad_w": cfg.grad_w,
+        "mismatch": cfg.mismatch,
+        "render_mix": cfg.render_mix,
+        "adv_w": cfg.adv_w,
+        "blur": cfg.blur,
         "warm_start": init is not None,
         "redraw_l1": round(redraw, 4),
         **gain,

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 
 from generation.engine import Engine, GenerationRequest
 from generation.engine.configs import SRConfig
@@ -18,8 +20,10 @@ from generation.training.config import PackageSpec, SRTrainConfig
 from generation.training.data import read_pairs
 from generation.training.sr_generator import (
     FrozenGenerator,
+    agreement,
     fit_encoder,
     generator_pairs,
+    refine_noise,
     render_scenes,
     restore_sr,
     train_restoring_sr,
@@ -69,6 +73,32 @@ def test_the_pairs_are_the_generators_pictures_of_the_scenes_beside_their_large_
     assert torch.equal(pairs.large[0], torch.from_numpy(np.array(render(first, 128))).permute(2, 0, 1))
 
 
+def test_agreement_leaves_out_an_object_g_did_not_draw_and_keeps_the_flat_areas():
+    target = -torch.ones(1, 3, 64, 64)
+    target[..., :, 32:] = 1.0  # a vertical edge
+    target[..., 8:16, 8:16] = 1.0  # a small object G will miss
+    drawn = -torch.ones(1, 3, 64, 64)
+    drawn[..., :, 33:] = 1.0  # the edge one pixel off
+    small = F.interpolate(drawn, size=16, mode="area")
+    mask = agreement(small, target, tau=0.25)
+    assert mask.shape == (1, 1, 64, 64)
+    assert mask[0, 0, 8:16, 8:16].sum() == 0  # the missing object is left out
+    assert mask[0, 0, 24:, :24].mean() == 1.0 and mask[0, 0, :, 48:].mean() == 1.0  # flat areas count
+    assert mask.mean() > 0.7
+
+
+def test_refining_the_encoders_noise_redraws_the_renders_closer(models):
+    gen = FrozenGenerator(load_package(models / "tiny-food"))
+    scenes = render_scenes("food", 8, native=32, scale=4)
+    real = scenes.native.float().div(127.5).sub(1)
+    z = torch.zeros(8, gen.nz)  # where an encoder at the prior starts
+    refined = refine_noise(gen, z, real, scenes.captions, steps=15)
+    with torch.no_grad():
+        before = (gen(z, scenes.captions) - real).abs().mean()
+        after = (gen(refined, scenes.captions) - real).abs().mean()
+    assert after < before - 0.001, (before, after)  # an untrained G depends little on its noise
+
+
 def test_training_on_the_pairs_lowers_the_restoring_loss(models):
     gen = FrozenGenerator(load_package(models / "tiny-food"))
     scenes = render_scenes("food", 16, native=32, scale=4)
@@ -77,6 +107,13 @@ def test_training_on_the_pairs_lowers_the_restoring_loss(models):
     assert all(np.isfinite(history))
     assert np.mean(history[-10:]) < np.mean(history[:10]) - 0.01, history
     assert net.cfg == SRConfig(4, 8, 1)
+
+    # a patch discriminator's say changes what the net learns from the same pairs and seed
+    pairs = generator_pairs(gen, enc, scenes, draws=1)
+    plain, _ = train_restoring_sr(pairs, replace(TINY_SR, steps=10), log=lambda m: None)
+    judged, judged_history = train_restoring_sr(pairs, replace(TINY_SR, steps=10, adv_w=0.1), log=lambda m: None)
+    assert all(np.isfinite(judged_history))
+    assert not torch.equal(plain.tail.weight, judged.tail.weight)
 
 
 def test_restore_sr_writes_its_net_into_a_copy_of_the_package_that_the_engine_uses(models, tmp_path):
