@@ -22,7 +22,7 @@ import json
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -337,9 +337,17 @@ def restore_sr(
 ) -> dict[str, Any]:
     """Train the package's restoring SR net on its own G's pictures and write it into the package
     (or into a copy of it at `write_to`). Work is kept under `out_dir` (the encoder, the pairs,
-    the net), so a second call reuses it. Returns what was measured, as recorded in model.json."""
+    the net), so a second call reuses it; a package whose SR net this already trained, with the
+    same settings on the same generator, is left as it is (`make demo-models` runs again from a
+    tree that has it). Returns what was measured, as recorded in model.json."""
     folder = resolve_model(package, models_dir)
     loaded = load_package(folder)
+    settings = asdict(cfg)
+    done = loaded.manifest.extra.get("training", {}).get("sr", {})
+    generator_sha = loaded.manifest.files["generator"].sha256
+    if write_to is None and done.get("settings") == settings and done.get("generator") == generator_sha:
+        log(f"[restore-sr] {folder.name}: its SR net was trained so already, on this generator")
+        return dict(done)
     category = loaded.manifest.category
     gen = FrozenGenerator(loaded)
     if cfg.native != gen.size:
@@ -419,6 +427,8 @@ def restore_sr(
         "warm_start": init is not None,
         "redraw_l1": round(redraw, 4),
         **gain,
+        "generator": generator_sha,
+        "settings": settings,
     }
     torch.save({"config": shape.to_dict(), "state": net.state_dict(), "note": note}, out / "sr.pt")
     target = folder

@@ -133,6 +133,14 @@ def test_restore_sr_writes_its_net_into_a_copy_of_the_package_that_the_engine_us
     assert picture.image.size == (256, 256) and "sr-x4" in picture.settings["method"]
     assert (tmp_path / "work" / "encoder.pt").exists() and (tmp_path / "work" / "pairs.pt").exists()
 
+    # in place, a second call with the same settings leaves the net it trained as it is
+    first = restore_sr(tmp_path / "copy", TINY_SR, out_dir=tmp_path / "again", log=lambda m: None)
+    trained = read_manifest(tmp_path / "copy").files["super_resolution"]
+    assert restore_sr(tmp_path / "copy", TINY_SR, out_dir=tmp_path / "again", log=lambda m: None) == first
+    assert read_manifest(tmp_path / "copy").files["super_resolution"] == trained
+    restore_sr(tmp_path / "copy", replace(TINY_SR, steps=5), out_dir=tmp_path / "again", log=lambda m: None)
+    assert read_manifest(tmp_path / "copy").files["super_resolution"] != trained  # other settings train again
+
 
 def test_a_missing_package_or_encoder_checkpoint_is_named(models, tmp_path):
     config = tmp_path / "restore.json"
