@@ -57,6 +57,7 @@ __all__ = [
     "load_package",
     "verify_files",
     "list_models",
+    "replace_super_resolution",
     "resolve_model",
     "sha256_file",
     "strip_module_prefix",
@@ -216,6 +217,29 @@ def write_package(
     tmp.write_text(json.dumps(manifest.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     os.replace(tmp, out / MANIFEST_NAME)
     return manifest
+
+
+def replace_super_resolution(
+    package_dir: Path | str,
+    sr_net: SRNet,
+    *,
+    dtype: torch.dtype | None = torch.float16,
+    note: dict[str, Any] | None = None,
+) -> ModelManifest:
+    """Write ``sr_net`` as the package's super-resolution net (file, hash and shape in model.json),
+    keeping every other field of model.json as it is. ``note`` is recorded as ``training.sr``."""
+    manifest = read_manifest(package_dir)
+    entry = _save(_cast_for_storage(sr_net.state_dict(), dtype), manifest.path / "super_resolution.safetensors")
+    path = manifest.path / MANIFEST_NAME
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["super_resolution"] = sr_net.cfg.to_dict()
+    data["files"]["super_resolution"] = entry.to_dict()
+    if note is not None:
+        data.setdefault("training", {})["sr"] = note
+    tmp = path.with_name(MANIFEST_NAME + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+    return read_manifest(manifest.path)
 
 
 def tensor_counts(manifest: ModelManifest) -> dict[str, int]:

@@ -10,6 +10,7 @@ showcase           256 px sample sheets of the demo models for the docs
 probe-clip         linear probes: which scene attributes a CLIP's image and text embeddings carry
 train-attributes   train the evaluation attribute classifiers on renders
 train-fidelity     train the fidelity nets (FD features, object presence) on clean 128 px renders
+restore-sr         train a package's SR net on its own generator's pictures of renders (sr_generator.py)
 build-demo-models  all of the above for the bundled demo models
 """
 
@@ -233,6 +234,22 @@ def cmd_train_attributes(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_restore_sr(args: argparse.Namespace) -> int:
+    from generation.engine.errors import EngineError
+
+    from .sr_generator import restore_sr
+
+    cfg = _config(args)
+    try:
+        note = restore_sr(
+            args.model, cfg.sr, out_dir=cfg.run.out_dir, models_dir=cfg.models_dir, write_to=args.write_to, log=_log
+        )
+    except (EngineError, ValueError) as e:  # a missing package or encoder checkpoint, a wrong size
+        raise SystemExit(f"restore-sr {args.model}: {e}") from None
+    _log(json.dumps(note))
+    return 0
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     from .pipeline import build_demo_models
 
@@ -341,6 +358,12 @@ def main(argv: list[str] | None = None) -> int:
     sp.add_argument("--steps", type=int, default=800)
     sp.add_argument("--threads", type=int, default=1)
     sp.set_defaults(fn=cmd_train_fidelity)
+
+    sp = sub.add_parser("restore-sr", help="train a package's SR net on its own generator's pictures of renders")
+    sp.add_argument("model", help="package name or folder (its SR net is replaced)")
+    with_config(sp)
+    sp.add_argument("--write-to", help="write a copy of the package with the new SR net here instead")
+    sp.set_defaults(fn=cmd_restore_sr)
 
     sp = sub.add_parser("build-demo-models", help="data, CLIP, screening, GALIP, packages, evaluation")
     with_config(sp)

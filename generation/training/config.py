@@ -198,6 +198,21 @@ class SRTrainConfig:
     # besides the light box blur and noise: G's pictures are softer than renders, and a net that
     # has seen soft inputs restores crisp outlines from them (0: the box blur only).
     blur: float = 0.0
+    # The restoring net trained on G's own pictures instead (sr_generator.py, `restore-sr`): the
+    # low-resolution side is G's picture of a render, drawn from the noise a posterior encoder
+    # reads off that render; the target is the render at `scale` times the size.
+    encoder: str = ""  # a reconstruction run's checkpoint.pt (with its encoder); "" fits one to G here
+    encoder_steps: int = 600  # steps that fit the encoder to the frozen G when there is no checkpoint
+    encoder_kl_w: float = 0.001  # its KL to N(0, 1), beside the L1 of G's redrawing to the render
+    draws: int = 1  # G's pictures per scene drawn from posterior samples, besides the one from the mean
+    refine_steps: int = 0  # steps of inversion that refine the encoder's mean per scene (0: the mean as read)
+    grad_w: float = 0.0  # weight of the L1 between image gradients (edges), beside the pixel L1
+    # Pixels where G's picture and the render differ by more than this (mean over 8 x 8 blocks at
+    # the large size) are left out of the loss: objects G did not draw there (0: none left out).
+    mismatch: float = 0.0
+    render_mix: float = 0.0  # share of each batch taken from the scenes' renders, softened as with `blur`
+    adv_w: float = 0.0  # weight of a patch discriminator's hinge loss on the large pictures (0: off)
+    warm_start: bool = True  # start from the package's own SR net when it has the config's shape
 
 
 @dataclass
@@ -286,6 +301,14 @@ _LIMITS: dict[type, dict[str, tuple[float | None, float | None]]] = {
         "crop": (4, None),
         "lr": _POSITIVE,
         "blur": (0.0, 4.0),
+        "encoder_steps": _COUNT,
+        "encoder_kl_w": _WEIGHT,
+        "draws": _COUNT,
+        "refine_steps": _COUNT,
+        "grad_w": _WEIGHT,
+        "mismatch": _WEIGHT,
+        "render_mix": _UNIT,
+        "adv_w": _WEIGHT,
     },
 }
 

@@ -36,6 +36,21 @@ def _pairs(cfg: SRTrainConfig, categories: tuple[str, ...]) -> tuple[torch.Tenso
     return t(lo), t(hi)
 
 
+def degrade(x: torch.Tensor, blur: float, g: torch.Generator) -> torch.Tensor:
+    """Soften low-resolution renders [B, 3, h, w] in [-1, 1] the way G's pictures are soft: a
+    light box blur of random strength, a Gaussian of random sigma up to `blur`, a little noise."""
+    h, w = x.shape[-2:]
+    mix = torch.rand(x.shape[0], 1, 1, 1, generator=g) * 0.5
+    x = x * (1 - mix) + F.avg_pool2d(F.pad(x, (1, 1, 1, 1), mode="replicate"), 3, 1) * mix
+    if blur > 0:
+        sigma = float(torch.rand((), generator=g)) * blur
+        if sigma > 0.1:
+            k = 2 * int(np.ceil(2.5 * sigma)) + 1
+            x = TF.gaussian_blur(F.pad(x, (k // 2,) * 4, mode="replicate"), [k, k], [sigma, sigma])
+            x = x[:, :, k // 2 : k // 2 + h, k // 2 : k // 2 + w]
+    return x + torch.randn(x.shape, generator=g) * 0.02
+
+
 def train_sr(
     cfg: SRTrainConfig, out: str | Path | None = None, log=print, categories: tuple[str, ...] = CATEGORIES
 ) -> SRNet:
@@ -53,15 +68,7 @@ def train_sr(
         y0, x0 = (int(v) for v in torch.randint(0, cfg.native - c + 1, (2,), generator=g))
         x = lo[idx, :, y0 : y0 + c, x0 : x0 + c].float().div(127.5).sub(1)
         y = hi[idx, :, y0 * s : (y0 + c) * s, x0 * s : (x0 + c) * s].float().div(127.5).sub(1)
-        mix = torch.rand(x.shape[0], 1, 1, 1, generator=g) * 0.5
-        x = x * (1 - mix) + F.avg_pool2d(F.pad(x, (1, 1, 1, 1), mode="replicate"), 3, 1) * mix
-        if cfg.blur > 0:
-            sigma = float(torch.rand((), generator=g)) * cfg.blur
-            if sigma > 0.1:
-                k = 2 * int(np.ceil(2.5 * sigma)) + 1
-                x = TF.gaussian_blur(F.pad(x, (k // 2,) * 4, mode="replicate"), [k, k], [sigma, sigma])
-                x = x[:, :, k // 2 : k // 2 + c, k // 2 : k // 2 + c]
-        x = x + torch.randn(x.shape, generator=g) * 0.02
+        x = degrade(x, cfg.blur, g)
         loss = (net(x) - y).abs().mean()
         opt.zero_grad(set_to_none=True)
         loss.backward()
