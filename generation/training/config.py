@@ -139,6 +139,10 @@ class Stage:
     # pays kl_w * KL to N(0, 1) so that seeds reach the same layouts.
     rec_w: float = 0.0
     kl_w: float = 0.0
+    # A feature term beside the reconstruction's L1: L1 between the frozen CLIP image encoder's
+    # taps (the features GALIP's D reads) of G's redrawing and of the render. L1 on pixels alone
+    # pays as much for a smeared edge as for a missing object; the taps say what is where.
+    rec_feat_w: float = 0.0
 
 
 @dataclass
@@ -162,6 +166,10 @@ class GANConfig:
     # before G's first step, so G is not pushed around by a D still at chance.
     init_package: str = ""
     d_warmup: int = 0
+    # Steps that train the reconstruction path's encoder alone against the frozen G before G's
+    # first step (a stage with rec_w): a new encoder reads noise off the renders, and G redrawing
+    # every render from it would be pulled towards the mean picture, a blur.
+    e_warmup: int = 0
 
 
 @dataclass
@@ -266,6 +274,7 @@ _LIMITS: dict[type, dict[str, tuple[float | None, float | None]]] = {
         "pix_attr_w": _WEIGHT,
         "rec_w": _WEIGHT,
         "kl_w": _WEIGHT,
+        "rec_feat_w": _WEIGHT,
     },
     TextTuneConfig: {
         "steps": _COUNT,
@@ -282,6 +291,7 @@ _LIMITS: dict[type, dict[str, tuple[float | None, float | None]]] = {
         "ema_start": _COUNT,
         "ms_target": _WEIGHT,
         "d_warmup": _COUNT,
+        "e_warmup": _COUNT,
     },
     RunConfig: {
         "num_threads": (1, None),

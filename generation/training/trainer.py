@@ -156,6 +156,7 @@ class GALIPTrainer:
         self.pixd_ready = False  # its reader trained (warm-up done or restored from a checkpoint)
         self.pixd_reset = ""  # the last stage whose `reset_pixel_d` has been done
         self.d_ready = cfg.gan.d_warmup == 0  # the Ds trained alone against G (gan.d_warmup)
+        self.e_ready = cfg.gan.e_warmup == 0  # the encoder trained alone against G (gan.e_warmup)
         self.emb_cache = torch.zeros(len(self.captions), clip.config.embed_dim)
         self.emb_done = torch.zeros(len(self.captions), dtype=torch.bool)
         # The CLIP text tower as it came, and re-tuned once a stage asks (Stage.retune_text).
@@ -337,7 +338,8 @@ class GALIPTrainer:
         self, stage: Stage, real: torch.Tensor, sent: torch.Tensor, cap: torch.Tensor
     ) -> dict[str, torch.Tensor]:
         """G redraws each real render from the noise the encoder reads off it (reparameterised),
-        under the render's own caption: rec_w * L1 + kl_w * KL, as the "loss" entry."""
+        under the render's own caption: rec_w * L1 + rec_feat_w * L1 of the CLIP image taps +
+        kl_w * KL, as the "loss" entry."""
         assert self.netE is not None
         with self._autocast():
             mu, logvar = self.netE(real)
@@ -345,7 +347,16 @@ class GALIPTrainer:
             redrawn = self.netG(z.float(), sent, None, *self._words(cap)).float()
         l1 = (redrawn - real).abs().mean()
         kl = kl_to_prior(mu.float(), logvar.float())
-        return {"loss": stage.rec_w * l1 + stage.kl_w * kl, "rec_l1": l1, "kl": kl}
+        out = {"loss": stage.rec_w * l1 + stage.kl_w * kl, "rec_l1": l1, "kl": kl}
+        if stage.rec_feat_w:
+            with self._autocast():
+                taps, _ = self.img_enc(redrawn)
+                with torch.no_grad():
+                    want, _ = self.img_enc(real)
+            feat = (taps.float() - want.float()).abs().mean()
+            out["loss"] = out["loss"] + stage.rec_feat_w * feat
+            out["rec_feat"] = feat
+        return out
 
     def prepare(self, stage: Stage) -> None:
         """The warm-ups still owed before `stage` trains G: the pixel D's reader, then the Ds.
@@ -358,6 +369,8 @@ class GALIPTrainer:
             self.warm_pixel_d(self.cfg.gan.pixd_warmup, stage)
         if not self.d_ready:
             self.warm_d(self.cfg.gan.d_warmup, stage)
+        if not self.e_ready and stage.rec_w and self.netE is not None:
+            self.warm_e(self.cfg.gan.e_warmup, stage)
 
     def warm_pixel_d(self, steps: int, stage: Stage) -> None:
         """Train the pixel D's attribute reader on real renders alone."""
@@ -394,6 +407,32 @@ class GALIPTrainer:
                 avg = {k: round(float(np.mean([a[k] for a in acc])), 4) for k in acc[0]}
                 self.log(f"[galip] D warm-up {i}/{steps}: {json.dumps(avg)} ({i / (time.time() - t0):.1f} steps/s)")
                 acc = []
+
+    def warm_e(self, steps: int, stage: Stage) -> None:
+        """Train the reconstruction path's encoder alone against the current, frozen G (its
+        L1, feature and KL terms), so G's first redrawing starts from noise that means something."""
+        assert self.netE is not None
+        self.e_ready = True
+        for p in self.g_params.values():
+            p.requires_grad_(False)
+        t0, acc = time.time(), []
+        try:
+            for i in range(1, steps + 1):
+                real, sent, _, cap = self._batch(stage.batch_size)
+                rec = self._reconstruction(stage, real, sent, cap)
+                self.optE.zero_grad(set_to_none=True)
+                rec.pop("loss").backward()
+                self.optE.step()
+                acc.append({k: v.item() for k, v in rec.items()})
+                if i % 100 == 0 or i == steps:
+                    avg = {k: round(float(np.mean([a[k] for a in acc])), 4) for k in acc[0]}
+                    self.log(
+                        f"[galip] encoder warm-up {i}/{steps}: {json.dumps(avg)} ({i / (time.time() - t0):.1f} steps/s)"
+                    )
+                    acc = []
+        finally:
+            for p in self.g_params.values():
+                p.requires_grad_(True)
 
     def _pixel_d_step(
         self,
@@ -585,6 +624,7 @@ class GALIPTrainer:
             "emb_done": self.emb_done,
             "text_tuned": self.text_tuned,
             "d_ready": self.d_ready,
+            "e_ready": self.e_ready,
             "init_from": self.init_from,
             "arch": self.arch.to_dict(),
         }
@@ -627,6 +667,7 @@ class GALIPTrainer:
         elif self.pixD is not None:
             self.log("[galip] the checkpoint has no pixel discriminator: it starts fresh")
         self.d_ready = bool(state.get("d_ready", True))
+        self.e_ready = bool(state.get("e_ready", True))
         self.init_from = state.get("init_from", self.init_from)
         self.gen.set_state(state["gen"])
         torch.set_rng_state(state["torch_rng"])

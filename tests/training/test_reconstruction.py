@@ -67,3 +67,37 @@ def test_without_rec_w_there_is_no_encoder(pairs, clip, tmp_path):
     assert trainer.netE is None
     trainer.train()
     assert "rec_l1" not in trainer.history[-1]
+
+
+def test_the_encoder_warm_up_leaves_g_as_it_was_and_brings_its_redraw_closer(pairs, clip, tmp_path):
+    torch.manual_seed(3)
+    cfg = _recon_config(tmp_path / "run", 1)
+    cfg.gan.e_warmup = 25
+    trainer = GALIPTrainer(cfg, clip, pairs, log=lambda m: None)
+    g_before = {n: p.detach().clone() for n, p in trainer.g_params.items()}
+    real, sent, _, cap = trainer._batch(8)
+    with torch.no_grad():
+        before = trainer._reconstruction(cfg.gan.stages[0], real, sent, cap)["rec_l1"].item()
+    trainer.warm_e(cfg.gan.e_warmup, cfg.gan.stages[0])
+    assert trainer.e_ready
+    for n, p in trainer.g_params.items():
+        assert torch.equal(p, g_before[n]), n  # only the encoder learned
+        assert p.requires_grad, n  # and G learns again afterwards
+    with torch.no_grad():
+        after = trainer._reconstruction(cfg.gan.stages[0], real, sent, cap)["rec_l1"].item()
+    assert after < before
+
+
+def test_the_feature_term_is_in_the_loss_only_when_asked(pairs, clip, tmp_path):
+    torch.manual_seed(4)
+    trainer = GALIPTrainer(_recon_config(tmp_path / "run", 1), clip, pairs, log=lambda m: None)
+    stage = trainer.cfg.gan.stages[0]
+    real, sent, _, cap = trainer._batch(4)
+    torch.manual_seed(5)
+    plain = trainer._reconstruction(stage, real, sent, cap)
+    assert "rec_feat" not in plain
+    torch.manual_seed(5)
+    with_feat = trainer._reconstruction(Stage("recon", 1, rec_w=10.0, kl_w=0.01, rec_feat_w=3.0), real, sent, cap)
+    assert with_feat["rec_feat"].item() > 0
+    expected = plain["loss"].item() + 3.0 * with_feat["rec_feat"].item()
+    assert with_feat["loss"].item() == pytest.approx(expected, rel=1e-4)
