@@ -146,11 +146,18 @@ def cmd_vocabulary(args: argparse.Namespace) -> int:
         category = read_manifest(folder).category
         add_vocabulary(folder, category, pictures=not args.no_pictures, log=_log)
         if args.quality:
-            path = folder / "model.json"
-            data = json.loads(path.read_text(encoding="utf-8"))
-            data["quality"] = json.loads(args.quality)
-            path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+            _record_quality(name, json.loads(args.quality))
     return 0
+
+
+def _record_quality(name: str, quality: dict) -> None:
+    from generation.engine.manifest import resolve_model
+
+    path = resolve_model(name) / "model.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["quality"] = quality
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    _log(f"[evaluate] recorded the quality in {path}")
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
@@ -168,6 +175,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         side = grid_dir / f"{Path(name).name}-vs-renders.png" if grid_dir else None
         fidelity.append(evaluate_fidelity(name, seeds=args.seeds, grid_path=side))
         _log(json.dumps(fidelity[-1].to_dict(), ensure_ascii=False))
+        if args.record:
+            _record_quality(name, fidelity[-1].quality(args.seeds))
     _log(fidelity_table(fidelity))
     if args.out:
         write_reports(reports, args.out)
@@ -321,6 +330,7 @@ def main(argv: list[str] | None = None) -> int:
     sp.add_argument("--out", help="JSON report path")
     sp.add_argument("--grid-dir", help="write a sample grid and a sheet beside renders per model here")
     sp.add_argument("--fidelity-only", action="store_true", help="only the fidelity measures (fidelity.py)")
+    sp.add_argument("--record", action="store_true", help="write the fidelity summary into each package's model.json")
     sp.add_argument("--threads", type=int, default=1)
     sp.set_defaults(fn=cmd_evaluate)
 

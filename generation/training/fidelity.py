@@ -263,6 +263,20 @@ class FidelityReport:
     def to_dict(self) -> dict[str, Any]:
         return self.__dict__.copy()
 
+    def quality(self, seeds: int) -> dict[str, Any]:
+        """The summary a package's model.json carries under "quality" (the site's model card
+        shows it), rounded as the docs print it."""
+        return {
+            "fd": round(self.fd, 1),
+            "fd_floor": round(self.fd_floor, 2),
+            "fd_blur2": round(self.fd_blur2, 2),
+            "objects": round(self.presence, 2),
+            **{f"objects_{lang}": round(v, 2) for lang, v in self.presence_by_lang.items()},
+            "held_out_objects": round(self.presence_heldout, 2),
+            "seed_spread": round(self.spread_ratio, 2),
+            "method": f"python -m generation.training evaluate <model> --fidelity-only --seeds {seeds} (docs/demo-models.md)",
+        }
+
 
 @torch.no_grad()
 def fidelity_of(

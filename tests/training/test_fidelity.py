@@ -118,3 +118,16 @@ def test_a_fidelity_net_trains_on_renders_and_reads_the_same_after_a_save(tmp_pa
     x = render_variants(eval_items("food", n_regular=1, per_holdout=0)[0].scene, 2, salt=4)
     (f1, l1), (f2, l2) = reader.read(x), again.read(x)
     assert l1 == l2 and torch.allclose(f1, f2, atol=0.05)  # stored in fp16
+
+
+def test_the_quality_a_package_records_is_the_report_rounded():
+    from generation.training.fidelity import FidelityReport
+
+    report = FidelityReport(
+        "demo-x", "food", 10, fd=4.4881, fd_floor=0.4607, fd_blur2=2.8057, presence=0.9233,
+        presence_by_lang={"en": 0.916, "zh": 0.93}, presence_heldout=0.9035, spread_ratio=0.8239,
+    )  # fmt: skip
+    q = report.quality(seeds=4)
+    assert (q["fd"], q["fd_floor"], q["fd_blur2"]) == (4.5, 0.46, 2.81)
+    assert (q["objects"], q["objects_en"], q["objects_zh"], q["held_out_objects"]) == (0.92, 0.92, 0.93, 0.9)
+    assert q["seed_spread"] == 0.82 and "--seeds 4" in q["method"]
