@@ -52,3 +52,8 @@ class GenerationConsumer(AsyncJsonWebsocketConsumer):
 
     async def job_event(self, message: dict[str, Any]) -> None:
         await self.send_json(message["event"])
+        if message["event"].get("type") == events.ACCOUNT_DELETED:
+            # The person is gone: their other tabs stop listening (they reconnect as guests).
+            await self.disconnect(events.CLOSE_ACCOUNT_DELETED)
+            self.group = None
+            await self.close(code=events.CLOSE_ACCOUNT_DELETED)

@@ -21,6 +21,11 @@ _loop_lock = threading.Lock()
 _server_loop: asyncio.AbstractEventLoop | None = None
 
 
+# Sent to a person's sockets once their account is deleted; the socket then closes with this code.
+ACCOUNT_DELETED = "account.deleted"
+CLOSE_ACCOUNT_DELETED = 4001
+
+
 def remember_server_loop(loop: asyncio.AbstractEventLoop) -> None:
     """Called from the ASGI app: the in-memory layer must be used from the loop that serves sockets."""
     global _server_loop

@@ -7,11 +7,12 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in
+from django.db import transaction
 from django.db.models.signals import pre_delete
 from django.dispatch import receiver
 
-from generation import selectors, services
-from generation.owners import GUEST_SESSION_KEY
+from generation import events, selectors, services
+from generation.owners import GUEST_SESSION_KEY, Owner
 from instantpainting.files import delete_stored_files_on_commit
 
 logger = logging.getLogger(__name__)
@@ -23,6 +24,8 @@ def delete_user_files(sender: Any, instance: Any, **kwargs: Any) -> None:
     with their rows (the rows go by CASCADE). Every way of deleting a user passes here: the
     account page, the API, the admin's delete page and its bulk action."""
     delete_stored_files_on_commit(selectors.stored_names_of(user=instance))
+    group = Owner(user_id=instance.pk).group
+    transaction.on_commit(lambda: events.publish(group, {"type": events.ACCOUNT_DELETED}))
 
 
 @receiver(user_logged_in, dispatch_uid="generation.adopt_guest_generations")

@@ -141,3 +141,18 @@ async def test_queue_positions_are_pushed_when_they_change(users, tiny_model):
     assert (moved["id"], moved["position"], moved["queue_length"]) == (str(second.public_id), 1, 1)
     assert await ws.receive_nothing(timeout=0.2)  # nothing about hamlet's job
     await ws.disconnect()
+
+
+async def test_deleting_an_account_closes_its_sockets_and_no_one_elses(users):
+    hamlet, othello = await users()
+    hamlet_ws = await connect(await session_cookie_for(hamlet))
+    othello_ws = await connect(await session_cookie_for(othello))
+    await sync_to_async(hamlet.delete)()
+    got = await hamlet_ws.receive_json_from(timeout=3)
+    assert got["type"] == events.ACCOUNT_DELETED
+    closed = await hamlet_ws.receive_output(timeout=3)
+    assert closed == {"type": "websocket.close", "code": events.CLOSE_ACCOUNT_DELETED}
+    assert await othello_ws.receive_nothing(timeout=0.3)
+    await publish(Owner(user_id=othello.pk), event("job-of-othello"))
+    assert (await othello_ws.receive_json_from(timeout=3))["id"] == "job-of-othello"
+    await othello_ws.disconnect()
