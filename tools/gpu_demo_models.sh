@@ -1,57 +1,91 @@
 #!/usr/bin/env bash
 # The demo models' per-category training on one NVIDIA GPU, in one run of at most ~10 minutes:
 # renders the data with every CPU core, trains each category's generator in bf16 with a large
-# batch (configs/demo-recon.toml, then configs/demo-128.toml), and writes the packages and the
-# last checkpoints under $OUT (checkpoints cut into parts of at most 15 MiB; `cat part-* >
-# checkpoint.pt` joins them).
+# batch, and writes under $OUT one tar per category (the package without its CLIP, which training
+# leaves as it was, plus the run's loss history and last sample grid; each well under 16 MiB) and
+# the log. The full checkpoints (about 125 MB each: D, optimisers, CLIP) stay in $WORK; with
+# KEEP_CHECKPOINTS=1 they are also cut into 15 MiB parts under $OUT/checkpoints.
 #
-#   OUT=/tmp/out tools/gpu_demo_models.sh            # the real run (needs CUDA)
-#   OUT=/tmp/out TINY=1 tools/gpu_demo_models.sh     # a few steps at tiny size, on the CPU too
+#   OUT=/tmp/out tools/gpu_demo_models.sh                  # both builds per category (needs CUDA)
+#   OUT=/tmp/out BUILDS=128 tools/gpu_demo_models.sh       # only the growth to 128 px
+#   OUT=/tmp/out TINY=1 tools/gpu_demo_models.sh           # a few steps at tiny size, on the CPU too
+#   OUT=/tmp/out TINY=1 DEVICE=cuda tools/gpu_demo_models.sh   # the same as a smoke test on the GPU
 #
-# It starts from the packages in models/ (the chain of `make demo-models` up to demo-words.toml).
-set -euo pipefail
+# Builds, per category, each from the package in models/ (or the one the build before wrote):
+#   recon  configs/demo-recon.toml: a reconstruction round at 64 px (with the encoder warm-up
+#          and the feature term of demo-sharpen.toml)
+#   128    configs/demo-128.toml: G grows a block and learns to draw at 128 px; keeps the
+#          package's restoring SR net
+# Each (category, build) gets an equal share of MINUTES; a stop file ends a run cleanly
+# (checkpoint, then export) when its share is spent. A build that fails is logged and the next
+# one goes on.
+set -uo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
-OUT=${OUT:?set OUT to the folder that receives the packages and checkpoints}
+OUT=${OUT:?set OUT to the folder that receives the packages}
 WORK=${WORK:-var/training/gpu}
-MINUTES=${MINUTES:-9}  # the whole run, split between the categories and the two builds
+MINUTES=${MINUTES:-9}
+BUILDS=${BUILDS:-recon 128}
+CATEGORIES=${CATEGORIES:-landscape food anime}
 mkdir -p "$OUT/models" "$WORK"
-cp -r models/demo-landscape models/demo-food models/demo-anime "$OUT/models/"
+cp -r models/demo-landscape models/demo-food models/demo-anime "$OUT/models/"  # the CLIP is demo-landscape's
 
 THREADS=$(nproc)
 if [ -n "${TINY:-}" ]; then
-  DEVICE=cpu BATCH=4 STEPS=3 PER_CAT=32 WARM=2 SR_STEPS=3
+  DEVICE=${DEVICE:-cpu} BATCH=4 STEPS=3 PER_CAT=32 WARM=2
 else
-  DEVICE=cuda BATCH=128 STEPS=100000 PER_CAT=20000 WARM=200 SR_STEPS=3000
+  DEVICE=cuda BATCH=${BATCH:-128} STEPS=100000 PER_CAT=${PER_CAT:-12000} WARM=${WARM:-200}
 fi
-# Each (category, build) gets an equal share of the time; the stop file ends a run cleanly
-# (checkpoint, then export) when its share is spent.
-SHARE=$((MINUTES * 60 / 6))
+n_runs=$(($(wc -w <<<"$CATEGORIES") * $(wc -w <<<"$BUILDS")))
+SHARE=${SHARE:-$((MINUTES * 60 / n_runs))}
+echo "[gpu] device $DEVICE, $THREADS CPU threads, batch $BATCH, warm-ups $WARM steps, $n_runs runs of $SHARE s each"
 
-run() {  # run <config> <category> <out_dir> <init package>
-  local stop="$WORK/stop-$2-$(basename "$1" .toml)"
+run() {  # run <build> <category>
+  local config="demo-$1.toml" cat=$2 dir="$WORK/$1-$2" stop="$WORK/stop-$1-$2"
   rm -f "$stop"
   (sleep "$SHARE" && touch "$stop") &
-  local timer=$!
-  $PY -m generation.training build-demo-models --config "generation/training/configs/$1" --no-eval \
+  local timer=$! t0=$SECONDS
+  $PY -m generation.training build-demo-models --config "generation/training/configs/$config" --no-eval \
     --stop-file "$stop" \
-    --set "synthetic.categories=[\"$2\"]" --set "synthetic.per_category=$PER_CAT" --set "synthetic.workers=$THREADS" \
-    --set "gan.init_package=$4" --set "sr.package=${5:-}" --set "sr.steps=$SR_STEPS" \
-    --set "gan.pixd_warmup=$WARM" --set "gan.d_warmup=$WARM" \
-    --set "gan.stages=[{\"name\": \"gpu\", \"steps\": $STEPS, \"batch_size\": $BATCH, \"sim_w\": 4.0, \"ms_w\": 6.0, \"pix_w\": 1.0, \"pix_attr_w\": 2.0, \"rec_w\": 10.0, \"kl_w\": 0.01}]" \
+    --set "synthetic.categories=[\"$cat\"]" --set "synthetic.per_category=$PER_CAT" --set "synthetic.workers=$THREADS" \
+    --set "gan.init_package=demo-$cat" --set "sr.package=demo-$cat" \
+    --set "gan.pixd_warmup=$WARM" --set "gan.d_warmup=$WARM" --set "gan.e_warmup=$WARM" \
+    --set "gan.stages=[{\"name\": \"gpu-$1\", \"steps\": $STEPS, \"batch_size\": $BATCH, \"sim_w\": 4.0, \"ms_w\": 6.0, \"pix_w\": 1.0, \"pix_attr_w\": 2.0, \"rec_w\": 10.0, \"kl_w\": 0.01, \"rec_feat_w\": 2.0}]" \
     --set "run.device=$DEVICE" --set "run.num_threads=$THREADS" --set "run.amp=true" \
-    --set "run.out_dir=$3" --set "models_dir=$OUT/models"
-  kill "$timer" 2>/dev/null || true
+    --set "run.checkpoint_every=500" --set "run.sample_every=500" \
+    --set "run.out_dir=$dir" --set "models_dir=$OUT/models"
+  local rc=$?
+  kill "$timer" 2>/dev/null
+  echo "[gpu] $1 $cat: exit $rc after $((SECONDS - t0)) s"
+  return $rc
 }
 
-for c in landscape food anime; do
-  run demo-recon.toml "$c" "$WORK/recon-$c" "demo-$c"
-  run demo-128.toml "$c" "$WORK/128-$c" "demo-$c" "demo-$c"
+pack() {  # pack <category>: the package without its CLIP, the histories and last sample grids
+  local cat=$1 list=()
+  for b in $BUILDS; do
+    [ -f "$WORK/$b-$cat/gan/history.jsonl" ] && list+=("$WORK/$b-$cat/gan/history.jsonl")
+    local grid
+    grid=$(ls "$WORK/$b-$cat/gan/samples/"*.png 2>/dev/null | tail -1)
+    [ -n "$grid" ] && list+=("$grid")
+  done
+  tar -cf "$OUT/demo-$cat.tar" "${list[@]}" --exclude=clip.safetensors -C "$OUT/models" "demo-$cat"
+  cmp -s "models/demo-$cat/clip.safetensors" "$OUT/models/demo-$cat/clip.safetensors" \
+    && echo "[gpu] demo-$cat: CLIP unchanged" || echo "[gpu] demo-$cat: CLIP CHANGED (not in the tar)"
+}
+
+for c in $CATEGORIES; do
+  for b in $BUILDS; do
+    run "$b" "$c" || break
+  done
+  pack "$c"
 done
 
-for ckpt in "$WORK"/*/gan/checkpoint.pt; do
-  dest="$OUT/checkpoints/$(basename "$(dirname "$(dirname "$ckpt")")")"
-  mkdir -p "$dest"
-  split -b 15M -d "$ckpt" "$dest/part-"
-done
-ls -lR "$OUT"
+if [ -n "${KEEP_CHECKPOINTS:-}" ]; then
+  for ckpt in "$WORK"/*/gan/checkpoint.pt; do
+    dest="$OUT/checkpoints/$(basename "$(dirname "$(dirname "$ckpt")")")"
+    mkdir -p "$dest"
+    split -b 15M -d "$ckpt" "$dest/part-"
+  done
+fi
+rm -rf "$OUT/models"
+ls -l "$OUT"

@@ -336,6 +336,13 @@ def bench_sd(device: torch.device, sizes: list[int], full: bool, step_reps: int,
     pipe = SDPipeline(device)
     rows = []
     for size in sizes:
+        if device.type == "cuda":
+            # An untimed run first, as GALIP gets (timed's warmup): on a GPU the first call at a
+            # size pays for cuDNN's algorithm search and lazy kernel loading (an H200 timed a cold
+            # 1-step 512 px run at 3.4 s, a warm 1024 px one at 0.44 s). On the CPU that one-off
+            # cost is a small part of a 30 s run, and a warm-up would add minutes.
+            pipe.run(size, steps=1, guidance=False)
+            _sync(device)
         # 1 step, no guidance: always measured end to end.
         with PeakMemory(device) as mem:
             start = time.perf_counter()

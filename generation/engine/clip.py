@@ -237,8 +237,10 @@ class CLIPImageEncoder(nn.Module):
         self.preprocess = preprocess
         self.image_size = self.visual.image_size[0]
         self.patch_size = self.visual.patch_size[0]
-        self.register_buffer("mean", torch.tensor(CLIP_MEAN).view(1, 3, 1, 1), persistent=False)
-        self.register_buffer("std", torch.tensor(CLIP_STD).view(1, 3, 1, 1), persistent=False)
+        # On the CLIP's device: an encoder built around a model already on the GPU works as it is.
+        device = self.visual.conv1.weight.device
+        self.register_buffer("mean", torch.tensor(CLIP_MEAN, device=device).view(1, 3, 1, 1), persistent=False)
+        self.register_buffer("std", torch.tensor(CLIP_STD, device=device).view(1, 3, 1, 1), persistent=False)
 
     def _prepare(self, images: torch.Tensor, keep_grid: bool) -> torch.Tensor:
         x = (images.float() + 1) * 0.5

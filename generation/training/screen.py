@@ -53,7 +53,7 @@ def screen_pairs(
         x = torch.stack([torch.from_numpy(load_image(p.image, size)) for p in chunk]).permute(0, 3, 1, 2)
         img_emb.append(F.normalize(clip.encode_images(x.float().div(127.5).sub(1).to(device)), dim=-1))
         txt_emb.append(F.normalize(clip.encode_texts([p.captions[0] for p in chunk]), dim=-1))
-    im, tx = torch.cat(img_emb), torch.cat(txt_emb)
+    im, tx = torch.cat(img_emb).cpu(), torch.cat(txt_emb).cpu()  # the ranking below runs on the CPU
     scores = (im * tx).sum(-1)
     g = torch.Generator().manual_seed(seed)
     n = len(pairs)

@@ -159,6 +159,15 @@ def test_discriminator_path_shapes_follow_galip():
     assert tuple(logits.shape) == (2, 1, 1, 1)
 
 
+def test_image_encoder_normalises_on_the_clip_models_device():
+    """Built around a CLIP already moved to a device (the trainer's screening and reader do this
+    on the GPU), the encoder's mean and std live there too instead of on the CPU."""
+    arch, clip, *_ = _meta_coco()  # a model on the meta device stands in for one on the GPU
+    enc = CLIPImageEncoder(clip, arch.netD.tap_layers)
+    assert enc.mean.device.type == enc.std.device.type == "meta"
+    assert enc.embed(torch.zeros(2, 3, 224, 224, device="meta")).shape == (2, 512)
+
+
 def test_generator_draws_non_square_grids_at_their_own_aspect():
     _, _, netg, _, _ = _meta_coco()
     with torch.device("meta"):
