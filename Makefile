@@ -77,7 +77,9 @@ bench-engine: setup
 # generator's pictures (restore-sr; food and anime keep theirs: it measured worse there).
 # Then demo-sharpen.toml gives food and anime a second reconstruction round (its encoder warmed up
 # first, and a feature term; landscape keeps its package: it measured worse there).
-# About 10 h on a 2-core CPU.
+# About 10 h on a 2-core CPU. There is no GPU path for the whole chain: tools/gpu_demo_models.sh
+# runs the per-category builds from the shipped packages on one GPU (6 min on an H200 for the 128 px
+# growth of all three, ~100 steps each, host-bound: see docs/demo-models.md).
 RECON = --config generation/training/configs/demo-recon.toml --set 'synthetic.categories=["$(1)"]' \
 	--set gan.init_package=demo-$(1) --set run.out_dir=var/training/demo-recon-$(1)
 SHARPEN = --config generation/training/configs/demo-sharpen.toml --set 'synthetic.categories=["$(1)"]' \

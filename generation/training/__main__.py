@@ -166,8 +166,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
     torch.set_num_threads(args.threads)
     reports, fidelity = [], []
+    grid_dir = Path(args.grid_dir) if args.grid_dir else None
+    if grid_dir:
+        grid_dir.mkdir(parents=True, exist_ok=True)  # before minutes of work, not after
     for name in args.models:
-        grid_dir = Path(args.grid_dir) if args.grid_dir else None
         if not args.fidelity_only:
             grid = grid_dir / f"{Path(name).name}-eval.png" if grid_dir else None
             reports.append(evaluate_package(name, seeds=args.seeds, grid_path=grid))

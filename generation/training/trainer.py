@@ -28,7 +28,7 @@ import math
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import cast
 
@@ -127,10 +127,8 @@ class GALIPTrainer:
             # overwritten by this build's own export, or by a later build's)
             self._init_from_package(cfg.gan.init_package)
         self.ema = {n: p.detach().clone() for n, p in self.g_params.items()}
-        self.optG = torch.optim.Adam(list(self.g_params.values()), lr=1e-4, betas=(0.0, 0.9))
-        self.optD = torch.optim.Adam(
-            list(self.netD.parameters()) + list(self.netC.parameters()), lr=4e-4, betas=(0.0, 0.9)
-        )
+        self.optG = self._adam(list(self.g_params.values()), lr=1e-4, betas=(0.0, 0.9))
+        self.optD = self._adam(list(self.netD.parameters()) + list(self.netC.parameters()), lr=4e-4, betas=(0.0, 0.9))
         self.amp = cfg.run.amp and self.device.type == "cuda"
         self.step = 0
         self.history: list[dict[str, float]] = []
@@ -152,7 +150,7 @@ class GALIPTrainer:
         self.netE: PosteriorEncoder | None = None
         if any(s.rec_w for s in cfg.gan.stages):
             self.netE = PosteriorEncoder(self.arch.netG.nz, size).to(self.device)
-            self.optE = torch.optim.Adam(self.netE.parameters(), lr=1e-4, betas=(0.5, 0.999))
+            self.optE = self._adam(self.netE.parameters(), lr=1e-4, betas=(0.5, 0.999))
         self.pixd_ready = False  # its reader trained (warm-up done or restored from a checkpoint)
         self.pixd_reset = ""  # the last stage whose `reset_pixel_d` has been done
         self.d_ready = cfg.gan.d_warmup == 0  # the Ds trained alone against G (gan.d_warmup)
@@ -168,11 +166,19 @@ class GALIPTrainer:
         )
         self.sample_noise = torch.randn(4, self.arch.netG.nz, generator=torch.Generator().manual_seed(1234))
 
+    def _adam(self, params: Iterable[torch.Tensor], lr: float, betas: tuple[float, float]) -> torch.optim.Adam:
+        """Adam as one fused kernel on a GPU, and as a few whole-list ops on the CPU: G holds some
+        360 small tensors, and one update per tensor (PyTorch's CPU default) cost 9,400 ops a step,
+        enough host time to hold an H200 at 3.5 steps/s."""
+        if self.device.type == "cuda":
+            return torch.optim.Adam(params, lr=lr, betas=betas, fused=True)
+        return torch.optim.Adam(params, lr=lr, betas=betas, foreach=True)
+
     def _new_pixel_d(self) -> None:
         self.pixD = PixelD(self.clip.config.embed_dim, self.attr_heads, self.cfg.gan.pixd_width).to(self.device)
-        self.optP = torch.optim.Adam(self.pixD.adversarial_parameters(), lr=4e-4, betas=(0.0, 0.9))
+        self.optP = self._adam(self.pixD.adversarial_parameters(), lr=4e-4, betas=(0.0, 0.9))
         # The reader is a plain classifier of real renders: classifier settings, not GAN ones.
-        self.optA = torch.optim.Adam(self.pixD.reader_parameters(), lr=1e-3, betas=(0.5, 0.999))
+        self.optA = self._adam(self.pixD.reader_parameters(), lr=1e-3, betas=(0.5, 0.999))
 
     def _init_from_package(self, name: str) -> None:
         """G's trainable weights from a model package's generator (fine-tuning)."""
@@ -467,8 +473,11 @@ class GALIPTrainer:
     @torch.no_grad()
     def _update_ema(self) -> None:
         decay = self.cfg.gan.ema_decay if self.step >= self.cfg.gan.ema_start else 0.0
-        for n, p in self.g_params.items():
-            self.ema[n].mul_(decay).add_(p.detach(), alpha=1 - decay)
+        # ema += (1 - decay) * (p - ema) over the whole list at once (as torch.optim.swa_utils
+        # does): two ops per tensor would be some 2,500 a step.
+        torch._foreach_lerp_(
+            [self.ema[n] for n in self.g_params], [p.detach() for p in self.g_params.values()], 1 - decay
+        )
 
     # -- loop ----------------------------------------------------------------------------------
     def total_steps(self) -> int:

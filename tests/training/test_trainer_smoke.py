@@ -357,3 +357,25 @@ def test_a_fine_tune_can_grow_a_block_that_doubles_the_native_size(tiny_run, tmp
     bad.gan.netg = {**bad.gan.netg, "imsize": 64, "out_size": 64, "block_channels": [*ladder[:-1], 4]}
     with pytest.raises(ValueError, match="gan.init_package 'base'"):
         GALIPTrainer(bad, clip, pairs, log=lambda m: None)
+
+
+def test_the_ema_moves_each_weight_a_fraction_towards_g_and_copies_it_before_ema_start(tiny_run, tmp_path):
+    _, _, clip, pairs = tiny_run
+    cfg = _tiny_config(tmp_path / "run")
+    cfg.gan.ema_decay, cfg.gan.ema_start = 0.9, 1
+    trainer = GALIPTrainer(cfg, clip, pairs, log=lambda m: None)
+    with torch.no_grad():
+        for p in trainer.g_params.values():
+            p.add_(torch.randn_like(p))  # G moves away from its average
+    before = {n: t.clone() for n, t in trainer.ema.items()}
+    trainer._update_ema()  # step 0 < ema_start: the average is G itself
+    for n, p in trainer.g_params.items():
+        assert torch.equal(trainer.ema[n], p), n
+    trainer.step = 1
+    with torch.no_grad():
+        for p in trainer.g_params.values():
+            p.add_(1.0)
+    trainer._update_ema()
+    for n, p in trainer.g_params.items():
+        torch.testing.assert_close(trainer.ema[n], 0.9 * (p - 1.0) + 0.1 * p)
+    assert any(not torch.equal(before[n], trainer.ema[n]) for n in before)
