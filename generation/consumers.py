@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -13,6 +14,10 @@ from generation.owners import owner_from
 
 # Clients have nothing to say on this socket; a frame longer than this is not even parsed.
 MAX_FRAME_CHARS = 4096
+# The channel layer is unreachable: the page's socket reconnects with backoff on this code.
+CLOSE_LAYER_DOWN = 1011
+
+logger = logging.getLogger(__name__)
 
 
 class GenerationConsumer(AsyncJsonWebsocketConsumer):
@@ -22,14 +27,35 @@ class GenerationConsumer(AsyncJsonWebsocketConsumer):
     """
 
     group: str | None = None
+    closed = False  # this side sent the close
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        """Channels' dispatch loop also reads the layer: while Redis is away that read fails, and
+        the server would log it as a crash with a traceback for every socket. It is an outage,
+        not a bug: one line in the log, and the socket closes with 1011 (the page reconnects)."""
+        try:
+            await super().__call__(scope, receive, send)
+        except events.LAYER_DOWN as e:
+            if not self.closed:
+                logger.warning("job socket closed: channel layer unreachable (%s)", e)
+                await self.close(code=CLOSE_LAYER_DOWN)
+
+    async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
+        self.closed = True
+        await super().close(code=code, reason=reason)
 
     async def connect(self) -> None:
         events.remember_server_loop(asyncio.get_running_loop())
         owner = await database_sync_to_async(self._owner)()
         await self.accept()
         if owner is not None:
+            try:
+                await self.channel_layer.group_add(owner.group, self.channel_name)
+            except events.LAYER_DOWN as e:
+                logger.warning("job socket closed: cannot join its group, channel layer unreachable (%s)", e)
+                await self.close(code=CLOSE_LAYER_DOWN)
+                return
             self.group = owner.group
-            await self.channel_layer.group_add(self.group, self.channel_name)
 
     def _owner(self) -> Any:
         session = self.scope.get("session")
@@ -37,7 +63,10 @@ class GenerationConsumer(AsyncJsonWebsocketConsumer):
 
     async def disconnect(self, code: int) -> None:
         if self.group:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+            try:
+                await self.channel_layer.group_discard(self.group, self.channel_name)
+            except events.LAYER_DOWN:
+                pass  # the group's entry expires by itself (group_expiry) once Redis is back
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:
         """The socket is one-way: a JSON frame is ignored (someone else's job id included); anything

@@ -14,6 +14,11 @@ from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from redis.exceptions import RedisError
+
+# What a channel layer raises while its Redis is away: one line in the log each, not a traceback
+# (a restart of Redis would otherwise print one per socket and per event).
+LAYER_DOWN = (RedisError, OSError, TimeoutError)
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +63,9 @@ def publish(group: str, message: dict[str, Any]) -> None:
             return
         else:
             async_to_sync(layer.group_send)(group, payload)
-    except Exception:  # events never break a job
+    except LAYER_DOWN as e:  # events never break a job; the API stays the source of truth
+        logger.warning("could not publish %s to %s: channel layer unreachable (%s)", message.get("type"), group, e)
+    except Exception:
         logger.warning("could not publish %s to %s", message.get("type"), group, exc_info=True)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -156,3 +157,27 @@ async def test_deleting_an_account_closes_its_sockets_and_no_one_elses(users):
     await publish(Owner(user_id=othello.pk), event("job-of-othello"))
     assert (await othello_ws.receive_json_from(timeout=3))["id"] == "job-of-othello"
     await othello_ws.disconnect()
+
+
+async def test_with_redis_away_a_socket_closes_1011_and_the_log_gets_one_line_not_a_traceback(
+    users, monkeypatch, caplog
+):
+    """A real Redis channel layer pointed at a port where nothing listens (as when Redis is
+    stopped): joining the group fails, the socket closes with 1011 (the page reconnects with
+    backoff), and neither that nor a failed publish prints a traceback."""
+    from channels.layers import channel_layers
+    from channels_redis.core import RedisChannelLayer
+
+    from generation.consumers import CLOSE_LAYER_DOWN
+
+    monkeypatch.setitem(channel_layers.backends, "default", RedisChannelLayer(hosts=["redis://127.0.0.1:1/0"]))
+    hamlet, _ = await users()
+    # (build_application's django.setup() re-applies LOGGING, which drops caplog's root handler)
+    monkeypatch.setattr(logging.getLogger("generation"), "handlers", [caplog.handler])
+    ws = await connect(await session_cookie_for(hamlet))
+    assert await ws.receive_output(timeout=5) == {"type": "websocket.close", "code": CLOSE_LAYER_DOWN}
+    await ws.wait(timeout=3)  # the consumer ends without an exception (Daphne's traceback)
+    await publish(Owner(user_id=hamlet.pk), event("job-of-hamlet"))  # does not raise
+    lines = [r for r in caplog.records if r.name in ("generation.consumers", "generation.events")]
+    assert [r.name for r in lines] == ["generation.consumers", "generation.events"], caplog.text
+    assert all(r.exc_info is None for r in lines) and "unreachable" in caplog.text
