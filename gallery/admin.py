@@ -198,7 +198,7 @@ class ReportAdmin(_ModerationMixin, admin.ModelAdmin):
         "comment_excerpt",
         "reason",
         "details_excerpt",
-        "reporter",
+        "reporter_name",
         "post_author",
         "status",
         "post_hidden",
@@ -214,8 +214,27 @@ class ReportAdmin(_ModerationMixin, admin.ModelAdmin):
         "comment__body",
     ]
     list_select_related = ["post__author", "reporter", "post__image__generation", "comment"]
-    readonly_fields = ["post", "comment", "reporter", "reason", "details", "handled_by", "handled_at", "created_at"]
-    fields = ["post", "comment", "reporter", "reason", "details", "status", "handled_by", "handled_at", "created_at"]
+    readonly_fields = [
+        "post",
+        "comment",
+        "reporter_name",
+        "reason",
+        "details",
+        "handled_by",
+        "handled_at",
+        "created_at",
+    ]
+    fields = [
+        "post",
+        "comment",
+        "reporter_name",
+        "reason",
+        "details",
+        "status",
+        "handled_by",
+        "handled_at",
+        "created_at",
+    ]
     actions = [
         "hide_posts",
         "unhide_posts",
@@ -243,7 +262,17 @@ class ReportAdmin(_ModerationMixin, admin.ModelAdmin):
 
     @admin.display(description=_("comment"))
     def comment_excerpt(self, obj: Report) -> str:
-        return Truncator(obj.comment.body).chars(80) if obj.comment else "—"
+        if obj.comment is None:
+            return "—"
+        return str(_("Comment deleted")) if obj.comment.is_tombstone else Truncator(obj.comment.body).chars(80)
+
+    @admin.display(description=_("reporter"), ordering="reporter__username")
+    def reporter_name(self, obj: Report) -> str:
+        if obj.reporter is not None:
+            return str(obj.reporter.get_username())
+        if obj.reporter_deleted:
+            return str(_("(deleted account)"))
+        return str(_("(automatic check)"))
 
     @admin.action(description=_("Remove the reported comments (their reports go with them)"), permissions=["moderate"])
     def remove_comments(self, request: HttpRequest, queryset: QuerySet[Report]) -> None:
@@ -336,7 +365,7 @@ class CommentAdmin(_ModerationMixin, admin.ModelAdmin):
 
     @admin.display(description=_("comment"))
     def body_excerpt(self, obj: Comment) -> str:
-        return Truncator(obj.body).chars(80)
+        return str(_("Comment deleted")) if obj.is_tombstone else Truncator(obj.body).chars(80)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -344,11 +373,12 @@ class CommentAdmin(_ModerationMixin, admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # Post.comment_count moves with comments only through comment_delete
 
-    @admin.action(description=_("Remove the selected comments and their replies"), permissions=["moderate"])
+    @admin.action(description=_("Remove the selected comments (replies from others stay)"), permissions=["moderate"])
     def remove(self, request: HttpRequest, queryset: QuerySet[Comment]) -> None:
         removed = 0
         for comment in queryset.select_related("post"):
-            if Comment.objects.filter(pk=comment.pk).exists():  # a selected reply may have gone with its comment
+            # A selected reply may have gone with its comment; a tombstone is removed already.
+            if Comment.objects.filter(pk=comment.pk, deleted_at__isnull=True).exists():
                 comments.comment_delete(comment=comment, user=request.user)
                 removed += 1
         self.message_user(

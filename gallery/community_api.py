@@ -32,26 +32,30 @@ class CommentOutput(serializers.Serializer):
     post = serializers.IntegerField(source="post_id")
     parent = serializers.IntegerField(source="parent_id", allow_null=True)  # type: ignore[assignment]  # DRF's Field.parent is another thing
     author = serializers.SerializerMethodField()
-    body = serializers.CharField()
+    body = serializers.CharField(help_text="Empty when `deleted`")
+    deleted = serializers.BooleanField(
+        source="is_tombstone",
+        help_text="A removed comment kept for the replies under it: no author, no text (show “Comment deleted”)",
+    )
     created_at = serializers.DateTimeField()
     edited_at = serializers.DateTimeField(allow_null=True)
     url = serializers.SerializerMethodField()
     can_edit = serializers.SerializerMethodField()
     can_remove = serializers.SerializerMethodField()
 
-    @extend_schema_field(PersonOutput)
-    def get_author(self, obj: Comment) -> dict[str, Any]:
-        return person(self.context["request"], obj.author)
+    @extend_schema_field(PersonOutput(allow_null=True))
+    def get_author(self, obj: Comment) -> dict[str, Any] | None:
+        return person(self.context["request"], obj.author) if obj.author is not None else None
 
     def get_url(self, obj: Comment) -> str:
         return absolute_url(request=self.context["request"], path=obj.get_absolute_url())
 
     def get_can_edit(self, obj: Comment) -> bool:
-        return bool(obj.author_id == self.context["request"].user.pk)
+        return obj.author_id is not None and bool(obj.author_id == self.context["request"].user.pk)
 
     def get_can_remove(self, obj: Comment) -> bool:
         user = self.context["request"].user
-        if not user.is_authenticated:
+        if not user.is_authenticated or obj.is_tombstone:
             return False
         return user.pk in (obj.author_id, self.context["post_author_id"]) or bool(self.context["is_moderator"])
 
@@ -144,7 +148,7 @@ class CommentDetailApi(_CommentWrites):
             204: None,
             403: OpenApiResponse(description="Not the comment's or the post's author, nor a moderator"),
         },
-        summary="Delete a comment (and its replies)",
+        summary="Delete a comment (replies by others stay, under “Comment deleted”)",
         tags=["comments"],
     )
     def delete(self, request: Request, pk: int) -> Response:
@@ -260,9 +264,9 @@ class NotificationOutput(serializers.Serializer):
     def get_url(self, obj: Notification) -> str:
         return absolute_url(request=self.context["request"], path=notifications.notification_url(obj))
 
-    @extend_schema_field(PersonOutput)
-    def get_actor(self, obj: Notification) -> dict[str, Any]:
-        return person(self.context["request"], obj.actor)
+    @extend_schema_field(PersonOutput(allow_null=True))
+    def get_actor(self, obj: Notification) -> dict[str, Any] | None:
+        return person(self.context["request"], obj.actor) if obj.actor is not None else None
 
 
 class MarkReadInput(serializers.Serializer):

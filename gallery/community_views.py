@@ -31,7 +31,7 @@ TAGS_PAGE_SIZE = 60
 
 def _comment_or_404(pk: Any) -> Comment:
     comment = comments.comment_get(pk=pk)
-    if comment is None or not comment.author.is_active:
+    if comment is None or comment.author is None or not comment.author.is_active:
         raise Http404
     return comment
 

@@ -184,15 +184,18 @@ class Report(models.Model):
     comment = models.ForeignKey(
         "Comment", null=True, blank=True, on_delete=models.CASCADE, related_name="reports", verbose_name=_("comment")
     )
-    # None for the automatic safety check's report of a picture it held back at publish.
+    # None for the automatic safety check's report of a picture it held back at publish, and for a
+    # report whose reporter deleted their account since (then `reporter_deleted` is set): the
+    # moderators keep the report, without the person (gallery.signals).
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
-        on_delete=models.CASCADE,
+        on_delete=models.SET_NULL,
         related_name="reports_made",
         verbose_name=_("reporter"),
     )
+    reporter_deleted = models.BooleanField(_("reporter's account deleted"), default=False, editable=False)
     reason = models.CharField(_("reason"), max_length=16, choices=Reason.choices)
     details = models.CharField(_("details"), max_length=REPORT_DETAILS_MAX_LENGTH, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.OPEN, db_index=True)
@@ -231,18 +234,34 @@ class Report(models.Model):
 
 
 class Comment(models.Model):
-    """A comment on a post, or a reply to one (replies go one level deep: a reply's parent is top-level)."""
+    """A comment on a post, or a reply to one (replies go one level deep: a reply's parent is top-level).
+
+    A removed comment that other people replied to stays in its thread as a tombstone, so that the
+    replies keep their place: `deleted_at` set, no author and no text (gallery.comments). A
+    tombstone goes when its last reply goes.
+    """
 
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="comments", verbose_name=_("post"))
+    # None only on a tombstone. SET_NULL is the fallback: a deleted person's comments are removed
+    # or made tombstones before the user row goes (gallery.signals), and the constraints below
+    # refuse a comment with text but no author.
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="comments", verbose_name=_("author")
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="comments",
+        verbose_name=_("author"),
     )
+    # RESTRICT: a comment with replies is never deleted on its own (it becomes a tombstone); a post
+    # still takes its whole threads with it.
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies", verbose_name=_("reply to")
+        "self", null=True, blank=True, on_delete=models.RESTRICT, related_name="replies", verbose_name=_("reply to")
     )
-    body = models.TextField(_("comment"), max_length=COMMENT_MAX_LENGTH)
+    body = models.TextField(_("comment"), max_length=COMMENT_MAX_LENGTH, blank=True)
     created_at = models.DateTimeField(_("written at"), auto_now_add=True, db_index=True)
     edited_at = models.DateTimeField(_("edited at"), null=True, blank=True)
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -252,12 +271,21 @@ class Comment(models.Model):
             models.CheckConstraint(
                 condition=LessThanOrEqual(Length("body"), COMMENT_MAX_LENGTH), name="comment_body_length"
             ),
-            models.CheckConstraint(condition=~Q(body=""), name="comment_body_set"),
+            # A comment has an author and text; a tombstone has neither.
+            models.CheckConstraint(
+                condition=Q(deleted_at__isnull=True, author__isnull=False) & ~Q(body="")
+                | Q(deleted_at__isnull=False, author__isnull=True, body=""),
+                name="comment_body_set_or_tombstone",
+            ),
         ]
         indexes = [models.Index(fields=["post", "created_at"])]
 
     def __str__(self) -> str:
-        return Truncator(self.body).chars(60)
+        return str(_("Comment deleted")) if self.is_tombstone else Truncator(self.body).chars(60)
+
+    @property
+    def is_tombstone(self) -> bool:
+        return self.deleted_at is not None
 
     def get_absolute_url(self) -> str:
         return reverse("gallery:post", args=[self.post_id]) + f"#comment-{self.pk}"
@@ -275,8 +303,14 @@ class Notification(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=NotificationKind.choices)
     post = models.ForeignKey(Post, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     comment = models.ForeignKey(Comment, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    # When the latest actor deletes their account another counted person takes their place, or the
+    # notification goes when nobody is left (gallery.signals); SET_NULL is only the fallback.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("latest actor")
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("latest actor"),
     )
     actor_count = models.PositiveIntegerField(_("people"), default=1)
     is_read = models.BooleanField(_("read"), default=False)

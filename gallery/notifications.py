@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -55,6 +55,42 @@ def notify(
     return note
 
 
+def notifications_without_actor(*, user: Any) -> None:
+    """Before `user`'s account is deleted: take them out of other people's notifications. One that
+    counted others too stays, told by the latest of those remaining ("Ann and 2 others" becomes
+    "Bob and 1 other"); one that was only theirs goes. Their own notifications go with them."""
+    notes = (
+        Notification.objects.filter(Q(actor=user) | Q(actors__user=user) | Q(comment__author=user))
+        .exclude(recipient=user)
+        .distinct()
+        .select_related("comment")
+    )
+    for note in notes:
+        remaining = NotificationActor.objects.filter(notification=note).exclude(user=user).order_by("-id")
+        latest = remaining.select_related("user").first()
+        if latest is None:
+            note.delete()
+            continue
+        comment = note.comment
+        if comment is not None and comment.author_id == user.pk:
+            comment = _latest_comment(note=note, by=latest.user)
+        Notification.objects.filter(pk=note.pk).update(
+            actor=latest.user, actor_count=remaining.count(), comment=comment
+        )
+    NotificationActor.objects.filter(user=user).delete()
+
+
+def _latest_comment(*, note: Notification, by: Any) -> Comment | None:
+    """The newest comment (or, for a reply notification, reply to the recipient) of `by` on the
+    notification's post: what the notification links to once `by` is its latest actor."""
+    if note.post_id is None:
+        return None
+    comments = Comment.objects.filter(post_id=note.post_id, author=by, deleted_at__isnull=True)
+    if note.kind == NotificationKind.REPLY:
+        comments = comments.filter(parent__author_id=note.recipient_id)
+    return comments.order_by("-created_at", "-id").first()
+
+
 def _push(note: Notification) -> None:
     note = Notification.objects.select_related("actor__profile", "post__image__generation", "comment").get(pk=note.pk)
     events.publish(
@@ -73,7 +109,7 @@ def _push(note: Notification) -> None:
 
 def notification_text(note: Notification) -> str:
     """One line for a person, in the active language: "Ann and 11 others liked “Dusk”"."""
-    actor = profile_of(user=note.actor).name
+    actor = profile_of(user=note.actor).name if note.actor is not None else _("Someone")
     others = note.actor_count - 1
     title = note.post.display_title if note.post is not None else ""
     values = {"actor": actor, "n": others, "title": title}
@@ -138,6 +174,8 @@ def notification_url(note: Notification) -> str:
         return note.comment.get_absolute_url() if note.comment else ""
     if note.post is not None:
         return note.post.get_absolute_url()
+    if note.actor is None:
+        return reverse("gallery:notifications")
     return reverse("gallery:profile", args=[note.actor.get_username()])
 
 

@@ -127,10 +127,12 @@ def assert_othello_is_intact(othello, world) -> None:
     assert all(default_storage.exists(name) for name in theirs.files)
     assert Post.objects.filter(pk__in=[theirs.post.pk, world["remix"].pk]).count() == 2
     assert GenerationImage.objects.filter(pk=world["variation"].pk).exists()
-    # Hamlet's like and his comment went, and with it othello's reply to it; the counts say so.
+    # Hamlet's like went, and his comment left only a tombstone above othello's reply to it (which
+    # stays); the counts say so (a tombstone is not counted).
     theirs.post.refresh_from_db()
     assert theirs.post.like_count == theirs.post.likes.count() == 0
-    assert theirs.post.comment_count == theirs.post.comments.count() == 1
+    assert sorted(theirs.post.comments.values_list("body", flat=True)) == ["", "A note of my own", "Thank you!"]
+    assert theirs.post.comment_count == theirs.post.comments.filter(deleted_at__isnull=True).count() == 2
     remix = Post.objects.get(pk=world["remix"].pk)
     assert remix.remix_of is None
     assert list(world["saved"].items.values_list("post_id", flat=True)) == [remix.pk]

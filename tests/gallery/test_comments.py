@@ -46,6 +46,36 @@ def test_only_the_author_edits_a_comment(as_, hamlet, othello, who, status):
     assert (comment.edited_at is not None) is (status == 200)
 
 
+def test_removing_a_comment_keeps_the_replies_of_others_under_a_tombstone(client_as, hamlet):
+    """othello removes his comment: iago's reply stays, under "Comment deleted" (no name, no text);
+    othello's own reply in the thread goes with it, and the tombstone goes with the last reply."""
+    post = make_post(user=hamlet)
+    othello, iago = client_as("othello"), client_as("iago")
+    first = write(othello, post, "Othello's first words").json()["id"]
+    iagos = write(iago, post, "Iago answers", parent=first).json()["id"]
+    write(othello, post, "Othello again", parent=first)
+    alone = write(othello, post, "Othello alone").json()["id"]
+    write(othello, post, "Othello to himself", parent=alone)
+    assert othello.delete(f"/api/v1/comments/{first}/").status_code == 204
+    assert othello.delete(f"/api/v1/comments/{alone}/").status_code == 204
+    assert list(Comment.objects.values_list("pk", "author__username", "body")) == [
+        (first, None, ""),
+        (iagos, "iago", "Iago answers"),
+    ]
+    assert Post.objects.get(pk=post.pk).comment_count == 1
+    rows = client_as("guest").get(f"/api/v1/posts/{post.pk}/comments/").json()["results"]
+    assert [(r["id"], r["author"], r["body"], r["deleted"]) for r in rows] == [
+        (first, None, "", True),
+        (iagos, rows[1]["author"], "Iago answers", False),
+    ]
+    page = client_as("hamlet").get(f"/p/{post.pk}/").content.decode()
+    assert "Comment deleted" in page and "Iago answers" in page
+    assert "othello" not in page.lower() and "first words" not in page
+    assert iago.delete(f"/api/v1/comments/{iagos}/").status_code == 204
+    assert not Comment.objects.exists()
+    assert Post.objects.get(pk=post.pk).comment_count == 0
+
+
 @pytest.mark.parametrize(
     "who, status", [("othello", 204), ("hamlet", 204), ("guest", 401), ("iago", 204), ("banned", 401), ("cassio", 403)]
 )
@@ -63,9 +93,12 @@ def test_the_comment_author_the_post_author_and_moderators_remove_a_comment(
     response = client.delete(f"/api/v1/comments/{comment_id}/")
     assert response.status_code == status
     removed = status == 204
-    assert Comment.objects.filter(post=post).count() == (0 if removed else 2)  # its reply goes with it
+    # iago's reply stays; the removed comment stays above it as a tombstone, without author or text.
+    assert Comment.objects.filter(post=post).count() == 2
+    comment = Comment.objects.get(pk=comment_id)
+    assert (comment.author_id is None, comment.body == "", comment.is_tombstone) == (removed,) * 3
     post.refresh_from_db()
-    assert post.comment_count == (0 if removed else 2)
+    assert post.comment_count == (1 if removed else 2)
 
 
 @pytest.mark.parametrize(
@@ -205,7 +238,11 @@ def test_the_post_page_writes_edits_replies_to_and_removes_comments(client_as, h
     assert client_as("iago").post(f"/c/{comment.pk}/report/", {"reason": "spam"}).status_code == 302
     assert Report.objects.filter(comment=comment).exists()
     assert client_as("hamlet").post(f"/c/{comment.pk}/delete/").status_code == 302  # the post's author
-    assert not Comment.objects.exists()
+    assert sorted(Comment.objects.values_list("body", flat=True)) == ["", "a reply"]  # iago's reply stays
+    assert not Report.objects.filter(comment=comment).exists()
+    page = client_as("guest").get(f"/p/{post.pk}/").content.decode()
+    assert "Comment deleted" in page and "a reply" in page and "edited" not in page
+    assert othello_page.get(f"/c/{comment.pk}/edit/").status_code == 404
 
 
 def test_a_refused_comment_on_the_page_keeps_what_was_typed(client_as, hamlet):
