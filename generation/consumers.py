@@ -14,9 +14,6 @@ from generation.owners import owner_from
 
 # Clients have nothing to say on this socket; a frame longer than this is not even parsed.
 MAX_FRAME_CHARS = 4096
-# The channel layer is unreachable: the page's socket reconnects with backoff on this code.
-CLOSE_LAYER_DOWN = 1011
-
 logger = logging.getLogger(__name__)
 
 
@@ -32,13 +29,13 @@ class GenerationConsumer(AsyncJsonWebsocketConsumer):
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         """Channels' dispatch loop also reads the layer: while Redis is away that read fails, and
         the server would log it as a crash with a traceback for every socket. It is an outage,
-        not a bug: one line in the log, and the socket closes with 1011 (the page reconnects)."""
+        not a bug: one line in the log, and the socket closes with 4011 (the page reconnects)."""
         try:
             await super().__call__(scope, receive, send)
         except events.LAYER_DOWN as e:
             if not self.closed:
                 logger.warning("job socket closed: channel layer unreachable (%s)", e)
-                await self.close(code=CLOSE_LAYER_DOWN)
+                await self.close(code=events.CLOSE_LAYER_DOWN)
 
     async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
         self.closed = True
@@ -53,7 +50,7 @@ class GenerationConsumer(AsyncJsonWebsocketConsumer):
                 await self.channel_layer.group_add(owner.group, self.channel_name)
             except events.LAYER_DOWN as e:
                 logger.warning("job socket closed: cannot join its group, channel layer unreachable (%s)", e)
-                await self.close(code=CLOSE_LAYER_DOWN)
+                await self.close(code=events.CLOSE_LAYER_DOWN)
                 return
             self.group = owner.group
 

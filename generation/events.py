@@ -29,6 +29,10 @@ _server_loop: asyncio.AbstractEventLoop | None = None
 # Sent to a person's sockets once their account is deleted; the socket then closes with this code.
 ACCOUNT_DELETED = "account.deleted"
 CLOSE_ACCOUNT_DELETED = 4001
+# The channel layer (Redis) cannot be reached: the socket closes with this code and the page opens
+# it again with backoff. (1011 would say the same, but Daphne refuses to send it: a server's close
+# code must be 1000 or 3000-4999.)
+CLOSE_LAYER_DOWN = 4011
 
 
 def remember_server_loop(loop: asyncio.AbstractEventLoop) -> None:
@@ -67,6 +71,17 @@ def publish(group: str, message: dict[str, Any]) -> None:
         logger.warning("could not publish %s to %s: channel layer unreachable (%s)", message.get("type"), group, e)
     except Exception:
         logger.warning("could not publish %s to %s", message.get("type"), group, exc_info=True)
+
+
+def quiet_layer_outages(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """An event loop exception handler: a background task of the channel layer that failed because
+    Redis is away (channels_redis cleans up after each read in one) is one line in the log, not
+    a traceback; anything else goes to asyncio's own handler."""
+    error = context.get("exception")
+    if isinstance(error, LAYER_DOWN):
+        logger.warning("channel layer unreachable in a background task (%s)", error)
+        return
+    loop.default_exception_handler(context)
 
 
 def _is_in_memory(layer: Any) -> bool:

@@ -25,7 +25,10 @@ class RememberLoop:
     async def __call__(self, scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable) -> None:
         if not self.seen:
             self.seen = True
-            events.remember_server_loop(asyncio.get_running_loop())
+            loop = asyncio.get_running_loop()
+            events.remember_server_loop(loop)
+            if loop.get_exception_handler() is None:
+                loop.set_exception_handler(events.quiet_layer_outages)
         await self.app(scope, receive, send)
 
 

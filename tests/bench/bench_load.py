@@ -14,7 +14,7 @@ itself (the shared Redis of the tests is never touched). Then, in order:
    the API.
 
 It prints errors against the targets (no 5xx, no lost or misdelivered event, every job finished
-exactly once), p95 latencies, and the peaks of PostgreSQL connections (pg_stat_activity) and
+exactly once, no traceback in the servers' logs), p95 latencies, and the peaks of PostgreSQL connections (pg_stat_activity) and
 Redis clients (INFO clients), and exits 1 when a target is missed (2 when a service is missing).
 Every process it starts is stopped on the way out, also on failure or Ctrl+C, and the whole run
 is bounded (--deadline).
@@ -607,6 +607,8 @@ def main(argv: list[str] | None = None) -> int:
                 before = tracebacks(site)
                 results.append(run())
                 results[-1].tracebacks = tracebacks(site) - before
+                if results[-1].tracebacks:  # an outage or a killed worker is logged in a line, not as a crash
+                    results[-1].miss(f"the servers logged {results[-1].tracebacks} tracebacks")
             monitor.mark("end")
             report(results, monitor, time.monotonic() - began)
     except (Deadline, KeyboardInterrupt) as exc:
