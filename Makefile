@@ -76,7 +76,8 @@ bench-engine: setup
 # docs/demo-models.md). Last, demo-restore.toml trains landscape's SR net again on its own
 # generator's pictures (restore-sr; food and anime keep theirs: it measured worse there).
 # Then demo-sharpen.toml gives food and anime a second reconstruction round (its encoder warmed up
-# first, and a feature term; landscape keeps its package: it measured worse there).
+# first, and a feature term; landscape keeps its package: it measured worse there), and anime's SR
+# net is trained again on its sharpened G's pictures, with a patch discriminator (restore-sr).
 # About 10 h on a 2-core CPU. There is no GPU path for the whole chain: tools/gpu_demo_models.sh
 # runs the per-category builds from the shipped packages on one GPU (6 min on an H200 for the 128 px
 # growth of all three, ~100 steps each, host-bound: see docs/demo-models.md).
@@ -97,6 +98,7 @@ demo-models: setup
 	$(PY) -m generation.training $(call RESTORE,landscape) --set sr.channels=32 --set sr.blocks=4
 	$(PY) -m generation.training build-demo-models $(call SHARPEN,food)
 	$(PY) -m generation.training build-demo-models $(call SHARPEN,anime)
+	$(PY) -m generation.training $(call RESTORE,anime) --set sr.mismatch=0.1 --set sr.render_mix=0.75 --set sr.adv_w=0.01
 
 messages: setup
 	$(PY) manage.py makemessages -l zh_Hans -i ".venv/*" -i "tests/*" -i "generation/training/*" -i "staticfiles/*" -i "var/*"
