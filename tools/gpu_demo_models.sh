@@ -16,6 +16,9 @@
 #          and the feature term of demo-sharpen.toml)
 #   128    configs/demo-128.toml: G grows a block and learns to draw at 128 px; keeps the
 #          package's restoring SR net
+# Every SNAPSHOT steps (200) the run keeps its EMA; the middle one of a run is exported as a
+# package too and brought back as demo-<category>-<build>-ema_<step>.tar (generator and card),
+# to measure against the end of the run when it may have gone past its best.
 # Each (category, build) gets an equal share of MINUTES; a stop file ends a run cleanly
 # (checkpoint, then export) when its share is spent. A build that fails is logged and the next
 # one goes on.
@@ -32,32 +35,49 @@ cp -r models/demo-landscape models/demo-food models/demo-anime "$OUT/models/"  #
 
 THREADS=$(nproc)
 if [ -n "${TINY:-}" ]; then
-  DEVICE=${DEVICE:-cpu} BATCH=4 STEPS=3 PER_CAT=32 WARM=2
+  DEVICE=${DEVICE:-cpu} BATCH=4 STEPS=3 PER_CAT=32 WARM=2 SNAPSHOT=1
 else
-  DEVICE=cuda BATCH=${BATCH:-128} STEPS=100000 PER_CAT=${PER_CAT:-12000} WARM=${WARM:-200}
+  DEVICE=cuda BATCH=${BATCH:-128} STEPS=100000 PER_CAT=${PER_CAT:-12000} WARM=${WARM:-200} SNAPSHOT=${SNAPSHOT:-200}
 fi
 n_runs=$(($(wc -w <<<"$CATEGORIES") * $(wc -w <<<"$BUILDS")))
 SHARE=${SHARE:-$((MINUTES * 60 / n_runs))}
 echo "[gpu] device $DEVICE, $THREADS CPU threads, batch $BATCH, warm-ups $WARM steps, $n_runs runs of $SHARE s each"
 
-run() {  # run <build> <category>
-  local config="demo-$1.toml" cat=$2 dir="$WORK/$1-$2" stop="$WORK/stop-$1-$2"
-  rm -f "$stop"
-  (sleep "$SHARE" && touch "$stop") &
-  local timer=$! t0=$SECONDS
-  $PY -m generation.training build-demo-models --config "generation/training/configs/$config" --no-eval \
-    --stop-file "$stop" \
+args() {  # args <build> <category>: the build's settings in ARGS, shared by the run and the snapshot export
+  local cat=$2
+  ARGS=(--config "generation/training/configs/demo-$1.toml" \
     --set "synthetic.categories=[\"$cat\"]" --set "synthetic.per_category=$PER_CAT" --set "synthetic.workers=$THREADS" \
     --set "gan.init_package=demo-$cat" --set "sr.package=demo-$cat" \
     --set "gan.pixd_warmup=$WARM" --set "gan.d_warmup=$WARM" --set "gan.e_warmup=$WARM" \
-    --set "gan.stages=[{\"name\": \"gpu-$1\", \"steps\": $STEPS, \"batch_size\": $BATCH, \"sim_w\": 4.0, \"ms_w\": 6.0, \"pix_w\": 1.0, \"pix_attr_w\": 2.0, \"rec_w\": 10.0, \"kl_w\": 0.01, \"rec_feat_w\": 2.0}]" \
+    --set "gan.stages=[{\"name\":\"gpu-$1\",\"steps\":$STEPS,\"batch_size\":$BATCH,\"sim_w\":4.0,\"ms_w\":6.0,\"pix_w\":1.0,\"pix_attr_w\":2.0,\"rec_w\":10.0,\"kl_w\":0.01,\"rec_feat_w\":2.0}]" \
     --set "run.device=$DEVICE" --set "run.num_threads=$THREADS" --set "run.amp=true" \
-    --set "run.checkpoint_every=500" --set "run.sample_every=500" \
-    --set "run.out_dir=$dir" --set "models_dir=$OUT/models"
+    --set "run.checkpoint_every=500" --set "run.sample_every=500" --set "run.snapshot_every=$SNAPSHOT" \
+    --set "run.out_dir=$WORK/$1-$2")
+}
+
+run() {  # run <build> <category>
+  local cat=$2 stop="$WORK/stop-$1-$2"
+  rm -f "$stop"
+  (sleep "$SHARE" && touch "$stop") &
+  local timer=$! t0=$SECONDS
+  args "$1" "$cat"
+  $PY -m generation.training build-demo-models "${ARGS[@]}" --no-eval --stop-file "$stop" \
+    --set "models_dir=$OUT/models"
   local rc=$?
   kill "$timer" 2>/dev/null
   echo "[gpu] $1 $cat: exit $rc after $((SECONDS - t0)) s"
   return $rc
+}
+
+snapshot() {  # snapshot <build> <category>: the run's middle EMA snapshot exported as a package (its generator and card in a tar of their own)
+  local snaps=("$WORK/$1-$2"/gan/ema_*.pt)
+  [ -f "${snaps[0]}" ] || return 0
+  local mid=${snaps[$(((${#snaps[@]} - 1) / 2))]} dest="$WORK/snapshot-models"
+  rm -rf "$dest" && cp -r models "$dest" && cp -r "$OUT/models/demo-$2" "$dest/"
+  args "$1" "$2"
+  $PY -m generation.training export "${ARGS[@]}" --snapshot "$mid" --set "models_dir=$dest" \
+    && tar -cf "$OUT/demo-$2-$1-$(basename "$mid" .pt).tar" -C "$dest" "demo-$2/generator.safetensors" "demo-$2/model.json" \
+    && echo "[gpu] $1 $2: exported $(basename "$mid") of ${#snaps[@]} snapshots"
 }
 
 pack() {  # pack <category>: the package without its CLIP, the histories and last sample grids
@@ -76,6 +96,7 @@ pack() {  # pack <category>: the package without its CLIP, the histories and las
 for c in $CATEGORIES; do
   for b in $BUILDS; do
     run "$b" "$c" || break
+    snapshot "$b" "$c"
   done
   pack "$c"
 done

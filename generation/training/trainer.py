@@ -655,7 +655,9 @@ class GALIPTrainer:
         path = self.checkpoint_path()
         if not path.exists():
             return False
-        state = torch.load(path, map_location=self.device, weights_only=False)
+        # Read onto the host: the weights and optimiser states are copied to where their modules
+        # live, and the RNG states and the embedding cache must stay CPU tensors.
+        state = torch.load(path, map_location="cpu", weights_only=False)
         with torch.no_grad():
             for n, p in self.g_params.items():
                 p.copy_(state["netG"][n])

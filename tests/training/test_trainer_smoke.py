@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import copy
 import json
 import shutil
 
@@ -93,6 +94,22 @@ def test_resume_continues_from_the_checkpoint(tiny_run, tmp_path):
         assert torch.equal(p.detach(), trainer.g_params[name].detach())
     again.train()
     assert again.step == 24 and len(again.history) == 4
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_a_checkpoint_written_on_the_cpu_resumes_on_a_gpu(tiny_run, tmp_path):
+    """Resuming on CUDA once failed twice: the RNG state and the embedding cache came back on the GPU."""
+    root, trainer, clip, pairs = tiny_run
+    cfg = _tiny_config(root / "run", steps=22)
+    cfg.run.out_dir = str(tmp_path / "run")
+    shutil.copytree(root / "run", tmp_path / "run")
+    cfg.run.device = "cuda"
+    own_clip = ClipBundle(clip.config, copy.deepcopy(clip.model))  # the trainer moves it to the GPU
+    again = GALIPTrainer(cfg, own_clip, pairs, log=lambda m: None)
+    assert again.load_checkpoint() and again.step == 20
+    assert again.emb_cache.device.type == "cpu"
+    again.train()
+    assert again.step == 22 and next(iter(again.g_params.values())).device.type == "cuda"
 
 
 def test_export_is_a_package_the_engine_loads_and_generates_from(tiny_run, tmp_path):
