@@ -178,9 +178,11 @@ def comment_report(*, comment: Comment, user: Any, reason: Any, details: Any = "
 
 def comments_of(*, post: Post) -> QuerySet[Comment]:
     """A post's comments in thread order (each top-level comment, then its replies), oldest first;
-    banned people's comments are left out, tombstones stay (with their replies)."""
+    banned people's comments are left out, tombstones stay while a reply under them is shown (a
+    tombstone over banned people's replies only would be an empty "Comment deleted")."""
+    shown_reply = Comment.objects.filter(parent=OuterRef("pk"), author__is_active=True)
     return (
-        Comment.objects.filter(Q(author__is_active=True) | Q(deleted_at__isnull=False), post=post)
+        Comment.objects.filter(Q(author__is_active=True) | Q(Exists(shown_reply), deleted_at__isnull=False), post=post)
         .select_related("author__profile")
         .annotate(thread=Coalesce("parent_id", "id"))
         .order_by("thread", "id")

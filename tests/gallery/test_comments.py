@@ -76,6 +76,31 @@ def test_removing_a_comment_keeps_the_replies_of_others_under_a_tombstone(client
     assert Post.objects.get(pk=post.pk).comment_count == 0
 
 
+def test_a_tombstone_over_banned_peoples_replies_only_is_not_shown(client_as, hamlet):
+    """Banned people's comments are hidden; a tombstone whose only replies are theirs would be an
+    empty "Comment deleted", so it is hidden with them, and both come back if the ban is lifted."""
+    post = make_post(user=hamlet)
+    othello = client_as("othello")
+    first = write(othello, post, "Othello's first words").json()["id"]
+    write(client_as("iago"), post, "Iago answers", parent=first)
+    assert othello.delete(f"/api/v1/comments/{first}/").status_code == 204
+    iago = Comment.objects.get(body="Iago answers").author
+
+    def shown():
+        rows = client_as("guest").get(f"/api/v1/posts/{post.pk}/comments/").json()["results"]
+        page = client_as("hamlet").get(f"/p/{post.pk}/").content.decode()
+        return [r["deleted"] for r in rows], "Comment deleted" in page
+
+    assert shown() == ([True, False], True)
+    iago.is_active = False
+    iago.save(update_fields=["is_active"])
+    assert shown() == ([], False)
+    assert Comment.objects.filter(post=post).count() == 2  # hidden, not lost
+    iago.is_active = True
+    iago.save(update_fields=["is_active"])
+    assert shown() == ([True, False], True)
+
+
 @pytest.mark.parametrize(
     "who, status", [("othello", 204), ("hamlet", 204), ("guest", 401), ("iago", 204), ("banned", 401), ("cassio", 403)]
 )
