@@ -91,8 +91,13 @@ class ClipBundle:
     @torch.no_grad()
     def encode_words(self, texts: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
         """Token embeddings [N, L, embed_dim] and padding [N, L] (for a G with word_attn)."""
+        return self.encode_word_tokens(self.tokens(texts))
+
+    @torch.no_grad()
+    def encode_word_tokens(self, tokens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """`encode_words` of texts already tokenized (`tokens`)."""
         device = next(self.model.parameters()).device
-        _, words, pad = encode_words(self.model, self.tokens(texts).to(device))
+        _, words, pad = encode_words(self.model, tokens.to(device))
         return words.float(), pad
 
     def image_encoder(self, tap_layers: tuple[int, ...]) -> CLIPImageEncoder:

@@ -54,6 +54,8 @@ from .data import Pair, load_image
 from .encoder import PosteriorEncoder, kl_to_prior
 from .pixel_d import PixelD, caption_labels
 
+IMAGES_ON_GPU_MAX = 4 << 30  # bytes of uint8 renders kept on the GPU (16,000 at 128 px: 0.8 GB)
+
 
 def make_arch(cfg: BuildConfig, clip: ClipBundle, name: str = "galip-demo") -> GALIPArch:
     """GALIP shapes tied to the CLIP: grid, widths and cond_dim come from it, the rest from cfg."""
@@ -136,6 +138,10 @@ class GALIPTrainer:
         size = self.arch.netG.native_size()[0]
         self.pairs = pairs
         self.images = torch.from_numpy(np.stack([load_image(p.image, size) for p in pairs])).permute(0, 3, 1, 2)
+        if self.device.type == "cuda" and self.images.numel() <= IMAGES_ON_GPU_MAX:
+            # Batches are gathered and scaled on the GPU: on the host, a batch of 512 at 128 px is
+            # 100 MB of floats to write and copy every step.
+            self.images = self.images.to(self.device)
         self.captions = [c for p in pairs for c in p.captions]
         owner = [i for i, p in enumerate(pairs) for _ in p.captions]
         # owner is sorted, so the first caption of pair i is where i first appears in it
@@ -157,6 +163,10 @@ class GALIPTrainer:
         self.e_ready = cfg.gan.e_warmup == 0  # the encoder trained alone against G (gan.e_warmup)
         self.emb_cache = torch.zeros(len(self.captions), clip.config.embed_dim)
         self.emb_done = torch.zeros(len(self.captions), dtype=torch.bool)
+        # Each caption's tokens, for G's word attention: tokenizing the batch's captions again for
+        # every pass of G cost more host time than the pass itself on a GPU.
+        self.tok_cache = torch.zeros(len(self.captions), clip.config.context_length, dtype=torch.int32)
+        self.tok_done = torch.zeros(len(self.captions), dtype=torch.bool)
         # The CLIP text tower as it came, and re-tuned once a stage asks (Stage.retune_text).
         self.text_base = {n: p.detach().clone() for n, p in text_parameters(clip.model).items()}
         self.text_tuned = False
@@ -235,14 +245,18 @@ class GALIPTrainer:
         (computed per batch: the cache of every caption's tokens would take gigabytes)."""
         if not self.arch.netG.word_attn:
             return ()
-        words, pad = self.clip.encode_words([self.captions[i] for i in cap_idx.tolist()])
+        todo = cap_idx[~self.tok_done[cap_idx]].unique()
+        if len(todo):
+            self.tok_cache[todo] = self.clip.tokens([self.captions[i] for i in todo.tolist()]).to(torch.int32)
+            self.tok_done[todo] = True
+        words, pad = self.clip.encode_word_tokens(self.tok_cache[cap_idx].long())
         return words.to(self.device), pad.to(self.device)
 
     def _batch(self, batch_size: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         """Real images, their sentence embeddings, and the pair and caption indices drawn."""
         idx = torch.randint(0, len(self.pairs), (batch_size,), generator=self.gen)
         cap = self.cap_first[idx] + (torch.rand(batch_size, generator=self.gen) * self.cap_count[idx]).long()
-        real = self.images[idx].float().div(127.5).sub(1)
+        real = self.images[idx.to(self.images.device)].float().div(127.5).sub(1)
         return real.to(self.device), self._embeddings(cap).to(self.device), idx, cap
 
     # -- one GALIP step ------------------------------------------------------------------------

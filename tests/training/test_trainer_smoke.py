@@ -396,3 +396,19 @@ def test_the_ema_moves_each_weight_a_fraction_towards_g_and_copies_it_before_ema
     for n, p in trainer.g_params.items():
         torch.testing.assert_close(trainer.ema[n], 0.9 * (p - 1.0) + 0.1 * p)
     assert any(not torch.equal(before[n], trainer.ema[n]) for n in before)
+
+
+def test_g_reads_the_same_words_from_the_token_cache_as_from_the_captions(tiny_run, tmp_path):
+    """Captions are tokenized once each (trainer.tok_cache); G's word attention must read the
+    same token embeddings and padding as tokenizing the captions afresh."""
+    root, trainer, clip, pairs = tiny_run
+    cfg = _tiny_config(tmp_path / "run", steps=2)
+    cfg.gan.netg = {**cfg.gan.netg, "word_attn": True}
+    worded = GALIPTrainer(cfg, clip, pairs, log=lambda m: None)
+    cap = torch.tensor([0, 3, 3, len(worded.captions) - 1, 0])
+    words, pad = worded._words(cap)
+    again, again_pad = worded._words(cap)  # from the cache this time
+    direct, direct_pad = clip.encode_words([worded.captions[i] for i in cap.tolist()])
+    assert int(worded.tok_done.sum()) == 3
+    assert torch.equal(pad, direct_pad) and torch.equal(again_pad, direct_pad)
+    assert torch.allclose(words, direct) and torch.allclose(again, direct)
