@@ -72,19 +72,21 @@ bench-engine: setup
 # var/training/demo/), demo-finetune.toml fine-tunes it, demo-words.toml gives it word attention;
 # then, per category, demo-recon.toml fine-tunes a generator of its own with the reconstruction
 # path, and trains a restoring super-resolution net (landscape keeps the one it had: the new one
-# measured worse there). demo-128.toml, which grows them to 128 px, is not part of it yet (see
-# docs/demo-models.md). Last, demo-restore.toml trains landscape's SR net again on its own
+# measured worse there). Then demo-restore.toml trains landscape's SR net again on its own
 # generator's pictures (restore-sr; food and anime keep theirs: it measured worse there).
 # Then demo-sharpen.toml gives food and anime a second reconstruction round (its encoder warmed up
 # first, and a feature term; landscape keeps its package: it measured worse there), and anime's SR
 # net is trained again on its sharpened G's pictures, with a patch discriminator (restore-sr).
-# About 10 h on a 2-core CPU. There is no GPU path for the whole chain: tools/gpu_demo_models.sh
-# runs the per-category builds from the shipped packages on one GPU (6 min on an H200 for the 128 px
-# growth of all three, ~100 steps each, host-bound: see docs/demo-models.md).
+# Last, demo-128.toml grows anime's generator to 128 px with batches of 512 (462 steps; about
+# 7 min on one H200, where the shipped package was trained with tools/gpu_demo_models.sh; about
+# 12 h on a 2-core CPU). About 10 h on a 2-core CPU before it. tools/gpu_demo_models.sh runs the
+# per-category builds from the shipped packages on one GPU (see docs/demo-models.md).
 RECON = --config generation/training/configs/demo-recon.toml --set 'synthetic.categories=["$(1)"]' \
 	--set gan.init_package=demo-$(1) --set run.out_dir=var/training/demo-recon-$(1)
 SHARPEN = --config generation/training/configs/demo-sharpen.toml --set 'synthetic.categories=["$(1)"]' \
 	--set gan.init_package=demo-$(1) --set sr.package=demo-$(1) --set run.out_dir=var/training/demo-sharpen-$(1)
+GROW = --config generation/training/configs/demo-128.toml --set 'synthetic.categories=["$(1)"]' \
+	--set gan.init_package=demo-$(1) --set sr.package=demo-$(1) --set run.out_dir=var/training/demo-128-$(1)
 RESTORE = restore-sr demo-$(1) --config generation/training/configs/demo-restore.toml \
 	--set run.out_dir=var/training/demo-restore-$(1)
 
@@ -99,6 +101,7 @@ demo-models: setup
 	$(PY) -m generation.training build-demo-models $(call SHARPEN,food)
 	$(PY) -m generation.training build-demo-models $(call SHARPEN,anime)
 	$(PY) -m generation.training $(call RESTORE,anime) --set sr.mismatch=0.1 --set sr.render_mix=0.75 --set sr.adv_w=0.01
+	$(PY) -m generation.training build-demo-models $(call GROW,anime)
 
 messages: setup
 	$(PY) manage.py makemessages -l zh_Hans -i ".venv/*" -i "tests/*" -i "generation/training/*" -i "staticfiles/*" -i "var/*"

@@ -148,13 +148,20 @@ def export_packages(cfg: BuildConfig, trainer, log: Log = print, snapshot: str |
     sr = get_sr(cfg, log)
     tail = Path(snapshot).stem.split("_")[-1] if snapshot else ""
     step = int(tail) if tail.isdigit() else trainer.step
+    extra: dict = {"exported_step": step}
+    if sr is not None and cfg.sr.package:  # read before the loop may overwrite that very package
+        from generation.engine.package import read_manifest, resolve_model
+
+        record = read_manifest(resolve_model(cfg.sr.package, cfg.models_dir)).extra.get("training", {}).get("sr")
+        if record:
+            extra["sr"] = record  # how the SR net taken over was trained (restore-sr)
     trainer.use_stage_of(step)  # a snapshot's stage may have resized or read text otherwise
     out = []
     for spec in cfg.packages:
         if not cfg.data.sources and spec.category not in cfg.synthetic.categories:
             continue  # a synthetic build exports the categories it trained on
         folder = Path(cfg.models_dir) / spec.name
-        trainer.export(spec, folder, ema=ema, sr_net=sr, extra={"exported_step": step})
+        trainer.export(spec, folder, ema=ema, sr_net=sr, extra=extra)
         if not cfg.data.sources and spec.category in CATEGORIES:
             add_vocabulary(folder, spec.category, log=log)  # what the site's model card and prompt help read
         size = sum(f.stat().st_size for f in folder.iterdir() if f.is_file())

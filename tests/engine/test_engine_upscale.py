@@ -60,6 +60,18 @@ def test_upscale_uses_the_sr_net_and_reports_it():
     assert method.startswith("sr-x4")
 
 
+def test_upscale_on_the_cpu_passes_a_few_pictures_at_a_time_with_the_same_result():
+    torch.manual_seed(0)
+    net = SRNet(SRConfig(scale=4, channels=8, blocks=1))
+    for p in net.parameters():  # an SR net that is not just bicubic
+        p.data.normal_(0, 0.05)
+    x = torch.rand(5, 3, 160, 160) * 2 - 1  # 640 px out: one picture per pass
+    out, _ = upscale_to(x, 640, 640, net)
+    with torch.inference_mode():
+        whole = net(x).clamp(-1, 1)
+    torch.testing.assert_close(out, whole, rtol=1e-4, atol=1e-4)
+
+
 def test_package_with_a_super_resolution_net_generates_exact_sizes(tmp_path):
     arch = get_arch("galip-tiny")
     torch.manual_seed(0)

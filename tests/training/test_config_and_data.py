@@ -193,10 +193,10 @@ def test_a_generator_ladder_must_have_one_entry_per_block_and_one_more():
 def test_the_reconstruction_config_builds_one_category_from_its_own_package():
     """configs/demo-recon.toml, run per category as the Makefile does: the data, the package it
     starts from and the package it exports are that category's alone, and its G has the shape
-    of the shipped packages."""
+    of the shipped packages (anime's then grows to 128 px: demo-128.toml, the Makefile's last build)."""
     from generation.engine.package import read_manifest
     from generation.training.clip_train import ClipBundle
-    from generation.training.trainer import make_arch
+    from generation.training.trainer import grown_blocks, make_arch
 
     words = load_config(DEMO.with_name("demo-words.toml"))
     for category in ("landscape", "food", "anime"):
@@ -210,7 +210,13 @@ def test_the_reconstruction_config_builds_one_category_from_its_own_package():
         assert [p.name for p in cfg.packages if p.category in cfg.synthetic.categories] == [f"demo-{category}"]
         manifest = read_manifest(Path(cfg.models_dir) / f"demo-{category}")
         clip = ClipBundle(manifest.arch.clip, None)
-        assert make_arch(cfg, clip).netG == make_arch(words, clip).netG == manifest.arch.netG
+        recon = make_arch(cfg, clip).netG
+        assert recon == make_arch(words, clip).netG
+        if category == "anime":
+            grown = make_arch(load_config(DEMO.with_name("demo-128.toml")), clip).netG
+            assert manifest.arch.netG == grown and grown_blocks(recon, grown) == [recon.n_blocks]
+        else:
+            assert recon == manifest.arch.netG
 
 
 def test_the_128_config_grows_the_reconstruction_packages_by_one_block():

@@ -265,9 +265,13 @@ def test_a_run_can_fine_tune_the_generator_of_a_package(tiny_run, tmp_path):
     assert again.load_checkpoint() and again.d_ready and again.init_from == {"package": "base", "steps": 20}
     cfg.sr.package = "base"
     cfg.packages = [PackageSpec("tuned", "landscape")]
+    base_card = json.loads((models / "base" / "model.json").read_text())
+    base_card["training"]["sr"] = {"method": "restoring SR", "steps": 7}  # as restore-sr records it
+    (models / "base" / "model.json").write_text(json.dumps(base_card))
     [folder] = export_packages(cfg, again, log=lambda m: None)
     manifest = json.loads((folder / "model.json").read_text())
     assert manifest["training"]["steps"] == 4 and manifest["training"]["init_from"] == {"package": "base", "steps": 20}
+    assert manifest["training"]["sr"] == {"method": "restoring SR", "steps": 7}  # the SR net keeps its record
     assert manifest["super_resolution"] == {"scale": 4, "channels": 8, "blocks": 1}
 
     other = _tiny_config(tmp_path / "other", steps=4)
