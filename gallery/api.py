@@ -66,6 +66,7 @@ class PostOutput(serializers.ModelSerializer):
     author = serializers.SerializerMethodField()
     liked = serializers.SerializerMethodField()
     image_url = serializers.SerializerMethodField()
+    animation_url = serializers.SerializerMethodField(help_text="the animated WebP of an animated post, else null")
     thumb_url = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()
     share_url = serializers.SerializerMethodField()
@@ -94,6 +95,8 @@ class PostOutput(serializers.ModelSerializer):
             "comment_count",
             "tags",
             "image_url",
+            "animated",
+            "animation_url",
             "thumb_url",
             "url",
             "share_url",
@@ -126,6 +129,9 @@ class PostOutput(serializers.ModelSerializer):
     def get_image_url(self, obj: Post) -> str:
         return self._abs(obj.image.get_file_url())
 
+    def get_animation_url(self, obj: Post) -> str | None:
+        return self._abs(reverse("gallery:post-animation", args=[obj.pk])) if obj.animated else None
+
     def get_thumb_url(self, obj: Post) -> str:
         return self._abs(obj.image.get_thumb_url())
 
@@ -153,6 +159,9 @@ class PublishInput(serializers.Serializer):
         required=False,
         max_length=TAGS_PER_POST,
         help_text=_('Tags besides the title\'s #words, e.g. ["sunset", "山水"].'),
+    )
+    animated = serializers.BooleanField(
+        required=False, default=False, help_text=_("Show the job's animation (an interpolation's) over the image.")
     )
 
 
@@ -224,7 +233,11 @@ class PostListCreateApi(_GalleryApiView):
             # Unknown and someone else's images get the same answer.
             return Response({"image": [_("No such picture among yours.")]}, status=status.HTTP_400_BAD_REQUEST)
         post = services.post_publish(
-            user=request.user, image=image, title=data.validated_data["title"], tags=data.validated_data.get("tags")
+            user=request.user,
+            image=image,
+            title=data.validated_data["title"],
+            tags=data.validated_data.get("tags"),
+            animated=data.validated_data["animated"],
         )
         return Response(PostOutput(post, context={"request": request}).data, status=status.HTTP_201_CREATED)
 

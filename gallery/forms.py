@@ -22,6 +22,12 @@ class PublishForm(forms.Form):
         required=False,
         help_text=_("Words separated by spaces or commas, e.g. sunset 山水."),
     )
+    animated = forms.BooleanField(
+        label=_("Publish the animation"),
+        required=False,
+        initial=True,
+        help_text=_("The post plays the interpolation's frames; this frame is its still picture."),
+    )
 
 
 class ReportForm(forms.Form):

@@ -100,6 +100,8 @@ class Post(models.Model):
     is_hidden = models.BooleanField(_("hidden"), default=False, db_index=True)
     hidden_reason = models.CharField(_("reason for hiding"), max_length=200, blank=True)
     is_featured = models.BooleanField(_("featured"), default=False, db_index=True)
+    # The post shows its job's animation (an interpolation's frames, animated WebP) over the still.
+    animated = models.BooleanField(_("animated"), default=False)
     # The safety classifier's score at publish (instantpainting/safety.py); None when it was off.
     safety_score = models.FloatField(_("explicit-content score"), null=True, blank=True)
     awaiting_review = models.BooleanField(_("awaiting review"), default=False, db_index=True)

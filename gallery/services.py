@@ -65,17 +65,27 @@ def _remix_source(generation: Generation, image: GenerationImage) -> Post | None
     return Post.objects.visible().exclude(image=image).filter(pk=pk).first()
 
 
-def _safety_score(image: GenerationImage) -> float | None:
+def _safety_score(image: GenerationImage, *, animated: bool = False) -> float | None:
+    """The image's explicit-content score; for an animated post, the highest of its job's frames."""
     if not safety_enabled():
         return None
-    with default_storage.open(image.file.name or "", "rb") as handle:
-        return image_nsfw_score(handle.read())
+    frames = list(image.generation.images.all()) if animated else [image]
+    scores = []
+    for frame in frames:
+        with default_storage.open(frame.file.name or "", "rb") as handle:
+            score = image_nsfw_score(handle.read())
+        if score is not None:  # None: the classifier could not read it
+            scores.append(score)
+    return max(scores, default=None)
 
 
-def post_publish(*, user: Any, image: GenerationImage, title: Any = "", tags: Any = None) -> Post:
+def post_publish(
+    *, user: Any, image: GenerationImage, title: Any = "", tags: Any = None, animated: bool = False
+) -> Post:
     """Publish the user's own image. One post per image; the prompt, title and tags pass the blocklist.
 
-    Tags are the title's #words plus `tags` (gallery.tags.clean_tags)."""
+    Tags are the title's #words plus `tags` (gallery.tags.clean_tags). `animated`: the post shows
+    the job's animation (only an interpolation has one) over the image."""
     if user is None or not user.is_authenticated or not user.is_active:
         raise NotAllowed(_("Log in to publish."))
     generation = image.generation
@@ -93,15 +103,22 @@ def post_publish(*, user: Any, image: GenerationImage, title: Any = "", tags: An
             if blocked.casefold() in title.casefold()
             else ("tags" if blocked.casefold() in " ".join(tag_names) else "image"),
         )
+    if animated is not True and animated is not False:
+        raise ServiceError(_("Say true or false."), field="animated")
+    if animated and not generation.animation:
+        raise ServiceError(
+            _("This picture has no animation: only an interpolation's frames have one."), field="animated"
+        )
     if Post.objects.filter(image=image).exists():
         raise Conflict(_("This picture is already published."), field="image")
-    score = _safety_score(image)
+    score = _safety_score(image, animated=animated)
     flagged = score is not None and score > settings.SAFETY_PUBLISH_THRESHOLD
     post = Post(
         image=image,
         author=user,
         title=title,
         share_code=_new_share_code(),
+        animated=animated,
         remix_of=_remix_source(generation, image),
         safety_score=score,
         # Above the threshold the post waits, hidden, in the moderators' queue (admin: awaiting review).

@@ -7,6 +7,7 @@ app_name = "gallery"
 urlpatterns = [
     path("gallery/", views.feed_page, name="feed"),
     path("p/<int:pk>/", views.post_page, name="post"),
+    path("p/<int:pk>/animation.webp", views.post_animation, name="post-animation"),
     path("p/<int:pk>/like/", views.post_like, name="post-like"),
     path("p/<int:pk>/report/", views.post_report, name="post-report"),
     path("p/<int:pk>/unpublish/", views.post_unpublish, name="post-unpublish"),

@@ -139,6 +139,20 @@ def post_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
+def post_animation(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """An animated post's animation (its job's interpolation as an animated WebP), for whoever may
+    see the post: everyone while it is visible, its author and moderators when it is hidden."""
+    post = _post_or_404(pk)
+    allowed = selectors.post_is_visible(post=post) or user_is_moderator(user=request.user)
+    if not allowed and not (request.user.is_authenticated and post.author_id == request.user.pk):
+        raise Http404
+    animation = post.image.generation.animation
+    if not post.animated or not animation:
+        raise Http404
+    return serve_stored_file(animation.name, content_type="image/webp", cache_control="private, max-age=3600")
+
+
+@require_GET
 def share_page(request: HttpRequest, code: str) -> HttpResponse:
     post = selectors.post_get(share_code=code)
     if post is None:
@@ -294,7 +308,11 @@ def publish_page(request: HttpRequest, image_id: Any) -> HttpResponse:
         if form.is_valid():
             try:
                 post = services.post_publish(
-                    user=request.user, image=image, title=form.cleaned_data["title"], tags=form.cleaned_data["tags"]
+                    user=request.user,
+                    image=image,
+                    title=form.cleaned_data["title"],
+                    tags=form.cleaned_data["tags"],
+                    animated=bool(form.cleaned_data["animated"]) and bool(image.generation.animation),
                 )
             except errors.ServiceError as exc:
                 if isinstance(exc, errors.Conflict | errors.NotFound):
