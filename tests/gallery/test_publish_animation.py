@@ -124,3 +124,14 @@ def test_the_safety_check_of_an_animated_post_reads_every_frame(client_as, hamle
         posts[animated] = Post.objects.get(pk=publish(client_as("hamlet"), first, animated=animated).json()["id"])
     assert posts[True].awaiting_review and posts[True].is_hidden
     assert not posts[False].awaiting_review and not posts[False].is_hidden
+
+
+def test_the_service_takes_only_a_real_boolean_for_animated(hamlet):
+    from gallery.services import post_publish
+    from instantpainting.errors import ServiceError
+
+    frame = interpolation_frame(hamlet)
+    with pytest.raises(ServiceError) as caught:
+        post_publish(user=hamlet, image=frame, animated="yes")  # type: ignore[arg-type]
+    assert caught.value.field == "animated"
+    assert not Post.objects.exists()
