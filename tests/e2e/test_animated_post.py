@@ -1,5 +1,6 @@
 """An interpolation published animated: the gallery card is marked, and the post page plays the
-animated WebP that the site's own worker made (the browser decodes every frame)."""
+animated WebP that the site's own worker made (the still picture for someone who asked for less
+motion)."""
 
 from __future__ import annotations
 
@@ -50,3 +51,10 @@ def test_an_animated_post_is_marked_in_the_gallery_and_plays_on_its_page(live_si
     buttons = page.locator(".post-image figcaption").bounding_box()
     assert buttons["y"] >= box["y"] + box["height"] - 1  # the still and the file under it, not beside
     assert page.locator(".post-image figcaption a[data-lightbox]").get_attribute("href").endswith(".png")
+
+    # Someone who asked for less motion gets the still picture in its place.
+    calm = page_factory("phone", reduced_motion="reduce")
+    calm.goto(page.url)
+    calm.wait_for_function("document.querySelector('.post-image img[data-animation]').complete")
+    assert calm.evaluate("document.querySelector('.post-image img[data-animation]').currentSrc").endswith(".png")
+    assert page.evaluate("document.querySelector('.post-image img[data-animation]').currentSrc").endswith(".webp")
