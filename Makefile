@@ -90,18 +90,26 @@ GROW = --config generation/training/configs/demo-128.toml --set 'synthetic.categ
 RESTORE = restore-sr demo-$(1) --config generation/training/configs/demo-restore.toml \
 	--set run.out_dir=var/training/demo-restore-$(1)
 
+# Each step leaves a stamp in $(DONE) when it finishes, and a later `make demo-models` skips a
+# stamped step: on a built tree nothing is exported or trained again (a step run twice would
+# export its build over the later steps' packages, and the SR nets after it would train again).
+# `rm -r var/training/demo-models-done` rebuilds every step (each still resumes from var/training).
+DONE = var/training/demo-models-done
+step = @if [ -e $(DONE)/$(1) ]; then echo "demo-models: $(1) is done ($(DONE)/$(1))"; \
+	else $(PY) -m generation.training $(2) && mkdir -p $(DONE) && touch $(DONE)/$(1); fi
+
 demo-models: setup
-	$(PY) -m generation.training build-demo-models --config generation/training/configs/demo.toml
-	$(PY) -m generation.training build-demo-models --config generation/training/configs/demo-finetune.toml
-	$(PY) -m generation.training build-demo-models --config generation/training/configs/demo-words.toml
-	$(PY) -m generation.training build-demo-models $(call RECON,landscape) --set sr.package=demo-landscape
-	$(PY) -m generation.training build-demo-models $(call RECON,food)
-	$(PY) -m generation.training build-demo-models $(call RECON,anime)
-	$(PY) -m generation.training $(call RESTORE,landscape) --set sr.channels=32 --set sr.blocks=4
-	$(PY) -m generation.training build-demo-models $(call SHARPEN,food)
-	$(PY) -m generation.training build-demo-models $(call SHARPEN,anime)
-	$(PY) -m generation.training $(call RESTORE,anime) --set sr.mismatch=0.1 --set sr.render_mix=0.75 --set sr.adv_w=0.01
-	$(PY) -m generation.training build-demo-models $(call GROW,anime)
+	$(call step,base,build-demo-models --config generation/training/configs/demo.toml)
+	$(call step,finetune,build-demo-models --config generation/training/configs/demo-finetune.toml)
+	$(call step,words,build-demo-models --config generation/training/configs/demo-words.toml)
+	$(call step,recon-landscape,build-demo-models $(call RECON,landscape) --set sr.package=demo-landscape)
+	$(call step,recon-food,build-demo-models $(call RECON,food))
+	$(call step,recon-anime,build-demo-models $(call RECON,anime))
+	$(call step,restore-landscape,$(call RESTORE,landscape) --set sr.channels=32 --set sr.blocks=4)
+	$(call step,sharpen-food,build-demo-models $(call SHARPEN,food))
+	$(call step,sharpen-anime,build-demo-models $(call SHARPEN,anime))
+	$(call step,restore-anime,$(call RESTORE,anime) --set sr.mismatch=0.1 --set sr.render_mix=0.75 --set sr.adv_w=0.01)
+	$(call step,grow-anime,build-demo-models $(call GROW,anime))
 
 messages: setup
 	$(PY) manage.py makemessages -l zh_Hans -i ".venv/*" -i "tests/*" -i "generation/training/*" -i "staticfiles/*" -i "var/*"

@@ -1,0 +1,56 @@
+"""`make demo-models` on a built tree: every finished step is skipped by its stamp, a step that
+fails leaves none, so the next run starts again there and not before."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+STEPS = re.findall(r"\$\(call step,([\w-]+),", (ROOT / "Makefile").read_text(encoding="utf-8"))
+
+pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
+
+
+def make(done: Path, py: str) -> subprocess.CompletedProcess[str]:
+    # -o setup: the venv and the database are not this test's business
+    return subprocess.run(
+        ["make", "-s", "-o", "setup", "demo-models", f"DONE={done}", f"PY={py}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_the_steps_are_the_builds_in_order():
+    assert STEPS[:3] == ["base", "finetune", "words"] and STEPS[-1] == "grow-anime"
+    assert len(STEPS) == len(set(STEPS)) == 11
+
+
+def test_a_built_tree_runs_nothing(tmp_path):
+    for name in STEPS:
+        (tmp_path / name).touch()
+    run = make(tmp_path, "false")  # any step that ran would fail
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.count(" is done ") == len(STEPS)
+
+
+def test_a_failed_step_leaves_no_stamp_and_stops_the_chain(tmp_path):
+    for name in STEPS[:4]:
+        (tmp_path / name).touch()
+    run = make(tmp_path, "false")
+    assert run.returncode != 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(STEPS[:4])
+
+
+def test_a_step_that_finishes_is_stamped(tmp_path):
+    for name in STEPS[:-1]:
+        (tmp_path / name).touch()
+    run = make(tmp_path, "true")  # stands in for the last build, which succeeds
+    assert run.returncode == 0, run.stderr
+    assert (tmp_path / STEPS[-1]).exists()
