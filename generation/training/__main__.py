@@ -175,7 +175,11 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             reports.append(evaluate_package(name, seeds=args.seeds, grid_path=grid))
             _log(json.dumps(reports[-1].to_dict(), ensure_ascii=False))
         side = grid_dir / f"{Path(name).name}-vs-renders.png" if grid_dir else None
-        fidelity.append(evaluate_fidelity(name, seeds=args.seeds, grid_path=side))
+        fidelity.append(
+            evaluate_fidelity(
+                name, seeds=args.seeds, grid_path=side, truncation=args.truncation, candidates=args.candidates
+            )
+        )
         _log(json.dumps(fidelity[-1].to_dict(), ensure_ascii=False))
         if args.record:
             _record_quality(name, fidelity[-1].quality(args.seeds))
@@ -334,6 +338,8 @@ def main(argv: list[str] | None = None) -> int:
     sp.add_argument("--fidelity-only", action="store_true", help="only the fidelity measures (fidelity.py)")
     sp.add_argument("--record", action="store_true", help="write the fidelity summary into each package's model.json")
     sp.add_argument("--threads", type=int, default=1)
+    sp.add_argument("--truncation", type=float, default=1.0, help="sampling: the engine's noise truncation")
+    sp.add_argument("--candidates", type=int, default=1, help="sampling: the engine's CLIP-picked candidates")
     sp.set_defaults(fn=cmd_evaluate)
 
     sp = sub.add_parser("showcase", help="sample sheets of the demo models at 256 px (docs/demo-*-showcase.png)")

@@ -131,3 +131,30 @@ def test_the_quality_a_package_records_is_the_report_rounded():
     assert (q["fd"], q["fd_floor"], q["fd_blur2"]) == (4.5, 0.46, 2.81)
     assert (q["objects"], q["objects_en"], q["objects_zh"], q["held_out_objects"]) == (0.92, 0.92, 0.93, 0.9)
     assert q["seed_spread"] == 0.82 and "--seeds 4" in q["method"]
+
+
+def test_a_combination_the_model_cannot_compose_shows_as_its_missing_object():
+    """Rivers are drawn at dawn, noon and sunset but never at night (the held-out "river at
+    night"): the mixed per-object share reads about half, the breakdown must say where — that
+    combination's river near 0 %, rivers of the regular prompts and the other combinations read."""
+    from generation.training.fidelity import presence_lines
+    from generation.training.synthetic import Scene
+
+    reader = FidelityReader.load(fidelity_path("landscape"))
+    items = eval_items("landscape", n_regular=6, per_holdout=2)
+    seeds = 2
+    pictures = {}
+    for i, item in enumerate(items):
+        scene = item.scene
+        if item.holdout == "river at night":  # drawn without the river, the rest as asked
+            scene = Scene(scene.category, {**scene.attrs, "water": "none"}, scene.seed)
+        x = render_variants(scene, 2 * seeds, salt=2)
+        pictures[(i, "en")], pictures[(i, "zh")] = x[:seeds], x[seeds:]
+    report = fidelity_of("no river at night", pictures, items, reader, seeds)
+
+    assert report.presence_by_holdout_object["river at night"]["water=river"] <= 0.1
+    assert report.presence_by_holdout["river at night"] < report.presence_by_holdout["snowy mountains at sunset"]
+    assert set(report.presence_by_holdout) == {it.holdout for it in items if it.holdout}
+    assert all(v >= 0.75 for v in report.presence_regular_by_object.values()), report.presence_regular_by_object
+    lines = presence_lines([report])
+    assert "  - river at night:" in lines and "weakest water=river 0% of 8" in lines
