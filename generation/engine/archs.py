@@ -137,7 +137,7 @@ def arch_for_clip(clip_arch: str) -> GALIPArch:
     """The GALIP layout to import a checkpoint trained on ``clip_arch``.
 
     Plain ``ViT-B-32`` maps to the QuickGELU config: official GALIP used OpenAI's weights, and
-    running them with nn.GELU gives wrong features (galip.md §5.4).
+    running them with nn.GELU gives wrong features (docs/engine.md, open_clip pitfalls).
     """
     if clip_arch in ("ViT-B-32-quickgelu", "ViT-B-32"):
         return get_arch("galip-coco")

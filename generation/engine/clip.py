@@ -2,7 +2,7 @@
 and the two encoders GALIP needs.
 
 Nothing here downloads anything: models are built from a config dict (``open_clip.model.CLIP``)
-and weights come from local files only. The open_clip pitfalls of galip.md §5.4 are handled
+and weights come from local files only. The open_clip pitfalls listed in docs/engine.md are handled
 here: batch-first token layout, the causal text mask (we always go through ``encode_text``), and
 QuickGELU for OpenAI-trained weights (``ViT-B-32-quickgelu``).
 """
@@ -183,7 +183,7 @@ class CLIPTextEncoder(nn.Module):
     """GALIP's text encoder: the unnormalised projected end-of-text embedding [B, embed_dim].
 
     Goes through ``encode_text`` so open_clip applies the causal mask (calling the transformer
-    directly would not, galip.md §5.4).
+    directly would not).
     """
 
     def __init__(self, clip_model: CLIP) -> None:
@@ -213,8 +213,8 @@ class CLIPImageEncoder(nn.Module):
     global embedding is ln_post(CLS) @ proj, the one CLIP scores use.
 
     ``preprocess``: ``"standard"`` maps [-1,1] to [0,1] and resizes with bicubic antialiasing;
-    ``"galip"`` reproduces the official quirk (nearest resize and the [0,1] map applied twice,
-    galip.md §3.1) for fine-tuning released discriminators.
+    ``"galip"`` reproduces the official quirk (nearest resize and the [0,1] map applied twice
+    in GALIP's code) for fine-tuning released discriminators.
 
     ``keep_grid=True`` runs images whose sides are multiples of the patch size at their own size
     (positional embedding resampled), which lets non-square native images be scored uncropped.

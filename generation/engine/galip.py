@@ -15,7 +15,7 @@ Two generalisations over the official code, both neutral for the official config
   ``(gh/g, gw/g)``. On the square grid the computation is exactly GALIP's.
 
 open_clip (>= 2.26) builds batch-first transformers, so tokens are [B, L, D] here and the prompt
-token is appended on dim 1 (galip.md §5.4); the official code is sequence-first.
+token is appended on dim 1 (docs/engine.md, open_clip pitfalls); the official code is sequence-first.
 """
 
 from __future__ import annotations

@@ -74,7 +74,7 @@ class LoadedModel:
 
 
 def strip_module_prefix(state_dict: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-    """Drop DDP's ``module.`` prefix, as GALIP's own loader does (galip.md §5.1)."""
+    """Drop DDP's ``module.`` prefix, as GALIP's own loader does."""
     if state_dict and next(iter(state_dict)).startswith("module."):
         return {k.removeprefix("module."): v for k, v in state_dict.items()}
     return state_dict

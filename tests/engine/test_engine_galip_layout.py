@@ -28,7 +28,7 @@ def _affine_keys(prefix: str, channels: int) -> dict[str, tuple[int, ...]]:
 
 
 def expected_netg_keys() -> dict[str, tuple[int, ...]]:
-    """galip.md §5.2, written out: the 525 keys of the released COCO / CC12M netG."""
+    """The GALIP layout, written out: the 525 keys of the released COCO / CC12M netG."""
     keys: dict[str, tuple[int, ...]] = {"fc_code.weight": (3136, 100), "fc_code.bias": (3136,)}
     for b in range(4):
         p = f"mapping.FBlocks.{b}"
@@ -81,7 +81,7 @@ def expected_netg_keys() -> dict[str, tuple[int, ...]]:
 
 
 def expected_netd_netc_keys() -> tuple[dict[str, tuple[int, ...]], dict[str, tuple[int, ...]]]:
-    """galip.md §5.3."""
+    """The released netD and netC keys and shapes."""
     d: dict[str, tuple[int, ...]] = {}
     for b in (0, 1):
         d[f"DBlocks.{b}.conv_r.0.weight"] = (768, 768, 3, 3)
