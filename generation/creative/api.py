@@ -91,6 +91,11 @@ class PromptCheckApi(APIView):
                     "known": serializers.ListField(child=serializers.CharField()),
                     "unknown": serializers.ListField(child=serializers.CharField()),
                     "only_unknown": serializers.BooleanField(),
+                    "untaught": serializers.ListField(
+                        child=serializers.DictField(),
+                        help_text="combinations the prompt asks for that the model has not learnt: "
+                        "name, terms, object, drawn (of `of` test pictures)",
+                    ),
                     "message": serializers.CharField(),
                 },
             ),
@@ -100,8 +105,8 @@ class PromptCheckApi(APIView):
     def post(self, request: Request, name: str) -> Response:
         values = _parse(CheckInput, request)
         studio = services.studio_model(name=name)
-        check, message = services.prompt_check(studio=studio, prompt=values["prompt"])
-        return Response({**check.to_dict(), "message": message})
+        check, message, untaught = services.prompt_check(studio=studio, prompt=values["prompt"])
+        return Response({**check.to_dict(), "untaught": untaught, "message": message})
 
 
 class ComposeApi(APIView):

@@ -12,6 +12,7 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.urls import reverse
+from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from PIL import Image
@@ -25,6 +26,7 @@ from generation.prompting import PromptCheck, Vocabulary, VocabularyMissing
 from generation.prompting.counterfactual import Surprise, counterfactuals, surprise
 from generation.prompting.poems import POEM_MAX_CHARS, PoemReading, read_poem
 from generation.prompting.recipe import MAX_INGREDIENTS, Recipe, RecipeError, build_recipe
+from generation.prompting.untaught import untaught, untaught_in
 from instantpainting.errors import NotFound, ServiceError
 
 from .card import poem_card_png
@@ -170,16 +172,47 @@ def model_card(*, studio: StudioModel, lang: str) -> dict[str, Any]:
         "groups": groups,
         "recipes": voc.compose_rules.get("recipe") is not None,
         "counterfactuals": [c.to_dict() for c in counterfactuals(voc)],
+        "untaught": [u.words(voc, lang) for u in untaught(voc, _quality(studio))],
     }
 
 
 # -- prompt help ------------------------------------------------------------------------------------
 
 
-def prompt_check(*, studio: StudioModel, prompt: Any) -> tuple[PromptCheck, str]:
-    """Which words of the prompt the model knows, and a sentence for the person about it."""
+def prompt_check(*, studio: StudioModel, prompt: Any) -> tuple[PromptCheck, str, list[dict[str, Any]]]:
+    """Which words of the prompt the model knows, the combinations it asks for that the model has
+    not learnt (`untaught`), and a sentence for the person about both."""
     text = clean_text(prompt, field="prompt", max_chars=MAX_PROMPT_CHARS, what=_("prompt"))
     check = studio.vocabulary.check(text)
+    name = studio.model.name
+    lang = "zh" if studio.vocabulary.is_chinese(text) else "en"
+    weak = [u.words(studio.vocabulary, lang) for u in untaught_in(studio.vocabulary, _quality(studio), text)]
+    message = _check_message(studio, check, text)
+    if weak:
+        notes = " ".join(_untaught_sentence(name, w) for w in weak)
+        message = notes if not check.unknown else f"{message} {notes}"
+    return check, message, weak
+
+
+def _quality(studio: StudioModel) -> dict[str, Any] | None:
+    quality = studio.manifest.extra.get("quality")
+    return quality if isinstance(quality, dict) else None
+
+
+def _untaught_sentence(name: str, weak: dict[str, Any]) -> str:
+    return _(
+        "Model “%(name)s” never saw %(terms)s together while it learnt, and in its tests drew %(object)s "
+        "in %(drawn)d of %(of)d such pictures: the picture will likely leave it out."
+    ) % {
+        "name": name,
+        "terms": get_text_list([f"“{t}”" for t in weak["terms"]], _("and")),
+        "object": f"“{weak['object']}”",
+        "drawn": weak["drawn"],
+        "of": weak["of"],
+    }
+
+
+def _check_message(studio: StudioModel, check: PromptCheck, text: str) -> str:
     name = studio.model.name
     if not check.known and not check.unknown:
         message = _("The prompt has no words in it. Write what the picture should show.")
@@ -199,7 +232,7 @@ def prompt_check(*, studio: StudioModel, prompt: Any) -> tuple[PromptCheck, str]
         ) % {"name": name, "words": ", ".join(f"“{w}”" for w in check.unknown)}
     else:
         message = _("Model “%(name)s” knows every word of this prompt.") % {"name": name}
-    return check, message
+    return message
 
 
 def poem_reading(*, studio: StudioModel, poem: Any) -> PoemReading:

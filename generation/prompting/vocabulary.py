@@ -18,6 +18,7 @@ _EN_WORD = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
 _SLOT = re.compile(r"\{([a-z_]+)\}")
+_ARTICLE = re.compile(r"^(?:a|an|the|some)\s+")
 
 
 class VocabularyMissing(LookupError):
@@ -70,6 +71,27 @@ class Vocabulary:
 
     def term(self, group: str, term_id: str) -> dict[str, Any] | None:
         return self._terms.get((group, term_id))
+
+    def word(self, group: str, term_id: str, lang: str) -> str:
+        """The term's first form in `lang` (English when it has none there), else its id."""
+        term = self._terms.get((group, term_id)) or {}
+        forms = term.get(lang) or term.get("en") or [term_id]
+        return str(forms[0])
+
+    def mentions(self, prompt: str) -> set[tuple[str, str]]:
+        """(group, term id) of every term one of whose forms the prompt contains: English forms
+        as whole words without their article ("a river" in "river at night"), a plural s too;
+        Chinese forms anywhere in the text."""
+        text = prompt.lower()
+        found: set[tuple[str, str]] = set()
+        for (group, term_id), term in self._terms.items():
+            for form in term.get("en", []):
+                core = _ARTICLE.sub("", form.lower()).strip()
+                if core and re.search(rf"(?<![a-z]){re.escape(core)}(?:e?s)?(?![a-z])", text):
+                    found.add((group, term_id))
+            if any(form and form in prompt for form in term.get("zh", [])):
+                found.add((group, term_id))
+        return found
 
     @property
     def compose_rules(self) -> dict[str, Any]:

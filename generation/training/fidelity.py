@@ -233,6 +233,18 @@ def mean_pairwise(feats: torch.Tensor) -> float:
     return float(d.sum() / (n * (n - 1)))
 
 
+def combination_objects(category: str, match: dict[str, str]) -> list[str]:
+    """The objects a held-out combination names itself, as "<head>=<label>": the river of "river
+    at night", the shrimp and the rice of "shrimp on rice" (its times and colours are no objects)."""
+    out = []
+    for key, value in match.items():
+        if key in OBJECT_HEADS[category] or (category == "food" and key.startswith("has_")):
+            out.append(f"{key}={value}")
+        elif category == "food" and key == "main":
+            out.append(f"has_{value}=yes")
+    return out
+
+
 def expected_objects(category: str, attrs: dict[str, Any]) -> list[tuple[str, str]]:
     """(head, label) of every object a caption of these attributes asks for, absent ones included
     ("no mountains" must not be drawn either)."""
@@ -270,6 +282,27 @@ class FidelityReport:
     def to_dict(self) -> dict[str, Any]:
         return self.__dict__.copy()
 
+    def combinations(self) -> list[dict[str, Any]]:
+        """Each held-out combination that names objects, with how often each of them was drawn:
+        what the site's prompt check and model card warn about. `selection` is the combination
+        in the package vocabulary's terms (as its counterfactual list has it)."""
+        from .synthetic.vocabulary import partial_selection
+
+        out = []
+        for h in RENDERERS[self.category].holdouts:
+            measured = self.presence_by_holdout_object.get(h.name, {})
+            own = [name for name in combination_objects(self.category, h.match) if name in measured]
+            if own:
+                counts = self.presence_by_holdout_count[h.name]
+                out.append(
+                    {
+                        "name": h.name,
+                        "selection": partial_selection(self.category, h.match),
+                        "objects": {name: {"drawn": round(measured[name], 2), "of": counts[name]} for name in own},
+                    }
+                )
+        return out
+
     def quality(self, seeds: int) -> dict[str, Any]:
         """The summary a package's model.json carries under "quality" (the site's model card
         shows it), rounded as the docs print it."""
@@ -281,6 +314,7 @@ class FidelityReport:
             **{f"objects_{lang}": round(v, 2) for lang, v in self.presence_by_lang.items()},
             "held_out_objects": round(self.presence_heldout, 2),
             "seed_spread": round(self.spread_ratio, 2),
+            "combinations": self.combinations(),
             "method": f"python -m generation.training evaluate <model> --fidelity-only --seeds {seeds} (docs/demo-models.md)",
         }
 
@@ -449,7 +483,7 @@ def presence_lines(reports: list[FidelityReport]) -> str:
         regular = ", ".join(f"{name} {100 * v:.0f}%" for name, v in r.presence_regular_by_object.items())
         out.append(f"- {r.model}, regular prompts: {regular}")
         for combo, objects in r.presence_by_holdout_object.items():
-            weakest = min(objects, key=objects.get)
+            weakest = min(objects, key=lambda k: objects[k])
             out.append(
                 f"  - {combo}: {100 * r.presence_by_holdout[combo]:.0f}% of its objects"
                 f" (weakest {weakest} {100 * objects[weakest]:.0f}% of {r.presence_by_holdout_count[combo][weakest]})"

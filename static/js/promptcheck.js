@@ -1,6 +1,6 @@
 // Unknown-word help on the create page: as the person types, ask the chosen model which words of
-// the prompt it does not know (/api/v1/models/<name>/check/) and say so under the prompt, with a
-// link to the model's card. Models whose package lists no vocabulary are left alone.
+// the prompt it does not know, and which combinations of them it has not learnt to draw
+// (/api/v1/models/<name>/check/), and say so under the prompt, with a link to the model's card. Models whose package lists no vocabulary are left alone.
 (function () {
   "use strict";
   var out = document.getElementById("prompt-check");
@@ -19,7 +19,7 @@
       headers: {"Content-Type": "application/json", "X-CSRFToken": csrf ? csrf.value : ""},
       body: JSON.stringify({prompt: text})
     }).then(function (r) { return r.ok ? r.json() : null; }).then(function (d) {
-      if (!d || !d.unknown.length || prompt.value !== text) return;
+      if (!d || !(d.unknown.length || (d.untaught || []).length) || prompt.value !== text) return;
       out.className = "prompt-check " + (d.only_unknown ? "bad" : "warn");
       out.appendChild(document.createTextNode(d.message + " "));
       var a = document.createElement("a");

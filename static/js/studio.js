@@ -62,7 +62,8 @@
           return;
         }
         var d = res.data;
-        output.className = "check" + (d.only_unknown ? " bad" : d.unknown.length ? " warn" : " good");
+        var warn = d.unknown.length || (d.untaught || []).length;
+        output.className = "check" + (d.only_unknown ? " bad" : warn ? " warn" : " good");
         output.appendChild(document.createTextNode(d.message + " "));
         d.unknown.forEach(function (w) {
           var mark = document.createElement("mark");

@@ -96,6 +96,33 @@ def test_the_check_names_the_words_the_model_does_not_know(api, registered_model
     assert "“dragon”" in data["message"]
 
 
+def test_the_check_warns_of_a_combination_the_model_has_not_learnt(api, registered_models):
+    """demo-landscape never saw a river at night and draws none (its recorded quality): a prompt
+    that asks for one is told so, in the person's language; one river at dawn is not."""
+    data = api.post(url("demo-landscape", "check"), {"prompt": "a river at night"}, format="json").json()
+    assert data["unknown"] == [] and [u["name"] for u in data["untaught"]] == ["river at night"]
+    assert data["untaught"][0]["object"] == "a river" and data["untaught"][0]["of"] >= 8
+    assert "never saw “night” and “a river” together" in data["message"] and "knows every word" not in data["message"]
+    dawn = api.post(url("demo-landscape", "check"), {"prompt": "a river at dawn"}, format="json").json()
+    assert dawn["untaught"] == [] and "knows every word" in dawn["message"]
+    both = api.post(url("demo-landscape", "check"), {"prompt": "a dragon by a river at night"}, format="json").json()
+    assert "“dragon”" in both["message"] and "never saw" in both["message"]
+    zh = api.post(
+        url("demo-landscape", "check"), {"prompt": "夜晚的风景，有河流"}, format="json", HTTP_ACCEPT_LANGUAGE="zh-hans"
+    ).json()
+    assert (
+        zh["untaught"][0]["terms"] == ["夜晚", "河流"] and "河流" in zh["message"] and "never saw" not in zh["message"]
+    )
+
+
+def test_the_model_card_lists_the_combinations_it_has_not_learnt(client, api, registered_models):
+    card = api.get(url("demo-landscape", "card")).json()
+    assert {"river at night", "snowy mountains at sunset"} <= {u["name"] for u in card["untaught"]}
+    page = client.get(reverse("generation:model-card", args=["demo-landscape"])).content.decode()
+    assert "data-untaught" in page and "“night” + “a river”" in page
+    assert "data-untaught" not in client.get(reverse("generation:model-card", args=["demo-anime"])).content.decode()
+
+
 def test_a_prompt_made_only_of_unknown_words_gets_a_clear_message(api, registered_models):
     data = api.post(url("demo-food", "check"), {"prompt": "spaceship galaxy"}, format="json").json()
     assert data["only_unknown"] is True

@@ -158,3 +158,19 @@ def test_a_combination_the_model_cannot_compose_shows_as_its_missing_object():
     assert all(v >= 0.75 for v in report.presence_regular_by_object.values()), report.presence_regular_by_object
     lines = presence_lines([report])
     assert "  - river at night:" in lines and "weakest water=river 0% of 8" in lines
+
+
+def test_the_quality_names_each_combinations_own_objects_in_vocabulary_terms():
+    from generation.training.fidelity import FidelityReport
+
+    report = FidelityReport(
+        "demo-x", "landscape", 10,
+        presence_by_holdout_object={"river at night": {"water=river": 0.0, "trees=few": 1.0}, "green sun at sunset": {"trees=none": 0.5}},
+        presence_by_holdout_count={"river at night": {"water=river": 48, "trees=few": 16}, "green sun at sunset": {"trees=none": 8}},
+    )  # fmt: skip
+    [river] = report.quality(seeds=4)["combinations"]  # the green sun names no object of its own
+    assert river == {
+        "name": "river at night",
+        "selection": {"time": "night", "water": "river"},
+        "objects": {"water=river": {"drawn": 0.0, "of": 48}},
+    }

@@ -351,7 +351,7 @@ def _match_for(category: str, group: str, value: str) -> dict[str, str] | None:
     return {group: value}
 
 
-def _partial(category: str, match: dict[str, str]) -> dict[str, Any]:
+def partial_selection(category: str, match: dict[str, str]) -> dict[str, Any]:
     """A hold-out's attribute match as the part of a selection it fixes."""
     out: dict[str, Any] = {}
     for key, value in match.items():
@@ -381,9 +381,11 @@ def vocabulary(category: str, *, samples: int = 3000, seed: int = 5_000) -> dict
         "numbers": {"en": list(EN_NUMBERS), "zh": list(ZH_NUMBERS)},
         "words": _known_words(renderer, groups, samples, seed),
         "counterfactual": [
-            {"name": h.name, "selection": _partial(category, h.match)} for h in renderer.holdouts if h.counterfactual
+            {"name": h.name, "selection": partial_selection(category, h.match)}
+            for h in renderer.holdouts
+            if h.counterfactual
         ],
     }
 
 
-__all__ = ["FORMAT", "selection_of", "vocabulary"]
+__all__ = ["FORMAT", "partial_selection", "selection_of", "vocabulary"]
