@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from PIL import Image
+from playwright.sync_api import expect
 
 JINGYESI = "床前明月光，疑是地上霜。举头望明月，低头思故乡。"
 
@@ -116,3 +117,12 @@ def test_the_create_page_names_the_words_the_model_does_not_know(live_site, page
     page.locator("#prompt-check.bad").wait_for()
     assert "spaceship, galaxy" in page.text_content("#prompt-check")
     assert page.get_attribute("#prompt-check a", "href") == "/models/demo-landscape/"
+    # Every word known, but a combination the model has not learnt: said too, with the card's link.
+    page.fill("#prompt", "a river at night")
+    page.locator("#prompt-check.warn").wait_for()
+    assert "never saw “night” and “a river” together" in page.text_content("#prompt-check")
+    assert page.get_attribute("#prompt-check a", "href") == "/models/demo-landscape/"
+    page.fill("#prompt", "a river at dawn")  # this one it draws: nothing to say
+    expect(page.locator("#prompt-check")).to_have_text("")
+    page.wait_for_timeout(800)  # past the debounce and the answer: it stays empty
+    assert page.text_content("#prompt-check") == ""
