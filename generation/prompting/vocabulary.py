@@ -80,13 +80,13 @@ class Vocabulary:
 
     def mentions(self, prompt: str) -> set[tuple[str, str]]:
         """(group, term id) of every term one of whose forms the prompt contains: English forms
-        as whole words without their article ("a river" in "river at night"), a plural s too;
-        Chinese forms anywhere in the text."""
+        as whole words without their article ("a river" in "river at night"), in the singular or
+        the plural ("snowy mountain" for "snowy mountains"); Chinese forms anywhere in the text."""
         text = prompt.lower()
         found: set[tuple[str, str]] = set()
         for (group, term_id), term in self._terms.items():
             for form in term.get("en", []):
-                core = _ARTICLE.sub("", form.lower()).strip()
+                core = _ARTICLE.sub("", form.lower()).strip().removesuffix("s")
                 if core and re.search(rf"(?<![a-z]){re.escape(core)}(?:e?s)?(?![a-z])", text):
                     found.add((group, term_id))
             if any(form and form in prompt for form in term.get("zh", [])):

@@ -30,6 +30,7 @@ def test_a_prompt_mentions_the_terms_of_its_words_in_either_language():
     assert {("time", "night"), ("water", "river")} <= v.mentions("A river at NIGHT")  # no article, any case
     assert ("water", "river") in v.mentions("two rivers at midnight")  # a plural; a synonym of night
     assert ("time", "night") in v.mentions("midnight")
+    assert ("mountains", "snowy") in v.mentions("one snowy mountain")  # the form is plural
     assert {("time", "night"), ("water", "river")} <= v.mentions("夜晚的风景，有河流")
     assert ("water", "river") not in v.mentions("riverside")  # whole words only
     assert v.mentions("") == set()
