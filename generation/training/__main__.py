@@ -10,6 +10,7 @@ showcase           256 px sample sheets of the demo models for the docs
 probe-clip         linear probes: which scene attributes a CLIP's image and text embeddings carry
 train-attributes   train the evaluation attribute classifiers on renders
 train-fidelity     train the fidelity nets (FD features, object presence) on clean 128 px renders
+train-layout       train the layout nets (seed spread: a new picture, or the same one wobbled?) on renders
 restore-sr         train a package's SR net on its own generator's pictures of renders (sr_generator.py)
 build-demo-models  all of the above for the bundled demo models
 """
@@ -237,6 +238,16 @@ def cmd_train_fidelity(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_train_layout(args: argparse.Namespace) -> int:
+    from .layout import layout_path, save_layout, train_layout_net
+    from .synthetic import CATEGORIES
+
+    torch.set_num_threads(args.threads)
+    for cat in args.categories or CATEGORIES:
+        save_layout(train_layout_net(cat, n_train=args.n_train, steps=args.steps, log=_log), layout_path(cat), cat)
+    return 0
+
+
 def cmd_train_attributes(args: argparse.Namespace) -> int:
     from .attributes import classifier_path, train_attribute_classifier
     from .synthetic import CATEGORIES
@@ -376,6 +387,13 @@ def main(argv: list[str] | None = None) -> int:
     sp.add_argument("--steps", type=int, default=800)
     sp.add_argument("--threads", type=int, default=1)
     sp.set_defaults(fn=cmd_train_fidelity)
+
+    sp = sub.add_parser("train-layout", help="train the layout nets (seed spread) on renders")
+    sp.add_argument("--categories", nargs="*")
+    sp.add_argument("--n-train", type=int, default=1500)
+    sp.add_argument("--steps", type=int, default=600)
+    sp.add_argument("--threads", type=int, default=1)
+    sp.set_defaults(fn=cmd_train_layout)
 
     sp = sub.add_parser("restore-sr", help="train a package's SR net on its own generator's pictures of renders")
     sp.add_argument("model", help="package name or folder (its SR net is replaced)")

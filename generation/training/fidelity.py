@@ -42,6 +42,8 @@ from PIL import Image
 from torch import nn
 
 from .attributes import fit_reader, load_reader, save_reader
+from .layout import LayoutNet, layout_path, load_layout, wobble
+from .layout import spread as layout_spread_of
 from .synthetic import LANGS, RENDERERS, EvalItem, Scene, render, sample_scene
 
 ASSETS = Path(__file__).resolve().parent / "assets"
@@ -278,6 +280,10 @@ class FidelityReport:
     presence_by_holdout_count: dict[str, dict[str, int]] = field(default_factory=dict)  # pictures asked
     presence_ceiling: float = 0.0  # the net on renders of the same prompts
     spread_ratio: float = 0.0  # seeds of one prompt / layout seeds of one caption, on the 8 x 8 map
+    # The same ratio in the layout net's embedding (layout.py), and its anchor: one render of
+    # each caption wobbled (warped a few per cent, tinted, blurred): what "the same picture" scores.
+    layout_spread: float = float("nan")
+    layout_same: float = float("nan")
 
     def to_dict(self) -> dict[str, Any]:
         return self.__dict__.copy()
@@ -314,6 +320,11 @@ class FidelityReport:
             **{f"objects_{lang}": round(v, 2) for lang, v in self.presence_by_lang.items()},
             "held_out_objects": round(self.presence_heldout, 2),
             "seed_spread": round(self.spread_ratio, 2),
+            **(
+                {"layout_spread": round(self.layout_spread, 2), "layout_same_picture": round(self.layout_same, 2)}
+                if self.layout_spread == self.layout_spread  # measured (not NaN): a layout net was there
+                else {}
+            ),
             "combinations": self.combinations(),
             "method": f"python -m generation.training evaluate <model> --fidelity-only --seeds {seeds} (docs/demo-models.md)",
         }
@@ -326,8 +337,10 @@ def fidelity_of(
     items: list[EvalItem],
     reader: FidelityReader,
     seeds: int,
+    layout: LayoutNet | None = None,
 ) -> FidelityReport:
-    """`pictures[(item index, lang)]`: that prompt's pictures, one per seed, at any size."""
+    """`pictures[(item index, lang)]`: that prompt's pictures, one per seed, at any size.
+    With a `layout` net, the seed spread is also measured in its embedding."""
     category = reader.category
     pics, ref, other, kinds = [], [], [], []
     for i, item in enumerate(items):
@@ -392,6 +405,16 @@ def fidelity_of(
         }
     report.presence_ceiling = float(np.mean(ceiling)) if ceiling else float("nan")
     report.spread_ratio = float(np.mean(spread_gen)) / max(1e-9, float(np.mean(spread_real)))
+    if layout is not None:
+        n = seeds * len(LANGS)
+        real_groups = [shrink(other_x[i * n : (i + 1) * n]) for i in range(len(items))]
+        g = torch.Generator().manual_seed(0)
+        same = [wobble(group[:1].expand(n, -1, -1, -1).clone(), g) for group in real_groups]
+        pic_x = torch.cat(pics)
+        pic_groups = [pic_x[k * seeds : (k + 1) * seeds] for k in range(len(kinds))]
+        real = max(1e-9, layout_spread_of(layout, real_groups))
+        report.layout_spread = layout_spread_of(layout, pic_groups) / real
+        report.layout_same = layout_spread_of(layout, same) / real
     return report
 
 
@@ -431,7 +454,8 @@ def evaluate_fidelity(
                 candidates=candidates,
             )
             pictures[(i, lang)] = to_tensor([out.image for out in engine.generate(request)])
-    report = fidelity_of(engine.manifest.name, pictures, items, reader, seeds)
+    layout = load_layout(layout_path(category)) if layout_path(category).exists() else None
+    report = fidelity_of(engine.manifest.name, pictures, items, reader, seeds, layout)
     if grid_path is not None:
         side_by_side(pictures, items, seeds, grid_path)
     return report
@@ -463,14 +487,16 @@ def side_by_side(
 def fidelity_table(reports: list[FidelityReport]) -> str:
     """The fidelity table of docs/demo-models.md."""
     lines = [
-        "| model | FD | floor | σ=1 blur | σ=2 blur | 64 px | objects (en / zh) | held-out objects | seed spread |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| model | FD | floor | σ=1 blur | σ=2 blur | 64 px | objects (en / zh) | held-out objects | seed spread "
+        "| layout spread (same picture) |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in reports:
         lang = " / ".join(f"{100 * r.presence_by_lang[lg]:.0f}%" for lg in LANGS)
         lines.append(
             f"| {r.model} | {r.fd:.1f} | {r.fd_floor:.1f} | {r.fd_blur1:.1f} | {r.fd_blur2:.1f} | {r.fd_64px:.1f} "
-            f"| {100 * r.presence:.0f}% ({lang}) | {100 * r.presence_heldout:.0f}% | {r.spread_ratio:.2f} |"
+            f"| {100 * r.presence:.0f}% ({lang}) | {100 * r.presence_heldout:.0f}% | {r.spread_ratio:.2f} "
+            f"| {r.layout_spread:.2f} ({r.layout_same:.2f}) |"
         )
     return "\n".join(lines + ["", presence_lines(reports)])
 
