@@ -374,26 +374,18 @@ def main(argv: list[str] | None = None) -> int:
     sp.add_argument("--out", help="JSON report path")
     sp.set_defaults(fn=cmd_probe_clip)
 
-    sp = sub.add_parser("train-attributes", help="train the evaluation attribute classifiers")
-    sp.add_argument("--categories", nargs="*")
-    sp.add_argument("--n-train", type=int, default=5000)
-    sp.add_argument("--steps", type=int, default=900)
-    sp.add_argument("--threads", type=int, default=1)
-    sp.set_defaults(fn=cmd_train_attributes)
-
-    sp = sub.add_parser("train-fidelity", help="train the fidelity nets (strict, 128 px) on clean renders")
-    sp.add_argument("--categories", nargs="*")
-    sp.add_argument("--n-train", type=int, default=3000)
-    sp.add_argument("--steps", type=int, default=800)
-    sp.add_argument("--threads", type=int, default=1)
-    sp.set_defaults(fn=cmd_train_fidelity)
-
-    sp = sub.add_parser("train-layout", help="train the layout nets (seed spread) on renders")
-    sp.add_argument("--categories", nargs="*")
-    sp.add_argument("--n-train", type=int, default=1500)
-    sp.add_argument("--steps", type=int, default=600)
-    sp.add_argument("--threads", type=int, default=1)
-    sp.set_defaults(fn=cmd_train_layout)
+    # The instruments' nets, one per category, trained on renders only.
+    for name, help_, fn, n_train, steps in (
+        ("train-attributes", "train the evaluation attribute classifiers", cmd_train_attributes, 5000, 900),
+        ("train-fidelity", "train the fidelity nets (strict, 128 px) on clean renders", cmd_train_fidelity, 3000, 800),
+        ("train-layout", "train the layout nets (seed spread) on renders", cmd_train_layout, 1500, 600),
+    ):
+        sp = sub.add_parser(name, help=help_)
+        sp.add_argument("--categories", nargs="*")
+        sp.add_argument("--n-train", type=int, default=n_train)
+        sp.add_argument("--steps", type=int, default=steps)
+        sp.add_argument("--threads", type=int, default=1)
+        sp.set_defaults(fn=fn)
 
     sp = sub.add_parser("restore-sr", help="train a package's SR net on its own generator's pictures of renders")
     sp.add_argument("model", help="package name or folder (its SR net is replaced)")
