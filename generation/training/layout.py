@@ -27,10 +27,10 @@ import torchvision.transforms.functional as TF
 from safetensors.torch import load_file, save_file
 from torch import nn
 
+from .renders import SIZE, render_variants, shrink
 from .synthetic import sample_scene
 
 ASSETS = Path(__file__).resolve().parent / "assets"
-SIZE = 128
 DIM = 64
 
 
@@ -94,8 +94,6 @@ def wobble(
 
 def _layouts(category: str, n: int, seed: int) -> torch.Tensor:
     """[n, 2, 3, SIZE, SIZE]: each scene's attributes drawn with two layout seeds."""
-    from .fidelity import render_variants, shrink
-
     return torch.stack([shrink(render_variants(sample_scene(category, seed + i, "any"), 2, salt=7)) for i in range(n)])
 
 
