@@ -162,9 +162,15 @@ def _record_quality(name: str, quality: dict) -> None:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
+    from generation.engine import GenerationRequest, InvalidRequest
+
     from .evaluate import evaluate_package, write_reports
     from .fidelity import evaluate_fidelity, fidelity_table
 
+    try:  # the sampling settings, checked by the engine's rules before minutes of work
+        GenerationRequest("check", truncation=args.truncation, candidates=args.candidates).validate()
+    except InvalidRequest as exc:
+        raise SystemExit(f"evaluate: {exc}") from None
     torch.set_num_threads(args.threads)
     reports, fidelity = [], []
     grid_dir = Path(args.grid_dir) if args.grid_dir else None

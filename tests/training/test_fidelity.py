@@ -174,3 +174,14 @@ def test_the_quality_names_each_combinations_own_objects_in_vocabulary_terms():
         "selection": {"time": "night", "water": "river"},
         "objects": {"water=river": {"drawn": 0.0, "of": 48}},
     }
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "needle"),
+    [("--truncation", "0", "truncation: must be greater than 0"), ("--candidates", "99", "candidates: must be 1 to")],
+)
+def test_evaluate_refuses_bad_sampling_settings_by_name_before_any_work(flag, value, needle):
+    from generation.training.__main__ import main
+
+    with pytest.raises(SystemExit, match=needle):
+        main(["evaluate", "no-such-package", "--fidelity-only", flag, value])  # stops before the package is read
