@@ -40,6 +40,8 @@ class Untaught:
 
 def _terms(selection: dict[str, Any]) -> tuple[tuple[str, str], ...]:
     out: list[tuple[str, str]] = []
+    if not isinstance(selection, dict):
+        raise TypeError("a selection is an object")
     for group, value in selection.items():
         if isinstance(value, list):  # a counted group: [[term id, count], ...]
             out += [(group, str(k)) for k, _ in value]
@@ -57,17 +59,22 @@ def _term_of(obj: str) -> tuple[str, str]:
 def untaught(vocabulary: Vocabulary, quality: dict[str, Any] | None) -> list[Untaught]:
     """The combinations of `quality` whose weakest own object was drawn in under WEAK of its
     pictures, skipping any whose terms the vocabulary does not have."""
-    out = []
-    for entry in (quality or {}).get("combinations", []):
-        objects = entry.get("objects") or {}
-        if not objects:
+    out: list[Untaught] = []
+    entries = (quality or {}).get("combinations")
+    for entry in entries if isinstance(entries, list) else []:
+        try:
+            objects = entry.get("objects") or {}
+            if not objects:
+                continue
+            weakest = min(objects, key=lambda k: float(objects[k]["drawn"]))
+            share, of = float(objects[weakest]["drawn"]), int(objects[weakest]["of"])
+            terms, obj = _terms(entry.get("selection", {})), _term_of(weakest)
+            name = str(entry["name"])
+        except (AttributeError, KeyError, TypeError, ValueError):
+            continue  # a package's quality written by hand or by another version: nothing to say
+        if share >= WEAK or of <= 0 or not all(vocabulary.term(g, t) for g, t in (*terms, obj)):
             continue
-        weakest = min(objects, key=lambda k: objects[k]["drawn"])
-        share, of = float(objects[weakest]["drawn"]), int(objects[weakest]["of"])
-        terms, obj = _terms(entry.get("selection", {})), _term_of(weakest)
-        if share >= WEAK or not of or not all(vocabulary.term(g, t) for g, t in (*terms, obj)):
-            continue
-        out.append(Untaught(entry["name"], terms, obj, round(share * of), of))
+        out.append(Untaught(name, terms, obj, round(share * of), of))
     return out
 
 

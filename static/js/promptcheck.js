@@ -1,6 +1,7 @@
 // Unknown-word help on the create page: as the person types, ask the chosen model which words of
 // the prompt it does not know, and which combinations of them it has not learnt to draw
-// (/api/v1/models/<name>/check/), and say so under the prompt, with a link to the model's card. Models whose package lists no vocabulary are left alone.
+// (/api/v1/models/<name>/check/), and say so under the prompt, with a link to the model's card.
+// Models whose package lists no vocabulary are left alone.
 (function () {
   "use strict";
   var out = document.getElementById("prompt-check");

@@ -55,10 +55,26 @@ def test_only_combinations_drawn_in_under_half_of_their_pictures_count():
     assert untaught(v, just_drawn) == []
 
 
+def test_a_malformed_quality_is_skipped_entry_by_entry():
+    v = vocab("demo-landscape")
+    bad = [
+        "river at night",
+        {"name": "x", "selection": ["night"], "objects": {"water=river": {"drawn": 0.0, "of": 8}}},
+        {"name": "x", "selection": {"time": "night"}, "objects": {"water=river": {"drawn": "none", "of": 8}}},
+        {"name": "x", "selection": {"time": "night"}, "objects": {"water=river": {"drawn": 0.0}}},
+        {"name": "x", "selection": {"time": "night"}, "objects": {"water=river": {"drawn": 0.0, "of": -3}}},
+        {"selection": {"time": "night"}, "objects": {"water=river": {"drawn": 0.0, "of": 8}}},
+        {"name": "x", "selection": {"time": "night"}, "objects": ["water=river"]},
+    ]
+    good = QUALITY["combinations"][0]
+    assert [u.name for u in untaught(v, {"combinations": [*bad, good]})] == ["river at night"]
+
+
 def test_a_package_without_a_measure_warns_of_nothing():
     v = vocab("demo-landscape")
     assert untaught(v, None) == [] and untaught(v, {}) == [] and untaught(v, {"combinations": []}) == []
     assert untaught(v, {"combinations": [{"name": "x", "selection": {"time": "night"}, "objects": {}}]}) == []
+    assert untaught(v, {"combinations": 3}) == [] and untaught(v, {"combinations": {"a": 1}}) == []
 
 
 def test_a_prompt_warns_only_when_it_asks_for_the_whole_combination():
