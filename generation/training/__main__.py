@@ -10,7 +10,7 @@ showcase           256 px sample sheets of the demo models for the docs
 probe-clip         linear probes: which scene attributes a CLIP's image and text embeddings carry
 train-attributes   train the evaluation attribute classifiers on renders
 train-fidelity     train the fidelity nets (FD features, object presence) on clean 128 px renders
-train-layout       train the layout nets (seed spread: a new picture, or the same one wobbled?) on renders
+train-layout       train the layout nets (seed spread: where each part of a picture sits) on renders
 restore-sr         train a package's SR net on its own generator's pictures of renders (sr_generator.py)
 build-demo-models  all of the above for the bundled demo models
 """
@@ -384,7 +384,13 @@ def main(argv: list[str] | None = None) -> int:
     for name, help_, fn, n_train, steps in (
         ("train-attributes", "train the evaluation attribute classifiers", cmd_train_attributes, 5000, 900),
         ("train-fidelity", "train the fidelity nets (strict, 128 px) on clean renders", cmd_train_fidelity, 3000, 800),
-        ("train-layout", "train the layout nets (seed spread) on renders", cmd_train_layout, 1500, 600),
+        (
+            "train-layout",
+            "train the layout nets (part maps for the seed spread) on renders",
+            cmd_train_layout,
+            3000,
+            1500,
+        ),
     ):
         sp = sub.add_parser(name, help=help_)
         sp.add_argument("--categories", nargs="*")

@@ -17,10 +17,12 @@ strict instrument beside it:
 - **Object presence**: for every object a caption asks for (mountains and their snow, water,
   trees, each ingredient, the vessel and base, hair style, accessory), the share of pictures in
   which the net reads it, by object, for held-out combinations and by language.
-- **Seed spread**: the mean distance between seeds of one prompt over the same distance between
-  renders of that caption with different layout seeds, on the net's 8 x 8 feature map (where
-  things are, not only what: mean-pooled features barely move when a mountain moves, and
-  GAN texture alone moved them as much as a new layout).
+- **Seed spread**, two readings. On the net's 8 x 8 feature map: the mean distance between seeds
+  of one prompt over the same distance between renders of that caption with different layout
+  seeds (`spread_ratio`; it counts a tint or a blob's texture as much as a moved mountain). And
+  where the parts sit (`layout.py`: a net trained on renders reads the part map of a picture;
+  `layout_spread`): how much more the seeds move things than one of their pictures wobbled, over
+  how much more renders with other layout seeds move them than one render wobbled.
 
 Everything is compared at 128 px: pictures come from `Engine.generate` at 256 px (the site's
 path, super-resolution included) shrunk to 128 px; renders are drawn at 256 px and shrunk the
@@ -42,8 +44,7 @@ from PIL import Image
 from torch import nn
 
 from .attributes import fit_reader, load_reader, save_reader
-from .layout import LayoutNet, layout_path, load_layout, wobble
-from .layout import spread as layout_spread_of
+from .layout import LayoutNet, layout_path, load_layout, seed_spread
 from .renders import DRAW, SIZE, render_variants, shrink, to_tensor
 from .synthetic import LANGS, RENDERERS, EvalItem, render, sample_scene
 
@@ -257,8 +258,9 @@ class FidelityReport:
     presence_by_holdout_count: dict[str, dict[str, int]] = field(default_factory=dict)  # pictures asked
     presence_ceiling: float = 0.0  # the net on renders of the same prompts
     spread_ratio: float = 0.0  # seeds of one prompt / layout seeds of one caption, on the 8 x 8 map
-    # The same ratio in the layout net's embedding (layout.py), and its anchor: one render of
-    # each caption wobbled (warped a few per cent, tinted, blurred): what "the same picture" scores.
+    # Where the parts sit (layout.py): how much more the seeds move things than one of their
+    # pictures wobbled, over the same for renders (0: one picture; 1: as renders); and that
+    # floor, one seed's picture wobbled, over the renders' spread.
     layout_spread: float = float("nan")
     layout_same: float = float("nan")
 
@@ -384,14 +386,11 @@ def fidelity_of(
     report.spread_ratio = float(np.mean(spread_gen)) / max(1e-9, float(np.mean(spread_real)))
     if layout is not None:
         n = seeds * len(LANGS)
-        real_groups = [shrink(other_x[i * n : (i + 1) * n]) for i in range(len(items))]
-        g = torch.Generator().manual_seed(0)
-        same = [wobble(group[:1].expand(n, -1, -1, -1).clone(), g) for group in real_groups]
         pic_x = torch.cat(pics)
         pic_groups = [pic_x[k * seeds : (k + 1) * seeds] for k in range(len(kinds))]
-        real = max(1e-9, layout_spread_of(layout, real_groups))
-        report.layout_spread = layout_spread_of(layout, pic_groups) / real
-        report.layout_same = layout_spread_of(layout, same) / real
+        real_groups = [shrink(other_x[i * n : (i + 1) * n]) for i in range(len(items))]
+        measured = seed_spread(layout, pic_groups, real_groups)
+        report.layout_spread, report.layout_same = measured.ratio, measured.same
     return report
 
 
@@ -465,7 +464,7 @@ def fidelity_table(reports: list[FidelityReport]) -> str:
     """The fidelity table of docs/demo-models.md."""
     lines = [
         "| model | FD | floor | σ=1 blur | σ=2 blur | 64 px | objects (en / zh) | held-out objects | seed spread "
-        "| layout spread (same picture) |",
+        "| layout spread (its floor) |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in reports:

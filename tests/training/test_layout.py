@@ -1,46 +1,107 @@
-"""The layout nets (generation/training/layout.py): the seed spread in an embedding that tells a
-new layout from the same picture wobbled, with its anchor."""
+"""The layout nets (generation/training/layout.py): where each part of a picture sits, read off
+the picture, and the seed spread with each side's same-picture floor taken off."""
 
 from __future__ import annotations
 
 import pytest
 import torch
+import torch.nn.functional as F
 
 from generation.training.fidelity import FidelityReader, fidelity_of, fidelity_path, render_variants, shrink
-from generation.training.layout import layout_path, load_layout, save_layout, spread, train_layout_net, wobble
-from generation.training.synthetic import eval_items
+from generation.training.layout import (
+    GRID,
+    describe,
+    distance,
+    layout_path,
+    load_layout,
+    renders_with_parts,
+    save_layout,
+    seed_spread,
+    spread,
+    train_layout_net,
+)
+from generation.training.synthetic import RENDERERS, eval_items
+
+
+def _soften(x: torch.Tensor, g: torch.Generator) -> torch.Tensor:
+    """What a generator does to a picture without moving anything: a blur through 48 px, a
+    colour tint, pixel noise."""
+    x = F.interpolate(shrink(x, 48), size=x.shape[-2:], mode="bilinear", align_corners=False)
+    x = x + 0.08 * torch.randn(x.shape[0], 3, 1, 1, generator=g) + 0.05 * torch.randn(x.shape, generator=g)
+    return x.clamp(-1, 1)
 
 
 @pytest.mark.parametrize("category", ["landscape", "food", "anime"])
-def test_one_render_wobbled_is_the_same_picture_and_other_layouts_are_not(category):
-    """Renders standing in for a model's pictures score the renders' own spread (1); one render
-    per caption, warped a few per cent, tinted and blurred for every seed, scores far below: the
-    8 x 8 feature map of the fidelity net gave such copies half a new layout or more."""
+def test_the_shipped_net_reads_where_the_parts_of_unseen_renders_are(category):
+    """Renders it never saw: its part map lands closer to each render's own map than the maps of
+    two different scenes are to each other."""
+    net = load_layout(layout_path(category))
+    x, maps = renders_with_parts(category, 40, 91_000_000)
+    read = net.part_map(x)
+    assert read.shape == (40, len(RENDERERS[category].parts) + 1, GRID, GRID)
+    own = distance(read, maps).diagonal().mean()
+    others = distance(maps[:20], maps[20:]).diagonal().mean()
+    assert own < 0.5 * others, (own, others)
+
+
+@pytest.mark.parametrize("category", ["landscape", "food", "anime"])
+def test_seeds_that_are_one_picture_read_zero_and_other_layouts_read_one(category):
+    """Stand-ins for a model with a known answer, softened as a generator's pictures are: one
+    render per caption for every seed (the issue's "seeds look the same") reads far below the
+    target of 0.5, and renders with other layout seeds read about the renders' own spread (1).
+    The 8 x 8 feature map of the fidelity net gives the softened copies of one render a spread
+    above the part maps' (it counts the noise)."""
     net, reader = load_layout(layout_path(category)), FidelityReader.load(fidelity_path(category))
     items = eval_items(category, n_regular=6, per_holdout=1)
-    seeds = 2
+    seeds = 3
     g = torch.Generator().manual_seed(1)
-    renders, wobbled = {}, {}
+    diverse, collapsed = {}, {}
     for i, item in enumerate(items):
-        x = render_variants(item.scene, 2 * seeds, salt=2)  # the same renders the measure compares with
-        renders[(i, "en")], renders[(i, "zh")] = x[:seeds], x[seeds:]
-        one = wobble(shrink(x[:1]).expand(2 * seeds, -1, -1, -1).clone(), g)
-        wobbled[(i, "en")], wobbled[(i, "zh")] = one[:seeds], one[seeds:]
-    as_renders = fidelity_of("renders", renders, items, reader, seeds, net)
-    assert as_renders.layout_spread == pytest.approx(1.0, abs=0.25)  # 7 captions, 2 seeds: a rough 1
-    assert as_renders.layout_same < 0.4
-    same = fidelity_of("one picture", wobbled, items, reader, seeds, net)
-    assert same.layout_spread < 0.4, same.layout_spread
-    assert same.spread_ratio > same.layout_spread  # the old measure reads the wobble as more of a new picture
+        x = _soften(shrink(render_variants(item.scene, 2 * seeds, salt=5)), g)
+        one = _soften(shrink(render_variants(item.scene, 1, salt=5)).expand(2 * seeds, -1, -1, -1), g)
+        diverse[(i, "en")], diverse[(i, "zh")] = x[:seeds], x[seeds:]
+        collapsed[(i, "en")], collapsed[(i, "zh")] = one[:seeds], one[seeds:]
+    many = fidelity_of("other layouts", diverse, items, reader, seeds, net)
+    assert many.layout_spread > 0.7, many.layout_spread
+    one = fidelity_of("one picture", collapsed, items, reader, seeds, net)
+    assert one.layout_spread < 0.2, one.layout_spread
+    assert one.spread_ratio > one.layout_spread
 
 
-def test_a_layout_net_trains_and_embeds_the_same_after_a_save(tmp_path):
+def test_moving_a_part_moves_the_layout_and_a_tint_does_not():
+    """describe/distance on maps made by hand: a square that moves by a quarter of the picture is
+    a quarter away; the same maps are 0 apart; a part only one map shows does not count."""
+    a = torch.zeros(1, 3, GRID, GRID)
+    a[0, 0] = 1.0
+    a[0, 0, 4:12, 4:12], a[0, 1, 4:12, 4:12] = 0.0, 1.0
+    b = torch.zeros_like(a)
+    b[0, 0] = 1.0
+    b[0, 0, 4:12, 12:20], b[0, 1, 4:12, 12:20] = 0.0, 1.0
+    where, area = describe(a)
+    assert where[0, 0, :2].tolist() == pytest.approx([0.25, 0.25])
+    assert area[0, 0] == pytest.approx(64 / GRID**2) and area[0, 1] == 0.0
+    assert float(distance(a, b)) == pytest.approx(0.25)
+    assert float(distance(a, a)) == 0.0
+    c = a.clone()
+    c[0, 2, 20:28, 20:28], c[0, 0, 20:28, 20:28] = 1.0, 0.0  # a second part only c shows
+    assert float(distance(a, c)) == 0.0
+
+
+def test_a_seed_spread_needs_no_floor_below_zero():
+    """Seeds closer together than one picture wobbled are one picture: 0, never negative."""
+    net = load_layout(layout_path("food"))
+    x = shrink(render_variants(eval_items("food", n_regular=2, per_holdout=0)[0].scene, 3, salt=4))
+    measured = seed_spread(net, [x[:1].expand(3, -1, -1, -1)], [x])
+    assert measured.ratio == 0.0 and measured.raw == 0.0 and measured.same > 0.0
+
+
+def test_a_layout_net_trains_and_reads_the_same_after_a_save(tmp_path):
     net = train_layout_net("food", n_train=12, steps=3, batch=4, log=lambda msg: None)
     save_layout(net, tmp_path / "l.safetensors", "food")
     again = load_layout(tmp_path / "l.safetensors")
     x = shrink(render_variants(eval_items("food", n_regular=1, per_holdout=0)[0].scene, 3, salt=4))
-    assert torch.allclose(net(x), again(x), atol=0.02)  # stored in fp16
-    assert spread(again, [x]) > 0.0 and spread(again, [x[:1]]) == 0.0
+    assert torch.allclose(net.part_map(x), again.part_map(x), atol=0.02)  # stored in fp16
+    assert spread(again, [x[:1]]) == 0.0
 
 
 def test_a_missing_layout_net_names_the_path_and_the_command(tmp_path):

@@ -6,11 +6,13 @@ import pytest
 from generation.training.synthetic import (
     CATEGORIES,
     RENDERERS,
+    Canvas,
     HoldOut,
     Scene,
     caption,
     eval_items,
     render,
+    render_parts,
     sample_scene,
 )
 from generation.training.synthetic.anime import EYE_RGB, HAIR_RGB
@@ -124,6 +126,43 @@ def test_any_resolution_draws_the_same_layout(category):
     other = _px(sample_scene(category, 8), 64)
     assert np.abs(big - small).mean() < 12
     assert np.abs(big - small).mean() < np.abs(other - small).mean()
+
+
+@pytest.mark.parametrize("category", CATEGORIES)
+def test_the_part_map_is_drawn_beside_the_same_pixels_and_names_every_part(category):
+    """render_parts draws exactly what render draws; its map covers each cell once, and over a
+    few dozen scenes every part the renderer declares shows up somewhere."""
+    seen = np.zeros(len(RENDERERS[category].parts) + 1)
+    for seed in range(40):
+        sc = sample_scene(category, 300 + seed, "any")
+        image, parts = render_parts(sc, 64, 16)
+        if seed < 3:
+            assert np.array_equal(np.asarray(image), np.asarray(render(sc, 64)))
+        assert parts.shape == (len(seen), 16, 16)
+        assert np.allclose(parts.sum(0), 1.0)
+        seen += parts.sum((1, 2))
+    assert (seen[1:] > 0).all(), dict(zip(RENDERERS[category].parts, seen[1:], strict=True))
+
+
+def test_the_part_map_keeps_what_is_on_top_and_refuses_what_it_cannot_say():
+    canvas = Canvas(32, parts=("sun", "cloud"))
+    with canvas.part("sun"):
+        canvas.circle(0.5, 0.5, 0.25, (255, 200, 0))
+    with canvas.part("cloud"):
+        canvas.rect(0.5, 0.0, 1.0, 1.0, (255, 255, 255))  # covers the sun's right half
+    with canvas.part(None):
+        canvas.rect(0.0, 0.9, 1.0, 1.0, (0, 0, 0))  # a shadow: no part
+    parts = canvas.part_map(8)
+    sun_area, cloud_area = parts[1].mean(), parts[2].mean()
+    assert 0.05 < sun_area < 0.12 and 0.4 < cloud_area < 0.5
+    assert parts[0, 7].mean() > 0.5  # the shadow's row is "none" again
+    with pytest.raises(ValueError, match="unknown part 'moon'"):
+        with canvas.part("moon"):
+            pass
+    with pytest.raises(ValueError, match="does not divide"):
+        canvas.part_map(7)
+    with pytest.raises(ValueError, match="parts="):
+        Canvas(32).part_map(8)
 
 
 @pytest.mark.parametrize("category", CATEGORIES)

@@ -33,6 +33,7 @@ __all__ = [
     "caption",
     "eval_items",
     "render",
+    "render_parts",
     "sample_scene",
 ]
 
@@ -58,6 +59,15 @@ def render(scene: Scene, size: int = 64) -> Image.Image:
     canvas = Canvas(size)
     RENDERERS[scene.category].draw(scene.attrs, canvas, np.random.default_rng([scene.seed, 11]))
     return canvas.finish()
+
+
+def render_parts(scene: Scene, size: int, grid: int) -> tuple[Image.Image, np.ndarray]:
+    """The picture `render` draws, and where its renderer's parts sit: [parts + 1, grid, grid],
+    the share of each cell each part covers (index 0: none of them). See Canvas.part."""
+    renderer = RENDERERS[scene.category]
+    canvas = Canvas(size, parts=renderer.parts)
+    renderer.draw(scene.attrs, canvas, np.random.default_rng([scene.seed, 11]))
+    return canvas.finish(), canvas.part_map(grid)
 
 
 def caption(scene: Scene, lang: str = "en", rng: np.random.Generator | None = None) -> str:

@@ -104,6 +104,7 @@ class AnimeRenderer(Renderer):
         Head("accessory", ACCESSORIES),
         Head("background", BACKGROUNDS),
     )
+    parts = ("backdrop", "hair", "face", "body", "eyes", "accessory")
     holdouts = (
         HoldOut("pink ponytail", {"hair_colour": "pink", "hair_style": "ponytail"}),
         HoldOut("silver hair with cat ears", {"hair_colour": "silver", "accessory": "cat_ears"}),
@@ -132,20 +133,21 @@ class AnimeRenderer(Renderer):
         top, bottom = BG_RGB[attrs["background"]]
         canvas.vertical_gradient(jitter(top, rng, 6), jitter(bottom, rng, 6))
         bg = attrs["background"]
-        if bg == "night":
-            for _ in range(20):
-                canvas.circle(rng.uniform(0, 1), rng.uniform(0, 0.6), 0.004, (240, 240, 255))
-        elif bg == "sky":
-            for _ in range(2):
-                cx, cy = rng.uniform(0.05, 0.95), rng.uniform(0.05, 0.35)
-                canvas.ellipse(cx, cy, 0.12, 0.05, (250, 250, 255))
-        elif bg == "forest":
-            for _ in range(5):
-                x = rng.uniform(0, 1)
-                canvas.polygon([(x - 0.1, 0.75), (x, 0.15 + rng.uniform(0, 0.2)), (x + 0.1, 0.75)], (25, 80, 35))
-        elif bg == "pink":
-            for _ in range(6):
-                canvas.circle(rng.uniform(0, 1), rng.uniform(0, 1), 0.02, (255, 225, 238))
+        with canvas.part("backdrop"):
+            if bg == "night":
+                for _ in range(20):
+                    canvas.circle(rng.uniform(0, 1), rng.uniform(0, 0.6), 0.004, (240, 240, 255))
+            elif bg == "sky":
+                for _ in range(2):
+                    cx, cy = rng.uniform(0.05, 0.95), rng.uniform(0.05, 0.35)
+                    canvas.ellipse(cx, cy, 0.12, 0.05, (250, 250, 255))
+            elif bg == "forest":
+                for _ in range(5):
+                    x = rng.uniform(0, 1)
+                    canvas.polygon([(x - 0.1, 0.75), (x, 0.15 + rng.uniform(0, 0.2)), (x + 0.1, 0.75)], (25, 80, 35))
+            elif bg == "pink":
+                for _ in range(6):
+                    canvas.circle(rng.uniform(0, 1), rng.uniform(0, 1), 0.02, (255, 225, 238))
 
         hair = jitter(HAIR_RGB[attrs["hair_colour"]], rng, 8)
         dark = scale(hair, 0.72)
@@ -155,135 +157,152 @@ class AnimeRenderer(Renderer):
         style = attrs["hair_style"]
 
         # hair behind the head
-        if style == "long":
-            canvas.polygon(
-                [
-                    (cx - fr * 1.3, cy - fr * 0.4),
-                    (cx + fr * 1.3, cy - fr * 0.4),
-                    (cx + fr * 1.45, 1.0),
-                    (cx - fr * 1.45, 1.0),
-                ],
-                dark,
-            )
-        elif style == "twintails":
-            for s in (-1, 1):
-                canvas.ellipse(cx + s * fr * 1.55, cy + fr * 1.1, fr * 0.42, fr * 1.4, hair)
-        elif style == "ponytail":
-            s = 1 if rng.random() < 0.5 else -1
-            canvas.ellipse(cx + s * fr * 1.2, cy + fr * 0.6, fr * 0.45, fr * 1.2, dark)
-        canvas.circle(cx, cy - fr * 0.1, fr * 1.22, hair)
+        with canvas.part("hair"):
+            if style == "long":
+                canvas.polygon(
+                    [
+                        (cx - fr * 1.3, cy - fr * 0.4),
+                        (cx + fr * 1.3, cy - fr * 0.4),
+                        (cx + fr * 1.45, 1.0),
+                        (cx - fr * 1.45, 1.0),
+                    ],
+                    dark,
+                )
+            elif style == "twintails":
+                for s in (-1, 1):
+                    canvas.ellipse(cx + s * fr * 1.55, cy + fr * 1.1, fr * 0.42, fr * 1.4, hair)
+            elif style == "ponytail":
+                s = 1 if rng.random() < 0.5 else -1
+                canvas.ellipse(cx + s * fr * 1.2, cy + fr * 0.6, fr * 0.45, fr * 1.2, dark)
+            canvas.circle(cx, cy - fr * 0.1, fr * 1.22, hair)
 
         # body and neck
         outfit = tuple(attrs["outfit"])
-        canvas.ellipse(cx, 1.05, fr * 1.9, fr * 1.4, outfit)
-        canvas.rect(cx - fr * 0.25, cy + fr * 0.7, cx + fr * 0.25, cy + fr * 1.35, scale(SKIN, 0.92))
+        with canvas.part("body"):
+            canvas.ellipse(cx, 1.05, fr * 1.9, fr * 1.4, outfit)
+        with canvas.part("face"):
+            canvas.rect(cx - fr * 0.25, cy + fr * 0.7, cx + fr * 0.25, cy + fr * 1.35, scale(SKIN, 0.92))
 
-        if attrs["accessory"] == "cat_ears":
-            for s in (-1, 1):
-                canvas.polygon(
-                    [
-                        (cx + s * fr * 0.35, cy - fr * 1.05),
-                        (cx + s * fr * 0.95, cy - fr * 1.75),
-                        (cx + s * fr * 1.1, cy - fr * 0.6),
-                    ],
-                    hair,
-                )
-                canvas.polygon(
-                    [
-                        (cx + s * fr * 0.55, cy - fr * 1.0),
-                        (cx + s * fr * 0.9, cy - fr * 1.45),
-                        (cx + s * fr * 0.95, cy - fr * 0.8),
-                    ],
-                    (250, 175, 190),
-                )
+        with canvas.part("accessory"):
+            if attrs["accessory"] == "cat_ears":
+                for s in (-1, 1):
+                    canvas.polygon(
+                        [
+                            (cx + s * fr * 0.35, cy - fr * 1.05),
+                            (cx + s * fr * 0.95, cy - fr * 1.75),
+                            (cx + s * fr * 1.1, cy - fr * 0.6),
+                        ],
+                        hair,
+                    )
+                    canvas.polygon(
+                        [
+                            (cx + s * fr * 0.55, cy - fr * 1.0),
+                            (cx + s * fr * 0.9, cy - fr * 1.45),
+                            (cx + s * fr * 0.95, cy - fr * 0.8),
+                        ],
+                        (250, 175, 190),
+                    )
         # face
-        canvas.ellipse(cx, cy + fr * 0.05, fr * 0.95, fr * 1.02, SKIN)
+        with canvas.part("face"):
+            canvas.ellipse(cx, cy + fr * 0.05, fr * 0.95, fr * 1.02, SKIN)
         # bangs
-        canvas.polygon(
-            [
-                (cx - fr * 1.1, cy + fr * 0.1),
-                (cx - fr * 1.15, cy - fr * 0.8),
-                (cx, cy - fr * 1.3),
-                (cx + fr * 1.15, cy - fr * 0.8),
-                (cx + fr * 1.1, cy + fr * 0.1),
-                (cx + fr * 0.8, cy - fr * 0.35),
-                (cx + fr * 0.45, cy - fr * 0.15),
-                (cx + fr * 0.15, cy - fr * 0.45),
-                (cx - fr * 0.2, cy - fr * 0.2),
-                (cx - fr * 0.55, cy - fr * 0.45),
-                (cx - fr * 0.85, cy - fr * 0.2),
-            ],
-            hair,
-        )
-        if style == "short":
-            for s in (-1, 1):
-                canvas.polygon(
-                    [
-                        (cx + s * fr * 1.1, cy - fr * 0.5),
-                        (cx + s * fr * 1.2, cy + fr * 0.7),
-                        (cx + s * fr * 0.8, cy + fr * 0.5),
-                    ],
-                    hair,
-                )
-        else:
-            for s in (-1, 1):
-                canvas.polygon(
-                    [
-                        (cx + s * fr * 1.12, cy - fr * 0.5),
-                        (cx + s * fr * 1.22, cy + fr * 1.3),
-                        (cx + s * fr * 0.82, cy + fr * 0.6),
-                    ],
-                    hair,
-                )
+        with canvas.part("hair"):
+            canvas.polygon(
+                [
+                    (cx - fr * 1.1, cy + fr * 0.1),
+                    (cx - fr * 1.15, cy - fr * 0.8),
+                    (cx, cy - fr * 1.3),
+                    (cx + fr * 1.15, cy - fr * 0.8),
+                    (cx + fr * 1.1, cy + fr * 0.1),
+                    (cx + fr * 0.8, cy - fr * 0.35),
+                    (cx + fr * 0.45, cy - fr * 0.15),
+                    (cx + fr * 0.15, cy - fr * 0.45),
+                    (cx - fr * 0.2, cy - fr * 0.2),
+                    (cx - fr * 0.55, cy - fr * 0.45),
+                    (cx - fr * 0.85, cy - fr * 0.2),
+                ],
+                hair,
+            )
+            if style == "short":
+                for s in (-1, 1):
+                    canvas.polygon(
+                        [
+                            (cx + s * fr * 1.1, cy - fr * 0.5),
+                            (cx + s * fr * 1.2, cy + fr * 0.7),
+                            (cx + s * fr * 0.8, cy + fr * 0.5),
+                        ],
+                        hair,
+                    )
+            else:
+                for s in (-1, 1):
+                    canvas.polygon(
+                        [
+                            (cx + s * fr * 1.12, cy - fr * 0.5),
+                            (cx + s * fr * 1.22, cy + fr * 1.3),
+                            (cx + s * fr * 0.82, cy + fr * 0.6),
+                        ],
+                        hair,
+                    )
 
         # eyes: big, as the style asks, so their colour survives at 64 px
         eye = EYE_RGB[attrs["eye_colour"]]
         ey = cy + fr * 0.15
         expr = attrs["expression"]
-        for s in (-1, 1):
-            ex = cx + s * fr * 0.42
-            canvas.ellipse(ex, ey, fr * 0.26, fr * 0.32, (255, 255, 255))
-            canvas.ellipse(ex, ey + fr * 0.04, fr * 0.2, fr * 0.27, eye)
-            canvas.ellipse(ex, ey + fr * 0.08, fr * 0.09, fr * 0.13, scale(eye, 0.35))
-            canvas.circle(ex - fr * 0.07, ey - fr * 0.06, fr * 0.06, (255, 255, 255))
-            canvas.line([(ex - fr * 0.28, ey - fr * 0.3), (ex + fr * 0.28, ey - fr * 0.32)], (50, 35, 40), fr * 0.06)
-            brow_y = ey - fr * 0.5
-            if expr == "angry":
-                canvas.line(
-                    [(ex - s * fr * 0.25, brow_y - fr * 0.1), (ex + s * fr * 0.2, brow_y + fr * 0.1)],
-                    scale(hair, 0.5),
-                    fr * 0.07,
-                )
-            elif expr == "surprised":
-                canvas.arc(ex, brow_y, fr * 0.22, fr * 0.1, 200, 340, scale(hair, 0.5), fr * 0.05)
-        my = cy + fr * 0.65
-        if expr == "smiling":
-            canvas.arc(cx, my - fr * 0.1, fr * 0.22, fr * 0.14, 15, 165, (170, 50, 60), fr * 0.07)
+        with canvas.part("eyes"):
             for s in (-1, 1):
-                canvas.ellipse(cx + s * fr * 0.62, cy + fr * 0.45, fr * 0.14, fr * 0.07, (252, 170, 170))
-        elif expr == "surprised":
-            canvas.ellipse(cx, my, fr * 0.1, fr * 0.13, (150, 40, 55))
-        elif expr == "angry":
-            canvas.arc(cx, my + fr * 0.1, fr * 0.2, fr * 0.1, 200, 340, (150, 40, 55), fr * 0.07)
-        else:
-            canvas.line([(cx - fr * 0.12, my), (cx + fr * 0.12, my)], (150, 60, 65), fr * 0.05)
+                ex = cx + s * fr * 0.42
+                canvas.ellipse(ex, ey, fr * 0.26, fr * 0.32, (255, 255, 255))
+                canvas.ellipse(ex, ey + fr * 0.04, fr * 0.2, fr * 0.27, eye)
+                canvas.ellipse(ex, ey + fr * 0.08, fr * 0.09, fr * 0.13, scale(eye, 0.35))
+                canvas.circle(ex - fr * 0.07, ey - fr * 0.06, fr * 0.06, (255, 255, 255))
+                canvas.line(
+                    [(ex - fr * 0.28, ey - fr * 0.3), (ex + fr * 0.28, ey - fr * 0.32)], (50, 35, 40), fr * 0.06
+                )
+                brow_y = ey - fr * 0.5
+                if expr == "angry":
+                    canvas.line(
+                        [(ex - s * fr * 0.25, brow_y - fr * 0.1), (ex + s * fr * 0.2, brow_y + fr * 0.1)],
+                        scale(hair, 0.5),
+                        fr * 0.07,
+                    )
+                elif expr == "surprised":
+                    canvas.arc(ex, brow_y, fr * 0.22, fr * 0.1, 200, 340, scale(hair, 0.5), fr * 0.05)
+        my = cy + fr * 0.65
+        with canvas.part("face"):
+            if expr == "smiling":
+                canvas.arc(cx, my - fr * 0.1, fr * 0.22, fr * 0.14, 15, 165, (170, 50, 60), fr * 0.07)
+                for s in (-1, 1):
+                    canvas.ellipse(cx + s * fr * 0.62, cy + fr * 0.45, fr * 0.14, fr * 0.07, (252, 170, 170))
+            elif expr == "surprised":
+                canvas.ellipse(cx, my, fr * 0.1, fr * 0.13, (150, 40, 55))
+            elif expr == "angry":
+                canvas.arc(cx, my + fr * 0.1, fr * 0.2, fr * 0.1, 200, 340, (150, 40, 55), fr * 0.07)
+            else:
+                canvas.line([(cx - fr * 0.12, my), (cx + fr * 0.12, my)], (150, 60, 65), fr * 0.05)
 
         acc = attrs["accessory"]
-        if acc == "glasses":
-            for s in (-1, 1):
-                canvas.ellipse(cx + s * fr * 0.42, ey, fr * 0.33, fr * 0.3, None, outline=(30, 30, 35), width=fr * 0.07)
-            canvas.line([(cx - fr * 0.1, ey), (cx + fr * 0.1, ey)], (30, 30, 35), fr * 0.06)
-        elif acc == "ribbon":
-            bx, by = cx + fr * 0.6, cy - fr * 1.05
-            canvas.polygon([(bx, by), (bx - fr * 0.5, by - fr * 0.3), (bx - fr * 0.5, by + fr * 0.3)], (225, 30, 50))
-            canvas.polygon([(bx, by), (bx + fr * 0.5, by - fr * 0.3), (bx + fr * 0.5, by + fr * 0.3)], (225, 30, 50))
-            canvas.circle(bx, by, fr * 0.12, (190, 20, 40))
-        elif acc == "flower":
-            fx, fy = cx - fr * 0.85, cy - fr * 0.75
-            for k in range(5):
-                a = k * 2 * np.pi / 5
-                canvas.circle(fx + fr * 0.2 * np.cos(a), fy + fr * 0.2 * np.sin(a), fr * 0.16, (255, 235, 245))
-            canvas.circle(fx, fy, fr * 0.1, (250, 200, 40))
+        with canvas.part("accessory"):
+            if acc == "glasses":
+                for s in (-1, 1):
+                    canvas.ellipse(
+                        cx + s * fr * 0.42, ey, fr * 0.33, fr * 0.3, None, outline=(30, 30, 35), width=fr * 0.07
+                    )
+                canvas.line([(cx - fr * 0.1, ey), (cx + fr * 0.1, ey)], (30, 30, 35), fr * 0.06)
+            elif acc == "ribbon":
+                bx, by = cx + fr * 0.6, cy - fr * 1.05
+                canvas.polygon(
+                    [(bx, by), (bx - fr * 0.5, by - fr * 0.3), (bx - fr * 0.5, by + fr * 0.3)], (225, 30, 50)
+                )
+                canvas.polygon(
+                    [(bx, by), (bx + fr * 0.5, by - fr * 0.3), (bx + fr * 0.5, by + fr * 0.3)], (225, 30, 50)
+                )
+                canvas.circle(bx, by, fr * 0.12, (190, 20, 40))
+            elif acc == "flower":
+                fx, fy = cx - fr * 0.85, cy - fr * 0.75
+                for k in range(5):
+                    a = k * 2 * np.pi / 5
+                    canvas.circle(fx + fr * 0.2 * np.cos(a), fy + fr * 0.2 * np.sin(a), fr * 0.16, (255, 235, 245))
+                canvas.circle(fx, fy, fr * 0.1, (250, 200, 40))
 
     def caption(self, attrs: dict[str, Any], lang: str, rng: np.random.Generator | None) -> str:
         hc = W_HAIR_COLOUR[attrs["hair_colour"]].pick(lang, rng)

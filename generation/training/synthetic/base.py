@@ -7,6 +7,8 @@ same picture at 64 px and at 1024 px, and the same seed always gives the same pi
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,6 +69,9 @@ class Renderer:
     category: str = ""
     heads: tuple[Head, ...] = ()
     holdouts: tuple[HoldOut, ...] = ()
+    # The parts `draw` labels (canvas.part): where each sits is the scene's layout. Label 0 is
+    # "none" (sky, table, backdrop); part i is label i + 1.
+    parts: tuple[str, ...] = ()
 
     def sample_attrs(self, rng: np.random.Generator) -> dict[str, Any]:
         raise NotImplementedError
@@ -102,15 +107,50 @@ class Renderer:
 
 
 class Canvas:
-    """A supersampled PIL canvas addressed in normalized coordinates."""
+    """A supersampled PIL canvas addressed in normalized coordinates.
 
-    def __init__(self, size: int, supersample: int = 2, background: Colour = (0, 0, 0)) -> None:
+    With `parts` (the renderer's part names) it also keeps a part map: every shape drawn inside
+    `with canvas.part(name)` paints its label there, the rest paints 0, later shapes over
+    earlier ones, as in the picture. It draws no pixel differently and takes no random number.
+    """
+
+    def __init__(
+        self, size: int, supersample: int = 2, background: Colour = (0, 0, 0), parts: tuple[str, ...] | None = None
+    ) -> None:
         self.size = size
         # Small images get more supersampling so thin shapes still average in at 32-64 px.
         self.ss = max(supersample, int(np.ceil(128 / size)))
         self.px = size * self.ss
         self.image = Image.new("RGB", (self.px, self.px), background)
         self.draw = ImageDraw.Draw(self.image)
+        self.parts = parts
+        self.labels = Image.new("L", (self.px, self.px), 0) if parts is not None else None
+        self._label_draw = ImageDraw.Draw(self.labels) if self.labels is not None else None
+        self._label = 0
+
+    @contextmanager
+    def part(self, name: str | None) -> Iterator[None]:
+        """Shapes drawn inside are `name` in the part map (None: nothing, e.g. a shadow)."""
+        previous = self._label
+        if self.parts is not None:
+            if name is not None and name not in self.parts:
+                raise ValueError(f"unknown part {name!r}: this canvas knows {', '.join(self.parts)}")
+            self._label = 0 if name is None else self.parts.index(name) + 1
+        try:
+            yield
+        finally:
+            self._label = previous
+
+    def part_map(self, grid: int) -> np.ndarray:
+        """[len(parts) + 1, grid, grid] float32: the share of each cell each label covers."""
+        if self.labels is None or self.parts is None:
+            raise ValueError("this canvas keeps no part map: make it with parts=")
+        labels = np.asarray(self.labels)
+        k = self.px // grid
+        if k * grid != self.px:
+            raise ValueError(f"a {grid} x {grid} grid does not divide {self.px} px")
+        onehot = labels[None] == np.arange(len(self.parts) + 1, dtype=np.uint8)[:, None, None]
+        return onehot.reshape(len(self.parts) + 1, grid, k, grid, k).mean((2, 4), dtype=np.float32)
 
     def p(self, v: float) -> float:
         return v * self.px
@@ -124,6 +164,8 @@ class Canvas:
         rows = (np.array(top)[None] * (1 - t) + np.array(bottom)[None] * t).astype(np.uint8)
         block = np.repeat(rows[:, None, :], self.px, axis=1)
         self.image.paste(Image.fromarray(block, "RGB"), (0, a))
+        if self.labels is not None:
+            self.labels.paste(self._label, (0, a, self.px, b))
 
     def ellipse(
         self,
@@ -136,25 +178,42 @@ class Canvas:
         width: float = 0.0,
     ) -> None:
         box = (self.p(cx - rx), self.p(cy - ry), self.p(cx + rx), self.p(cy + ry))
-        self.draw.ellipse(box, fill=fill, outline=outline, width=max(1, int(self.p(width))) if outline else 0)
+        width_px = max(1, int(self.p(width))) if outline else 0
+        self.draw.ellipse(box, fill=fill, outline=outline, width=width_px)
+        if self._label_draw is not None:
+            label = self._label
+            self._label_draw.ellipse(
+                box, fill=label if fill is not None else None, outline=label if outline else None, width=width_px
+            )
 
     def circle(self, cx: float, cy: float, r: float, fill: Colour | None, **kw: Any) -> None:
         self.ellipse(cx, cy, r, r, fill, **kw)
 
     def polygon(self, points: list[tuple[float, float]], fill: Colour) -> None:
         self.draw.polygon(self.pts(points), fill=fill)
+        if self._label_draw is not None:
+            self._label_draw.polygon(self.pts(points), fill=self._label)
 
     def rect(self, x0: float, y0: float, x1: float, y1: float, fill: Colour) -> None:
-        self.draw.rectangle((self.p(x0), self.p(y0), self.p(x1), self.p(y1)), fill=fill)
+        box = (self.p(x0), self.p(y0), self.p(x1), self.p(y1))
+        self.draw.rectangle(box, fill=fill)
+        if self._label_draw is not None:
+            self._label_draw.rectangle(box, fill=self._label)
 
     def line(self, points: list[tuple[float, float]], fill: Colour, width: float) -> None:
-        self.draw.line(self.pts(points), fill=fill, width=max(1, int(self.p(width))), joint="curve")
+        width_px = max(1, int(self.p(width)))
+        self.draw.line(self.pts(points), fill=fill, width=width_px, joint="curve")
+        if self._label_draw is not None:
+            self._label_draw.line(self.pts(points), fill=self._label, width=width_px, joint="curve")
 
     def arc(
         self, cx: float, cy: float, rx: float, ry: float, start: float, end: float, fill: Colour, width: float
     ) -> None:
         box = (self.p(cx - rx), self.p(cy - ry), self.p(cx + rx), self.p(cy + ry))
-        self.draw.arc(box, start, end, fill=fill, width=max(1, int(self.p(width))))
+        width_px = max(1, int(self.p(width)))
+        self.draw.arc(box, start, end, fill=fill, width=width_px)
+        if self._label_draw is not None:
+            self._label_draw.arc(box, start, end, fill=self._label, width=width_px)
 
     def finish(self) -> Image.Image:
         if self.ss == 1:

@@ -82,6 +82,7 @@ class FoodRenderer(Renderer):
         *(Head(f"has_{k}", ("no", "yes")) for k in INGREDIENTS),
         Head("main", INGREDIENTS),
     )
+    parts = ("vessel", "base", *INGREDIENTS)
     holdouts = (
         HoldOut("shrimp on rice", {"base": "rice", "has_shrimp": "yes"}),
         HoldOut("a bowl on a marble table", {"vessel": "bowl", "table": "marble"}),
@@ -160,41 +161,43 @@ class FoodRenderer(Renderer):
         cx, cy = 0.5 + rng.uniform(-0.03, 0.03), 0.5 + rng.uniform(-0.03, 0.03)
         R = float(rng.uniform(0.41, 0.46))
         canvas.circle(cx + 0.015, cy + 0.02, R, scale(a, 0.7))  # shadow
-        if attrs["vessel"] == "plate":
-            canvas.circle(cx, cy, R, (246, 246, 242))
-            canvas.circle(cx, cy, R * 0.78, (232, 232, 226))
-            inner = R * 0.78
-        else:
-            canvas.circle(cx, cy, R, (55, 95, 170))
-            canvas.circle(cx, cy, R * 0.9, (240, 242, 248))
-            canvas.circle(cx, cy, R * 0.82, (208, 212, 222))
-            inner = R * 0.8
+        with canvas.part("vessel"):
+            if attrs["vessel"] == "plate":
+                canvas.circle(cx, cy, R, (246, 246, 242))
+                canvas.circle(cx, cy, R * 0.78, (232, 232, 226))
+                inner = R * 0.78
+            else:
+                canvas.circle(cx, cy, R, (55, 95, 170))
+                canvas.circle(cx, cy, R * 0.9, (240, 242, 248))
+                canvas.circle(cx, cy, R * 0.82, (208, 212, 222))
+                inner = R * 0.8
 
-        base = attrs["base"]
-        if base == "rice":
-            canvas.circle(cx, cy, inner * 0.95, (246, 242, 228))
-            for _ in range(90):
-                r, t = inner * 0.92 * np.sqrt(rng.random()), rng.uniform(0, 2 * np.pi)
-                canvas.ellipse(
-                    cx + r * np.cos(t),
-                    cy + r * np.sin(t),
-                    0.008,
-                    0.004,
-                    (255, 253, 245) if rng.random() < 0.5 else (222, 216, 198),
-                )
-        elif base == "noodles":
-            canvas.circle(cx, cy, inner * 0.95, (226, 184, 90))
-            for _ in range(22):
-                r0 = rng.uniform(0.05, 0.85) * inner
-                t0 = rng.uniform(0, 2 * np.pi)
-                pts = [
-                    (
-                        cx + (r0 + 0.02 * np.sin(k)) * np.cos(t0 + k * 0.25),
-                        cy + (r0 + 0.02 * np.sin(k)) * np.sin(t0 + k * 0.25),
+        with canvas.part("base"):
+            base = attrs["base"]
+            if base == "rice":
+                canvas.circle(cx, cy, inner * 0.95, (246, 242, 228))
+                for _ in range(90):
+                    r, t = inner * 0.92 * np.sqrt(rng.random()), rng.uniform(0, 2 * np.pi)
+                    canvas.ellipse(
+                        cx + r * np.cos(t),
+                        cy + r * np.sin(t),
+                        0.008,
+                        0.004,
+                        (255, 253, 245) if rng.random() < 0.5 else (222, 216, 198),
                     )
-                    for k in range(8)
-                ]
-                canvas.line(pts, (246, 212, 120) if rng.random() < 0.6 else (200, 150, 60), 0.01)
+            elif base == "noodles":
+                canvas.circle(cx, cy, inner * 0.95, (226, 184, 90))
+                for _ in range(22):
+                    r0 = rng.uniform(0.05, 0.85) * inner
+                    t0 = rng.uniform(0, 2 * np.pi)
+                    pts = [
+                        (
+                            cx + (r0 + 0.02 * np.sin(k)) * np.cos(t0 + k * 0.25),
+                            cy + (r0 + 0.02 * np.sin(k)) * np.sin(t0 + k * 0.25),
+                        )
+                        for k in range(8)
+                    ]
+                    canvas.line(pts, (246, 212, 120) if rng.random() < 0.6 else (200, 150, 60), 0.01)
 
         items = [k for k, n in attrs["ingredients"] for _ in range(n)]
         order = rng.permutation(len(items))
@@ -227,7 +230,8 @@ class FoodRenderer(Renderer):
                         break
                 spots.append(best[1])  # type: ignore[index]
         for kind, (x, y) in zip(items, spots, strict=True):
-            _ITEM_DRAW[kind](canvas, float(x), float(y), r_item * float(rng.uniform(0.9, 1.1)), rng)
+            with canvas.part(kind):
+                _ITEM_DRAW[kind](canvas, float(x), float(y), r_item * float(rng.uniform(0.9, 1.1)), rng)
 
     # -- captions ----------------------------------------------------------------------------
     def caption(self, attrs: dict[str, Any], lang: str, rng: np.random.Generator | None) -> str:

@@ -92,6 +92,7 @@ class LandscapeRenderer(Renderer):
         Head("season", SEASONS),
         Head("clouds", CLOUDS),
     )
+    parts = ("body", "cloud", "mountain", "snow", "ground", "water", "tree")
     holdouts = (
         HoldOut("snowy mountains at sunset", {"time": "sunset", "mountains": "snowy"}),
         HoldOut("river at night", {"time": "night", "water": "river"}),
@@ -159,7 +160,8 @@ class LandscapeRenderer(Renderer):
         br = float(rng.uniform(0.075, 0.095))
         if time != "night":
             canvas.circle(bx, by, br * 1.45, mix(body_rgb, bottom, 0.55))  # glow
-        canvas.circle(bx, by, br, body_rgb)
+        with canvas.part("body"):
+            canvas.circle(bx, by, br, body_rgb)
         if time == "night" and rng.random() < 0.5:  # crescent: bite out of the disc with sky
             canvas.circle(bx + br * 0.45, by - br * 0.25, br * 0.85, mix(top, bottom, by / horizon))
 
@@ -170,16 +172,17 @@ class LandscapeRenderer(Renderer):
             "night": (60, 64, 88),
         }[time]
         n_clouds = {"none": 0, "few": int(rng.integers(1, 3)), "many": int(rng.integers(4, 7))}[attrs["clouds"]]
-        for _ in range(n_clouds):
-            cx, cy, w = rng.uniform(0.05, 0.95), rng.uniform(0.06, horizon * 0.6), rng.uniform(0.1, 0.18)
-            for k in range(4):
-                canvas.ellipse(
-                    cx + (k - 1.5) * w * 0.45,
-                    cy + rng.uniform(-0.015, 0.015),
-                    w * 0.42,
-                    w * 0.22,
-                    jitter(cloud_rgb, rng, 6),
-                )
+        with canvas.part("cloud"):
+            for _ in range(n_clouds):
+                cx, cy, w = rng.uniform(0.05, 0.95), rng.uniform(0.06, horizon * 0.6), rng.uniform(0.1, 0.18)
+                for k in range(4):
+                    canvas.ellipse(
+                        cx + (k - 1.5) * w * 0.45,
+                        cy + rng.uniform(-0.015, 0.015),
+                        w * 0.42,
+                        w * 0.22,
+                        jitter(cloud_rgb, rng, 6),
+                    )
 
         snow_rgb = lit(SNOW_RGB[attrs["snow"]])
         if attrs["mountains"] != "none":
@@ -197,7 +200,8 @@ class LandscapeRenderer(Renderer):
                 peak = float(rng.uniform(horizon - 0.4, horizon - 0.25))
                 half = float(rng.uniform(0.22, 0.34))
                 colour = scale(rock, 1.0 - 0.08 * i)
-                canvas.polygon([(px - half, horizon + 0.01), (px, peak), (px + half, horizon + 0.01)], colour)
+                with canvas.part("mountain"):
+                    canvas.polygon([(px - half, horizon + 0.01), (px, peak), (px + half, horizon + 0.01)], colour)
                 if attrs["mountains"] == "snowy":
                     f = float(rng.uniform(0.32, 0.42))  # fraction of the height under snow
                     yb = peak + (horizon - peak) * f
@@ -210,66 +214,71 @@ class LandscapeRenderer(Renderer):
                         (px, yb + 0.01),
                         (px - dx * 0.5, yb - 0.02),
                     ]
-                    canvas.polygon(cap, snow_rgb)
+                    with canvas.part("snow"):
+                        canvas.polygon(cap, snow_rgb)
 
         ground = SNOW_RGB[attrs["snow"]] if season == "winter" else GROUND[season]
-        canvas.vertical_gradient(lit(ground), lit(scale(ground, 0.85)), horizon, 1.0)
+        with canvas.part("ground"):
+            canvas.vertical_gradient(lit(ground), lit(scale(ground, 0.85)), horizon, 1.0)
 
-        water_rgb = mix(bottom, (30, 90, 170), 0.45)
-        water = attrs["water"]
-        if water == "sea":
-            shore = float(rng.uniform(0.84, 0.9))
-            canvas.vertical_gradient(lit(water_rgb), lit(scale(water_rgb, 0.7)), horizon, shore)
-            canvas.vertical_gradient(lit((215, 195, 140)), lit((195, 175, 120)), shore, 1.0)
-            if time != "night":
-                canvas.rect(bx - br, horizon + 0.01, bx + br, horizon + 0.018, mix(water_rgb, body_rgb, 0.6))
-        elif water == "lake":
-            cx = float(rng.uniform(0.35, 0.65))
-            canvas.ellipse(cx, horizon + 0.16, float(rng.uniform(0.28, 0.38)), 0.08, lit(water_rgb))
-        elif water == "river":
-            x0, x1 = float(rng.uniform(0.35, 0.65)), float(rng.uniform(0.2, 0.8))
-            pts_l, pts_r = [], []
-            for t in np.linspace(0, 1, 12):
-                x = x0 + (x1 - x0) * t + 0.08 * np.sin(t * 6 + x0 * 10)
-                y = horizon + (1 - horizon) * t
-                w = 0.015 + 0.11 * t
-                pts_l.append((x - w, y))
-                pts_r.append((x + w, y))
-            canvas.polygon(pts_l + pts_r[::-1], lit(water_rgb))
+        with canvas.part("water"):
+            water_rgb = mix(bottom, (30, 90, 170), 0.45)
+            water = attrs["water"]
+            if water == "sea":
+                shore = float(rng.uniform(0.84, 0.9))
+                canvas.vertical_gradient(lit(water_rgb), lit(scale(water_rgb, 0.7)), horizon, shore)
+                with canvas.part("ground"):  # the beach
+                    canvas.vertical_gradient(lit((215, 195, 140)), lit((195, 175, 120)), shore, 1.0)
+                if time != "night":
+                    canvas.rect(bx - br, horizon + 0.01, bx + br, horizon + 0.018, mix(water_rgb, body_rgb, 0.6))
+            elif water == "lake":
+                cx = float(rng.uniform(0.35, 0.65))
+                canvas.ellipse(cx, horizon + 0.16, float(rng.uniform(0.28, 0.38)), 0.08, lit(water_rgb))
+            elif water == "river":
+                x0, x1 = float(rng.uniform(0.35, 0.65)), float(rng.uniform(0.2, 0.8))
+                pts_l, pts_r = [], []
+                for t in np.linspace(0, 1, 12):
+                    x = x0 + (x1 - x0) * t + 0.08 * np.sin(t * 6 + x0 * 10)
+                    y = horizon + (1 - horizon) * t
+                    w = 0.015 + 0.11 * t
+                    pts_l.append((x - w, y))
+                    pts_r.append((x + w, y))
+                canvas.polygon(pts_l + pts_r[::-1], lit(water_rgb))
 
-        trees = attrs["trees"]
-        if trees != "none":
-            n = int(rng.integers(2, 5)) if trees == "few" else int(rng.integers(10, 16))
-            crown = lit(CROWN[season])
-            trunk = lit((95, 65, 40))
-            spots = []
-            for _ in range(n):
-                if trees == "forest":
-                    x = float(rng.uniform(-0.02, 1.02))
-                    y = float(rng.uniform(horizon + 0.01, horizon + 0.12))
-                else:
-                    x = float(rng.choice([rng.uniform(0.02, 0.3), rng.uniform(0.7, 0.98)]))
-                    y = float(rng.uniform(horizon + 0.04, horizon + 0.25))
-                spots.append((y, x))
-            for y, x in sorted(spots):
-                h = 0.12 + (y - horizon) * 0.5
-                conifer = season == "winter" or rng.random() < 0.4
-                canvas.rect(x - h * 0.06, y - h * 0.3, x + h * 0.06, y, trunk)
-                if conifer:
-                    canvas.polygon(
-                        [(x - h * 0.32, y - h * 0.25), (x, y - h * 1.05), (x + h * 0.32, y - h * 0.25)],
-                        jitter(scale(crown, 0.92), rng, 8),
-                    )
-                else:
-                    canvas.ellipse(x, y - h * 0.62, h * 0.3, h * 0.38, jitter(crown, rng, 10))
-                    if season == "spring":
-                        for _ in range(4):
-                            canvas.circle(
-                                x + rng.uniform(-0.2, 0.2) * h,
-                                y - h * rng.uniform(0.45, 0.85),
-                                h * 0.05,
-                                lit((250, 170, 200)),
-                            )
+        with canvas.part("tree"):
+            trees = attrs["trees"]
+            if trees != "none":
+                n = int(rng.integers(2, 5)) if trees == "few" else int(rng.integers(10, 16))
+                crown = lit(CROWN[season])
+                trunk = lit((95, 65, 40))
+                spots = []
+                for _ in range(n):
+                    if trees == "forest":
+                        x = float(rng.uniform(-0.02, 1.02))
+                        y = float(rng.uniform(horizon + 0.01, horizon + 0.12))
+                    else:
+                        x = float(rng.choice([rng.uniform(0.02, 0.3), rng.uniform(0.7, 0.98)]))
+                        y = float(rng.uniform(horizon + 0.04, horizon + 0.25))
+                    spots.append((y, x))
+                for y, x in sorted(spots):
+                    h = 0.12 + (y - horizon) * 0.5
+                    conifer = season == "winter" or rng.random() < 0.4
+                    canvas.rect(x - h * 0.06, y - h * 0.3, x + h * 0.06, y, trunk)
+                    if conifer:
+                        canvas.polygon(
+                            [(x - h * 0.32, y - h * 0.25), (x, y - h * 1.05), (x + h * 0.32, y - h * 0.25)],
+                            jitter(scale(crown, 0.92), rng, 8),
+                        )
+                    else:
+                        canvas.ellipse(x, y - h * 0.62, h * 0.3, h * 0.38, jitter(crown, rng, 10))
+                        if season == "spring":
+                            for _ in range(4):
+                                canvas.circle(
+                                    x + rng.uniform(-0.2, 0.2) * h,
+                                    y - h * rng.uniform(0.45, 0.85),
+                                    h * 0.05,
+                                    lit((250, 170, 200)),
+                                )
 
     # -- captions ----------------------------------------------------------------------------
     def caption(self, attrs: dict[str, Any], lang: str, rng: np.random.Generator | None) -> str:
