@@ -151,11 +151,13 @@ def test_each_category_has_a_generator_of_its_own():
 # full set FD 3.8): here FD over the 64 px anchor 1.34, objects 90 %, seed spread 0.75. Anime's
 # generator was then grown to 128 px on a GPU (demo-128.toml, 462 steps of batch 512; full set FD
 # 3.43, objects 94 %): here FD over the 64 px anchor 1.43 (this subset reads it worse than the
-# full set does), objects 93 %, seed spread 0.77.
+# full set does), objects 93 %, seed spread 0.77. The seed spread read where the parts sit
+# (layout.py; the target 0.5 is not met: 0.39 / 0.33 / 0 on the full set) reads 0.41 /
+# 0.20 / 0 here; anime's seeds are one composition, so it has no floor yet.
 FIDELITY = {
-    "landscape": {"fd_over_64px": 4.3, "presence": 0.82, "spread": 0.6},
-    "food": {"fd_over_64px": 3.9, "presence": 0.86, "spread": 0.6},
-    "anime": {"fd_over_64px": 1.5, "presence": 0.9, "spread": 0.6},
+    "landscape": {"fd_over_64px": 4.3, "presence": 0.82, "spread": 0.6, "layout": 0.3},
+    "food": {"fd_over_64px": 3.9, "presence": 0.86, "spread": 0.6, "layout": 0.12},
+    "anime": {"fd_over_64px": 1.5, "presence": 0.9, "spread": 0.6, "layout": 0.0},
 }
 
 
@@ -181,3 +183,4 @@ def test_the_objects_a_caption_asks_for_are_drawn(fidelity):
 
 def test_seeds_give_other_layouts_in_the_fidelity_space(fidelity):
     assert fidelity.spread_ratio >= FIDELITY[fidelity.category]["spread"]
+    assert fidelity.layout_spread >= FIDELITY[fidelity.category]["layout"], fidelity.layout_spread
