@@ -223,26 +223,17 @@ class AnimeRenderer(Renderer):
                 ],
                 hair,
             )
-            if style == "short":
-                for s in (-1, 1):
-                    canvas.polygon(
-                        [
-                            (cx + s * fr * 1.1, cy - fr * 0.5),
-                            (cx + s * fr * 1.2, cy + fr * 0.7),
-                            (cx + s * fr * 0.8, cy + fr * 0.5),
-                        ],
-                        hair,
-                    )
-            else:
-                for s in (-1, 1):
-                    canvas.polygon(
-                        [
-                            (cx + s * fr * 1.12, cy - fr * 0.5),
-                            (cx + s * fr * 1.22, cy + fr * 1.3),
-                            (cx + s * fr * 0.82, cy + fr * 0.6),
-                        ],
-                        hair,
-                    )
+            # side locks: short hair stops at the cheeks, the other styles fall past the chin
+            x0, x1, x2, y1, y2 = (1.1, 1.2, 0.8, 0.7, 0.5) if style == "short" else (1.12, 1.22, 0.82, 1.3, 0.6)
+            for s in (-1, 1):
+                canvas.polygon(
+                    [
+                        (cx + s * fr * x0, cy - fr * 0.5),
+                        (cx + s * fr * x1, cy + fr * y1),
+                        (cx + s * fr * x2, cy + fr * y2),
+                    ],
+                    hair,
+                )
 
         # eyes: big, as the style asks, so their colour survives at 64 px
         eye = EYE_RGB[attrs["eye_colour"]]
