@@ -173,7 +173,22 @@ def model_card(*, studio: StudioModel, lang: str) -> dict[str, Any]:
         "recipes": voc.compose_rules.get("recipe") is not None,
         "counterfactuals": [c.to_dict() for c in counterfactuals(voc)],
         "untaught": [u.words(voc, lang) for u in untaught(voc, _quality(studio))],
+        "seed_variety": seed_variety(_quality(studio)),
     }
+
+
+# Under this share of the renders' layout spread, a model's seeds are one arrangement.
+ONE_ARRANGEMENT = 0.15
+
+
+def seed_variety(quality: dict[str, Any] | None) -> dict[str, Any] | None:
+    """How much a model's seeds of one prompt move things around, from its measured layout
+    spread (0: one arrangement, 1: as much as the pictures it learnt from), for the card; None
+    where the package has no such number (or one written by hand that is not a number)."""
+    value = (quality or {}).get("layout_spread")
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 <= value <= 10.0:
+        return None
+    return {"share": round(100 * value), "one_arrangement": value < ONE_ARRANGEMENT}
 
 
 # -- prompt help ------------------------------------------------------------------------------------

@@ -123,6 +123,28 @@ def test_the_model_card_lists_the_combinations_it_has_not_learnt(client, api, re
     assert "data-untaught" not in client.get(reverse("generation:model-card", args=["demo-anime"])).content.decode()
 
 
+def test_the_model_card_says_how_much_its_seeds_vary(client, api, registered_models):
+    """From the measured layout spread: landscape's seeds move things (39 % of its renders), anime's
+    keep one arrangement (0), so its card says to change the prompt instead of the seed."""
+    card = api.get(url("demo-landscape", "card")).json()
+    assert card["seed_variety"] == {"share": 39, "one_arrangement": False}
+    page = client.get(reverse("generation:model-card", args=["demo-landscape"])).content.decode()
+    assert "move things around 39% as much" in page
+    anime = client.get(reverse("generation:model-card", args=["demo-anime"])).content.decode()
+    assert "data-seed-variety" in anime and "keep one arrangement" in anime
+    zh = client.get(reverse("generation:model-card", args=["demo-anime"]), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "构图不变" in zh.content.decode()
+
+
+@pytest.mark.parametrize("value", [None, "0.4", True, -0.1, float("nan"), [0.4], 1e9])
+def test_a_layout_spread_that_is_not_a_measured_number_says_nothing(value):
+    from generation.creative.services import seed_variety
+
+    assert seed_variety({"layout_spread": value}) is None
+    assert seed_variety(None) is None and seed_variety({}) is None
+    assert seed_variety({"layout_spread": 0.1}) == {"share": 10, "one_arrangement": True}
+
+
 def test_a_prompt_made_only_of_unknown_words_gets_a_clear_message(api, registered_models):
     data = api.post(url("demo-food", "check"), {"prompt": "spaceship galaxy"}, format="json").json()
     assert data["only_unknown"] is True
