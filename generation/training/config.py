@@ -390,17 +390,31 @@ def _build(cls: type[T], data: dict[str, Any], where: str) -> T:
 
 
 def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> BuildConfig:
-    """Read a TOML or JSON build config. `overrides` are dotted keys ("run.out_dir": "...")."""
+    """Read a TOML or JSON build config. `overrides` are dotted keys ("run.out_dir": "..."); a
+    number picks an entry of a list ("gan.stages.0.steps": 1800)."""
     path = Path(path)
     text = path.read_text(encoding="utf-8")
     data = tomllib.loads(text) if path.suffix == ".toml" else json.loads(text)
     for key, value in (overrides or {}).items():
-        node = data
+        node: Any = data
         *parents, leaf = key.split(".")
         for p in parents:
-            node = node.setdefault(p, {})
-        node[leaf] = value
+            node = _list_entry(node, p, key) if isinstance(node, list) else node.setdefault(p, {})
+        if isinstance(node, list):
+            node[_list_index(node, leaf, key)] = value
+        else:
+            node[leaf] = value
     return _build(BuildConfig, data, path.name)
+
+
+def _list_index(items: list[Any], part: str, key: str) -> int:
+    if not part.isdigit() or int(part) >= len(items):
+        raise ValueError(f"{key}: {part!r} is not an entry of a list of {len(items)}")
+    return int(part)
+
+
+def _list_entry(items: list[Any], part: str, key: str) -> Any:
+    return items[_list_index(items, part, key)]
 
 
 def config_to_dict(cfg: Any) -> dict[str, Any]:

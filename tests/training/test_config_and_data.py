@@ -130,6 +130,18 @@ def test_json_configs_and_overrides_work(tmp_path):
     assert cfg.run.out_dir == "elsewhere" and cfg.clip.steps == 3
 
 
+def test_an_override_can_pick_a_stage_by_its_number(tmp_path):
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps({"gan": {"stages": [{"name": "a", "steps": 7}, {"name": "b", "steps": 5}]}}))
+    cfg = load_config(path, {"gan.stages.1.steps": 1800})
+    assert cfg.gan.stages == [Stage("a", 7), Stage("b", 1800)]
+    for key in ("gan.stages.2.steps", "gan.stages.x.steps", "gan.stages.-1.steps"):
+        with pytest.raises(ValueError, match="is not an entry of a list of 2"):
+            load_config(path, {key: 3})
+    with pytest.raises(ValueError, match="stepz"):  # a wrong key inside the entry is named as before
+        load_config(path, {"gan.stages.0.stepz": 3})
+
+
 def test_stages_run_back_to_back():
     stages = [Stage("a", 10), Stage("b", 5)]
     assert [stage_at(stages, s).name for s in (0, 9, 10, 14, 99)] == ["a", "a", "b", "b", "b"]
