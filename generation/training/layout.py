@@ -52,7 +52,6 @@ class LayoutNet(nn.Module):
     def __init__(self, n_parts: int, width: int = 16) -> None:
         super().__init__()
         w = width
-        self.n_parts = n_parts
         self.down = nn.ModuleList(
             [_block(3, w, 2), _block(w, 2 * w, 2), _block(2 * w, 4 * w, 2), _block(4 * w, 4 * w, 2)]
         )
