@@ -399,7 +399,7 @@ def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> Bu
         node: Any = data
         *parents, leaf = key.split(".")
         for p in parents:
-            node = _list_entry(node, p, key) if isinstance(node, list) else node.setdefault(p, {})
+            node = node[_list_index(node, p, key)] if isinstance(node, list) else node.setdefault(p, {})
         if isinstance(node, list):
             node[_list_index(node, leaf, key)] = value
         else:
@@ -411,10 +411,6 @@ def _list_index(items: list[Any], part: str, key: str) -> int:
     if not part.isdigit() or int(part) >= len(items):
         raise ValueError(f"{key}: {part!r} is not an entry of a list of {len(items)}")
     return int(part)
-
-
-def _list_entry(items: list[Any], part: str, key: str) -> Any:
-    return items[_list_index(items, part, key)]
 
 
 def config_to_dict(cfg: Any) -> dict[str, Any]:

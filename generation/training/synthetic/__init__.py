@@ -56,18 +56,19 @@ def sample_scene(category: str, seed: int, split: str = "train") -> Scene:
 
 def render(scene: Scene, size: int = 64) -> Image.Image:
     """Draw the scene at size×size. Same scene → same pixels; any size → the same layout."""
-    canvas = Canvas(size)
-    RENDERERS[scene.category].draw(scene.attrs, canvas, np.random.default_rng([scene.seed, 11]))
-    return canvas.finish()
+    return _drawn(scene, Canvas(size)).finish()
 
 
 def render_parts(scene: Scene, size: int, grid: int) -> tuple[Image.Image, np.ndarray]:
     """The picture `render` draws, and where its renderer's parts sit: [parts + 1, grid, grid],
     the share of each cell each part covers (index 0: none of them). See Canvas.part."""
-    renderer = RENDERERS[scene.category]
-    canvas = Canvas(size, parts=renderer.parts)
-    renderer.draw(scene.attrs, canvas, np.random.default_rng([scene.seed, 11]))
+    canvas = _drawn(scene, Canvas(size, parts=RENDERERS[scene.category].parts))
     return canvas.finish(), canvas.part_map(grid)
+
+
+def _drawn(scene: Scene, canvas: Canvas) -> Canvas:
+    RENDERERS[scene.category].draw(scene.attrs, canvas, np.random.default_rng([scene.seed, 11]))
+    return canvas
 
 
 def caption(scene: Scene, lang: str = "en", rng: np.random.Generator | None = None) -> str:
