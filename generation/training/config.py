@@ -143,6 +143,12 @@ class Stage:
     # taps (the features GALIP's D reads) of G's redrawing and of the render. L1 on pixels alone
     # pays as much for a smeared edge as for a missing object; the taps say what is where.
     rec_feat_w: float = 0.0
+    # Latent regression (BicycleGAN's cLR branch), off at 0: the encoder, frozen for this term,
+    # reads the noise back off G's pictures drawn from plain N(0, 1) noise, and G pays lat_w * L1
+    # between what it reads and the noise. The encoder learnt to read what tells renders of one
+    # caption apart (where things sit), so G pays when two seeds draw the same arrangement.
+    # Needs the reconstruction path (rec_w) in the same stage: it trains the encoder.
+    lat_w: float = 0.0
 
 
 @dataclass
@@ -275,6 +281,7 @@ _LIMITS: dict[type, dict[str, tuple[float | None, float | None]]] = {
         "rec_w": _WEIGHT,
         "kl_w": _WEIGHT,
         "rec_feat_w": _WEIGHT,
+        "lat_w": _WEIGHT,
     },
     TextTuneConfig: {
         "steps": _COUNT,
@@ -360,6 +367,10 @@ def _check_values(obj: Any, where: str) -> None:
             if (low, high) == _POSITIVE:
                 wanted = "above 0"
             raise ValueError(f"{where}.{name} must be {wanted} (got {value!r})")
+    if isinstance(obj, Stage) and obj.lat_w and not obj.rec_w:
+        raise ValueError(
+            f"{where}.lat_w needs the reconstruction path in the same stage (rec_w above 0): it trains the encoder"
+        )
 
 
 def _build(cls: type[T], data: dict[str, Any], where: str) -> T:

@@ -335,6 +335,10 @@ class GALIPTrainer:
             err_g = err_g + stage.pix_w * pix_g + stage.pix_attr_w * attr_fake
             pix.update(pix_g=pix_g.item(), attr_fake=attr_fake.item())
         rec = self._reconstruction(stage, real, sent, cap) if stage.rec_w and self.netE is not None else {}
+        if rec and stage.lat_w:
+            lat = self._latent_regression(fake, noise)
+            rec["loss"] = rec["loss"] + stage.lat_w * lat
+            rec["lat"] = lat
         if rec:
             err_g = err_g + rec.pop("loss")
             self.optE.zero_grad(set_to_none=True)
@@ -378,6 +382,18 @@ class GALIPTrainer:
             out["loss"] = out["loss"] + stage.rec_feat_w * feat
             out["rec_feat"] = feat
         return out
+
+    def _latent_regression(self, fake: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
+        """Mean |E(G(z)).mu - z| over the noise dimensions (BicycleGAN's cLR). The encoder is
+        frozen for this term (its parameters get no gradient from it), so G, not the encoder, is
+        what moves: towards pictures whose arrangement tells their noise apart. Dimensions the
+        encoder does not read (its KL leaves them at the prior) add a floor G cannot lower."""
+        assert self.netE is not None
+        self.netE.requires_grad_(False)
+        with self._autocast():
+            mu, _ = self.netE(fake)
+        self.netE.requires_grad_(True)
+        return (mu.float() - noise).abs().mean()
 
     def prepare(self, stage: Stage) -> None:
         """The warm-ups still owed before `stage` trains G: the pixel D's reader, then the Ds.

@@ -101,3 +101,31 @@ def test_the_feature_term_is_in_the_loss_only_when_asked(pairs, clip, tmp_path):
     assert with_feat["rec_feat"].item() > 0
     expected = plain["loss"].item() + 3.0 * with_feat["rec_feat"].item()
     assert with_feat["loss"].item() == pytest.approx(expected, rel=1e-4)
+
+
+def test_the_latent_regression_moves_g_and_leaves_the_encoder_alone(pairs, clip, tmp_path):
+    torch.manual_seed(6)
+    trainer = GALIPTrainer(_recon_config(tmp_path / "run", 1), clip, pairs, log=lambda m: None)
+    assert trainer.netE is not None
+    torch.nn.init.normal_(trainer.netE.head.weight, std=0.1)  # an encoder that reads something (a new one reads 0)
+    real, sent, _, cap = trainer._batch(4)
+    noise = torch.randn(4, trainer.arch.netG.nz)
+    fake = trainer.netG(noise, sent, None, *trainer._words(cap)).float()
+    lat = trainer._latent_regression(fake, noise)
+    assert lat.item() > 0
+    lat.backward()
+    assert all(p.grad is None for p in trainer.netE.parameters())  # frozen for this term
+    assert all(p.requires_grad for p in trainer.netE.parameters())  # and learns again afterwards
+    assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in trainer.g_params.values())
+
+
+def test_a_stage_with_latent_regression_logs_it_and_stays_finite(pairs, clip, tmp_path):
+    torch.manual_seed(7)
+    cfg = _recon_config(tmp_path / "run", 3)
+    cfg.gan.stages[0].lat_w = 0.5
+    trainer = GALIPTrainer(cfg, clip, pairs, log=lambda m: None)
+    trainer.train()
+    assert all("lat" in h and math.isfinite(h["lat"]) for h in trainer.history)
+    plain = GALIPTrainer(_recon_config(tmp_path / "plain", 1), clip, pairs, log=lambda m: None)
+    plain.train()
+    assert "lat" not in plain.history[-1]
