@@ -335,8 +335,9 @@ class GALIPTrainer:
             err_g = err_g + stage.pix_w * pix_g + stage.pix_attr_w * attr_fake
             pix.update(pix_g=pix_g.item(), attr_fake=attr_fake.item())
         rec = self._reconstruction(stage, real, sent, cap) if stage.rec_w and self.netE is not None else {}
-        if rec and stage.lat_w:
-            lat = self._latent_regression(fake, noise)
+        read = rec.pop("read", None)
+        if read is not None and stage.lat_w:
+            lat = self._latent_regression(fake, noise, read)
             rec["loss"] = rec["loss"] + stage.lat_w * lat
             rec["lat"] = lat
         if rec:
@@ -364,7 +365,8 @@ class GALIPTrainer:
     ) -> dict[str, torch.Tensor]:
         """G redraws each real render from the noise the encoder reads off it (reparameterised),
         under the render's own caption: rec_w * L1 + rec_feat_w * L1 of the CLIP image taps +
-        kl_w * KL, as the "loss" entry."""
+        kl_w * KL, as the "loss" entry; "read" is how much the encoder reads each noise dimension
+        (1 - its mean posterior variance), "e_dims" their sum."""
         assert self.netE is not None
         with self._autocast():
             mu, logvar = self.netE(real)
@@ -372,7 +374,8 @@ class GALIPTrainer:
             redrawn = self.netG(z.float(), sent, None, *self._words(cap)).float()
         l1 = (redrawn - real).abs().mean()
         kl = kl_to_prior(mu.float(), logvar.float())
-        out = {"loss": stage.rec_w * l1 + stage.kl_w * kl, "rec_l1": l1, "kl": kl}
+        read = (1.0 - logvar.detach().float().exp().mean(0)).clamp(0.0, 1.0)  # per noise dimension
+        out = {"loss": stage.rec_w * l1 + stage.kl_w * kl, "rec_l1": l1, "kl": kl, "read": read, "e_dims": read.sum()}
         if stage.rec_feat_w:
             with self._autocast():
                 taps, _ = self.img_enc(redrawn)
@@ -383,17 +386,19 @@ class GALIPTrainer:
             out["rec_feat"] = feat
         return out
 
-    def _latent_regression(self, fake: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
-        """Mean |E(G(z)).mu - z| over the noise dimensions (BicycleGAN's cLR). The encoder is
+    def _latent_regression(self, fake: torch.Tensor, noise: torch.Tensor, read: torch.Tensor) -> torch.Tensor:
+        """|E(G(z)).mu - z| (BicycleGAN's cLR), averaged over the noise dimensions weighted by
+        `read`: how much the encoder reads each one off renders (1 - its posterior variance; its
+        KL leaves most of the 100 at the prior, where no picture could move it). The encoder is
         frozen for this term (its parameters get no gradient from it), so G, not the encoder, is
-        what moves: towards pictures whose arrangement tells their noise apart. Dimensions the
-        encoder does not read (its KL leaves them at the prior) add a floor G cannot lower."""
+        what moves: towards pictures whose arrangement tells their noise apart."""
         assert self.netE is not None
         self.netE.requires_grad_(False)
         with self._autocast():
             mu, _ = self.netE(fake)
         self.netE.requires_grad_(True)
-        return (mu.float() - noise).abs().mean()
+        per_dim = (mu.float() - noise).abs().mean(0)
+        return (per_dim * read).sum() / read.sum().clamp_min(1e-6)
 
     def prepare(self, stage: Stage) -> None:
         """The warm-ups still owed before `stage` trains G: the pixel D's reader, then the Ds.
@@ -457,6 +462,7 @@ class GALIPTrainer:
             for i in range(1, steps + 1):
                 real, sent, _, cap = self._batch(stage.batch_size)
                 rec = self._reconstruction(stage, real, sent, cap)
+                rec.pop("read")
                 self.optE.zero_grad(set_to_none=True)
                 rec.pop("loss").backward()
                 self.optE.step()

@@ -111,8 +111,12 @@ def test_the_latent_regression_moves_g_and_leaves_the_encoder_alone(pairs, clip,
     real, sent, _, cap = trainer._batch(4)
     noise = torch.randn(4, trainer.arch.netG.nz)
     fake = trainer.netG(noise, sent, None, *trainer._words(cap)).float()
-    lat = trainer._latent_regression(fake, noise)
-    assert lat.item() > 0
+    read = torch.zeros(trainer.arch.netG.nz)
+    read[:5] = 1.0  # the dimensions the encoder reads
+    lat = trainer._latent_regression(fake, noise, read)
+    with torch.no_grad():
+        mu, _ = trainer.netE(fake)
+    assert lat.item() == pytest.approx((mu - noise)[:, :5].abs().mean().item(), rel=1e-4)
     lat.backward()
     assert all(p.grad is None for p in trainer.netE.parameters())  # frozen for this term
     assert all(p.requires_grad for p in trainer.netE.parameters())  # and learns again afterwards
@@ -126,6 +130,28 @@ def test_a_stage_with_latent_regression_logs_it_and_stays_finite(pairs, clip, tm
     trainer = GALIPTrainer(cfg, clip, pairs, log=lambda m: None)
     trainer.train()
     assert all("lat" in h and math.isfinite(h["lat"]) for h in trainer.history)
+    assert all(0 <= h["e_dims"] <= trainer.arch.netG.nz for h in trainer.history)
     plain = GALIPTrainer(_recon_config(tmp_path / "plain", 1), clip, pairs, log=lambda m: None)
     plain.train()
     assert "lat" not in plain.history[-1]
+
+
+def test_the_seed_codes_tool_reads_a_shipped_generator(tmp_path, monkeypatch, capsys):
+    """tools/seed_codes.py, small: an encoder fitted to demo-food's G, three layout spreads, a sheet."""
+    import runpy
+    import sys
+
+    sheet = tmp_path / "sheet.png"
+    argv = ["seed_codes.py", "food", "--renders", "48", "--steps", "3", "--seeds", "2", "--threads", "1"]
+    monkeypatch.setattr(sys, "argv", [*argv, "--sheet", str(sheet)])
+    with pytest.raises(SystemExit) as done:
+        runpy.run_path("tools/seed_codes.py", run_name="__main__")
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    assert "codes of 48 renders" in out
+    for name in ("seeds", "fitted", "codes"):
+        assert f"{name:7s} layout spread" in out
+    from PIL import Image
+
+    with Image.open(sheet) as im:  # 12 prompts, each a row of 2 renders, 2 seeds, 2 codes (128 px)
+        assert im.size == (2 + 6 * 130, 2 + 12 * 130)

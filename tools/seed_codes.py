@@ -1,0 +1,120 @@
+"""Where a generator keeps its arrangements: seeds from N(0, 1) against the noise its
+reconstruction path was taught to redraw renders from.
+
+The reconstruction path (generation/training/encoder.py) teaches G to redraw each render from the
+noise an encoder reads off it, while the adversarial loss only ever sees G's pictures of plain
+N(0, 1) noise (the engine's seeds). This fits a fresh encoder to a package's frozen generator
+(the trainer's encoder warm-up, on renders of its category), reads the codes of renders, and
+draws the evaluation's regular prompts three ways, at G's native size:
+
+- seeds: N(0, 1), as the site does;
+- one Gaussian fitted to the codes of renders (their mean and covariance);
+- the codes themselves: a render's code plus its own posterior noise, one render per seed.
+
+For each it prints the layout spread (generation/training/layout.py, floors off; renders with
+other layout seeds read 1) and writes a sheet: per prompt, four renders with other layout seeds,
+four seeds, four codes.
+
+    .venv/bin/python tools/seed_codes.py landscape --sheet docs/seed-codes-landscape.png
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from generation.training.config import load_config  # noqa: E402
+from generation.training.data import read_pairs  # noqa: E402
+from generation.training.layout import layout_path, load_layout, seed_spread  # noqa: E402
+from generation.training.pipeline import get_clip  # noqa: E402
+from generation.training.renders import render_variants, shrink  # noqa: E402
+from generation.training.synthetic import eval_items  # noqa: E402
+from generation.training.synthetic.dataset import render_dataset  # noqa: E402
+from generation.training.trainer import GALIPTrainer  # noqa: E402
+
+# The config of each category's last round: its generator's shape, encoder and reconstruction weights.
+CONFIGS = {"anime": "generation/training/configs/demo-128.toml"}
+LAST_ROUND = "generation/training/configs/demo-sharpen.toml"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("category", choices=("landscape", "food", "anime"))
+    ap.add_argument("--models-dir", default="models")
+    ap.add_argument("--renders", type=int, default=2000, help="renders the encoder learns from")
+    ap.add_argument("--steps", type=int, default=600, help="encoder warm-up steps")
+    ap.add_argument("--seeds", type=int, default=4)
+    ap.add_argument("--sheet", help="write the sheet here (PNG)")
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    cat = args.category
+    with tempfile.TemporaryDirectory() as tmp:
+        overrides = {
+            "models_dir": args.models_dir,
+            "run.out_dir": str(Path(tmp) / "run"),
+            "synthetic.categories": [cat],
+            "gan.init_package": f"demo-{cat}",
+            "sr.package": f"demo-{cat}",
+        }
+        cfg = load_config(CONFIGS.get(cat, LAST_ROUND), overrides)
+        size = cfg.data.size
+        pairs = read_pairs(
+            render_dataset(Path(tmp) / "data", categories=(cat,), per_category=args.renders, size=size, progress=False)
+        )
+        clip = get_clip(cfg, pairs, [])
+        trainer = GALIPTrainer(cfg, clip, pairs, log=print)
+        assert trainer.netE is not None
+        trainer.warm_e(args.steps, cfg.gan.stages[0])
+    G, E = trainer.netG.eval(), trainer.netE.eval()
+
+    images = trainer.images.float().div(127.5).sub(1)  # every render once
+    with torch.no_grad():
+        read = [E(images[i : i + 64].to(trainer.device)) for i in range(0, len(images), 64)]
+    mu = torch.cat([m for m, _ in read])
+    std = torch.cat([(0.5 * lv).exp() for _, lv in read])
+    mean, cov = mu.mean(0), torch.cov(mu.T) + torch.diag(std.pow(2).mean(0))
+    root = torch.linalg.cholesky(cov)
+    print(
+        f"codes of {len(mu)} renders: total variance {cov.trace():.1f} (N(0, 1): {len(mean)}), "
+        f"dimensions read {(1 - std.pow(2).mean(0)).clamp(0, 1).sum():.1f}"
+    )
+
+    net = load_layout(layout_path(cat))
+    g = torch.Generator().manual_seed(0)
+    n = args.seeds
+    drawn: dict[str, list[torch.Tensor]] = {"seeds": [], "fitted": [], "codes": []}
+    renders = []
+    with torch.no_grad():
+        for item in (it for it in eval_items(cat) if it.kind == "regular"):
+            cap = item.captions["en"]
+            sent = clip.encode_texts([cap]).float().expand(n, -1)
+            words = clip.encode_word_tokens(clip.tokens([cap]).long()) if trainer.arch.netG.word_attn else ()
+            words = tuple(w.expand(n, *w.shape[1:]) for w in words)
+            renders.append(shrink(render_variants(item.scene, n, salt=1)))
+            eps = torch.randn(n, len(mean), generator=g)
+            pick = torch.randint(0, len(mu), (n,), generator=g)
+            noise = {"seeds": eps, "fitted": mean + eps @ root.T, "codes": mu[pick] + std[pick] * eps}
+            for name, z in noise.items():
+                drawn[name].append(shrink(G(z, sent, None, *words).float().clamp(-1, 1)))
+    for name, pictures in drawn.items():
+        s = seed_spread(net, pictures, renders)
+        print(f"{name:7s} layout spread {s.ratio:.2f} (one picture wobbled {s.same:.2f}; raw {s.raw:.2f})")
+    if args.sheet:
+        from torchvision.utils import save_image
+
+        rows = [torch.cat([renders[k], drawn["seeds"][k], drawn["codes"][k]]) for k in range(len(renders))]
+        save_image(torch.cat(rows) * 0.5 + 0.5, args.sheet, nrow=3 * n, padding=2)
+        print(f"sheet: {args.sheet}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
