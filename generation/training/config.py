@@ -149,6 +149,9 @@ class Stage:
     # caption apart (where things sit), so G pays when two seeds draw the same arrangement.
     # Needs the reconstruction path (rec_w) in the same stage: it trains the encoder.
     lat_w: float = 0.0
+    # GALIP's adversarial loss on G's redrawings too (BicycleGAN's cVAE-GAN branch; G's side
+    # only): without it the noise the encoder reads is taught by L1 alone and redraws blurred.
+    rec_adv_w: float = 0.0
 
 
 @dataclass
@@ -282,6 +285,7 @@ _LIMITS: dict[type, dict[str, tuple[float | None, float | None]]] = {
         "kl_w": _WEIGHT,
         "rec_feat_w": _WEIGHT,
         "lat_w": _WEIGHT,
+        "rec_adv_w": _WEIGHT,
     },
     TextTuneConfig: {
         "steps": _COUNT,
@@ -367,10 +371,9 @@ def _check_values(obj: Any, where: str) -> None:
             if (low, high) == _POSITIVE:
                 wanted = "above 0"
             raise ValueError(f"{where}.{name} must be {wanted} (got {value!r})")
-    if isinstance(obj, Stage) and obj.lat_w and not obj.rec_w:
-        raise ValueError(
-            f"{where}.lat_w needs the reconstruction path in the same stage (rec_w above 0): it trains the encoder"
-        )
+    for name in ("lat_w", "rec_adv_w"):  # terms on the encoder's noise: the reconstruction path trains it
+        if isinstance(obj, Stage) and getattr(obj, name) and not obj.rec_w:
+            raise ValueError(f"{where}.{name} needs the reconstruction path in the same stage (rec_w above 0)")
 
 
 def _build(cls: type[T], data: dict[str, Any], where: str) -> T:

@@ -334,7 +334,7 @@ class GALIPTrainer:
             attr_fake = self.pixD.attribute_loss(logits.float(), self.cap_labels[cap[fake_order]].to(self.device))
             err_g = err_g + stage.pix_w * pix_g + stage.pix_attr_w * attr_fake
             pix.update(pix_g=pix_g.item(), attr_fake=attr_fake.item())
-        rec = self._reconstruction(stage, real, sent, cap) if stage.rec_w and self.netE is not None else {}
+        rec = self._reconstruction(stage, real, sent, cap, judged=True) if stage.rec_w and self.netE is not None else {}
         read = rec.pop("read", None)
         if read is not None and stage.lat_w:
             lat = self._latent_regression(fake, noise, read)
@@ -361,12 +361,13 @@ class GALIPTrainer:
         }
 
     def _reconstruction(
-        self, stage: Stage, real: torch.Tensor, sent: torch.Tensor, cap: torch.Tensor
+        self, stage: Stage, real: torch.Tensor, sent: torch.Tensor, cap: torch.Tensor, judged: bool = False
     ) -> dict[str, torch.Tensor]:
         """G redraws each real render from the noise the encoder reads off it (reparameterised),
         under the render's own caption: rec_w * L1 + rec_feat_w * L1 of the CLIP image taps +
         kl_w * KL, as the "loss" entry; "read" is how much the encoder reads each noise dimension
-        (1 - its mean posterior variance), "e_dims" their sum."""
+        (1 - its mean posterior variance), "e_dims" their sum. `judged` (G's step, whose Ds are
+        frozen): plus rec_adv_w * GALIP's adversarial loss on the redrawings."""
         assert self.netE is not None
         with self._autocast():
             mu, logvar = self.netE(real)
@@ -384,6 +385,12 @@ class GALIPTrainer:
             feat = (taps.float() - want.float()).abs().mean()
             out["loss"] = out["loss"] + stage.rec_feat_w * feat
             out["rec_feat"] = feat
+        if judged and stage.rec_adv_w:
+            with self._autocast():
+                taps, _ = self.img_enc(diff_augment(redrawn, stage.diffaug))
+                adv = -self.netC(self.netD(taps.float()), sent).float().mean()
+            out["loss"] = out["loss"] + stage.rec_adv_w * adv
+            out["rec_adv"] = adv
         return out
 
     def _latent_regression(self, fake: torch.Tensor, noise: torch.Tensor, read: torch.Tensor) -> torch.Tensor:

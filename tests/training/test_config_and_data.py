@@ -101,6 +101,11 @@ def test_unknown_config_keys_are_errors(tmp_path):
         ("gan.stages", [{"name": "a", "steps": 5, "rec_feat_w": -0.5}], r"rec_feat_w must be at least 0"),
         ("gan.stages", [{"name": "a", "steps": 5, "lat_w": -1}], r"lat_w must be at least 0"),
         ("gan.stages", [{"name": "a", "steps": 5, "lat_w": 0.5}], r"stages\[0\]\.lat_w needs the reconstruction path"),
+        (
+            "gan.stages",
+            [{"name": "a", "steps": 5, "rec_adv_w": 1}],
+            r"stages\[0\]\.rec_adv_w needs the reconstruction path",
+        ),
         ("gan.e_warmup", -3, r"e_warmup must be at least 0"),
         ("sr.blur", 9.0, r"sr\.blur must be between 0 and 4"),
     ],

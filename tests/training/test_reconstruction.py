@@ -103,6 +103,27 @@ def test_the_feature_term_is_in_the_loss_only_when_asked(pairs, clip, tmp_path):
     assert with_feat["loss"].item() == pytest.approx(expected, rel=1e-4)
 
 
+def test_the_redrawings_are_judged_only_in_gs_step_and_only_when_asked(pairs, clip, tmp_path):
+    torch.manual_seed(8)
+    trainer = GALIPTrainer(_recon_config(tmp_path / "run", 1), clip, pairs, log=lambda m: None)
+    judged = Stage("recon", 1, rec_w=10.0, kl_w=0.01, rec_adv_w=2.0)
+    real, sent, _, cap = trainer._batch(4)
+    assert "rec_adv" not in trainer._reconstruction(judged, real, sent, cap)  # the encoder's warm-up
+    assert "rec_adv" not in trainer._reconstruction(trainer.cfg.gan.stages[0], real, sent, cap, judged=True)
+    torch.manual_seed(9)
+    plain = trainer._reconstruction(trainer.cfg.gan.stages[0], real, sent, cap)
+    torch.manual_seed(9)
+    with_adv = trainer._reconstruction(judged, real, sent, cap, judged=True)
+    assert math.isfinite(with_adv["rec_adv"].item())
+    expected = plain["loss"].item() + 2.0 * with_adv["rec_adv"].item()
+    assert with_adv["loss"].item() == pytest.approx(expected, rel=1e-4)
+    cfg = _recon_config(tmp_path / "train", 2)
+    cfg.gan.stages[0].rec_adv_w = 1.0
+    again = GALIPTrainer(cfg, clip, pairs, log=lambda m: None)
+    again.train()
+    assert all(math.isfinite(h["rec_adv"]) for h in again.history)
+
+
 def test_the_latent_regression_moves_g_and_leaves_the_encoder_alone(pairs, clip, tmp_path):
     torch.manual_seed(6)
     trainer = GALIPTrainer(_recon_config(tmp_path / "run", 1), clip, pairs, log=lambda m: None)
