@@ -5,15 +5,16 @@ The reconstruction path (generation/training/encoder.py) teaches G to redraw eac
 noise an encoder reads off it, while the adversarial loss only ever sees G's pictures of plain
 N(0, 1) noise (the engine's seeds). This fits a fresh encoder to a package's frozen generator
 (the trainer's encoder warm-up, on renders of its category), reads the codes of renders, and
-draws the evaluation's regular prompts three ways, at G's native size:
+draws the whole evaluation set (both languages) three ways, at G's native size (no SR):
 
 - seeds: N(0, 1), as the site does;
 - one Gaussian fitted to the codes of renders (their mean and covariance);
 - the codes themselves: a render's code plus its own posterior noise, one render per seed.
 
-For each it prints the layout spread (generation/training/layout.py, floors off; renders with
-other layout seeds read 1) and writes a sheet: per prompt, four renders with other layout seeds,
-four seeds, four codes.
+For each it prints what `evaluate --fidelity-only` reports (generation/training/fidelity.py): the
+FD to renders, the share of objects drawn and the layout spread (renders with other layout seeds
+read 1), and writes a sheet: per regular prompt (the first six, English), four renders with
+other layout seeds, four seeds, four codes.
 
     .venv/bin/python tools/seed_codes.py landscape --sheet docs/seed-codes-landscape.png
 """
@@ -31,10 +32,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from generation.training.config import load_config  # noqa: E402
 from generation.training.data import read_pairs  # noqa: E402
-from generation.training.layout import layout_path, load_layout, seed_spread  # noqa: E402
+from generation.training.fidelity import FidelityReader, fidelity_of, fidelity_path  # noqa: E402
+from generation.training.layout import layout_path, load_layout  # noqa: E402
 from generation.training.pipeline import get_clip  # noqa: E402
 from generation.training.renders import render_variants, shrink  # noqa: E402
-from generation.training.synthetic import eval_items  # noqa: E402
+from generation.training.synthetic import LANGS, eval_items  # noqa: E402
 from generation.training.synthetic.dataset import render_dataset  # noqa: E402
 from generation.training.trainer import GALIPTrainer  # noqa: E402
 
@@ -50,7 +52,9 @@ def main() -> int:
     ap.add_argument("--renders", type=int, default=2000, help="renders the encoder learns from")
     ap.add_argument("--steps", type=int, default=600, help="encoder warm-up steps")
     ap.add_argument("--seeds", type=int, default=4)
-    ap.add_argument("--sheet", help="write the sheet here (PNG)")
+    ap.add_argument("--items", type=int, help="only the first prompts of the evaluation set")
+    ap.add_argument("--sheet", help="write the sheet here (PNG, 64 px pictures)")
+    ap.add_argument("--rows", type=int, default=6, help="prompts on the sheet")
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -87,30 +91,46 @@ def main() -> int:
         f"dimensions read {(1 - std.pow(2).mean(0)).clamp(0, 1).sum():.1f}"
     )
 
-    net = load_layout(layout_path(cat))
+    items = eval_items(cat)[: args.items]
     g = torch.Generator().manual_seed(0)
     n = args.seeds
-    drawn: dict[str, list[torch.Tensor]] = {"seeds": [], "fitted": [], "codes": []}
-    renders = []
+    drawn: dict[str, dict[tuple[int, str], torch.Tensor]] = {"seeds": {}, "fitted": {}, "codes": {}}
     with torch.no_grad():
-        for item in (it for it in eval_items(cat) if it.kind == "regular"):
-            cap = item.captions["en"]
-            sent = clip.encode_texts([cap]).float().expand(n, -1)
-            words = clip.encode_word_tokens(clip.tokens([cap]).long()) if trainer.arch.netG.word_attn else ()
-            words = tuple(w.expand(n, *w.shape[1:]) for w in words)
-            renders.append(shrink(render_variants(item.scene, n, salt=1)))
-            eps = torch.randn(n, len(mean), generator=g)
-            pick = torch.randint(0, len(mu), (n,), generator=g)
-            noise = {"seeds": eps, "fitted": mean + eps @ root.T, "codes": mu[pick] + std[pick] * eps}
-            for name, z in noise.items():
-                drawn[name].append(shrink(G(z, sent, None, *words).float().clamp(-1, 1)))
+        for i, item in enumerate(items):
+            for lang in LANGS:
+                cap = item.captions[lang]
+                sent = clip.encode_texts([cap]).float().expand(n, -1)
+                words = clip.encode_word_tokens(clip.tokens([cap]).long()) if trainer.arch.netG.word_attn else ()
+                words = tuple(w.expand(n, *w.shape[1:]) for w in words)
+                eps = torch.randn(n, len(mean), generator=g)
+                pick = torch.randint(0, len(mu), (n,), generator=g)
+                noise = {"seeds": eps, "fitted": mean + eps @ root.T, "codes": mu[pick] + std[pick] * eps}
+                for name, z in noise.items():
+                    drawn[name][(i, lang)] = G(z, sent, None, *words).float().clamp(-1, 1)
+    reader, net = FidelityReader.load(fidelity_path(cat)), load_layout(layout_path(cat))
     for name, pictures in drawn.items():
-        s = seed_spread(net, pictures, renders)
-        print(f"{name:7s} layout spread {s.ratio:.2f} (one picture wobbled {s.same:.2f}; raw {s.raw:.2f})")
+        r = fidelity_of(name, pictures, items, reader, n, net)
+        print(
+            f"{name:7s} FD {r.fd:.2f} (σ = 2 blur {r.fd_blur2:.2f}), objects {r.presence:.0%}, "
+            f"layout spread {r.layout_spread:.2f} (one picture wobbled {r.layout_same:.2f})"
+        )
     if args.sheet:
         from torchvision.utils import save_image
 
-        rows = [torch.cat([renders[k], drawn["seeds"][k], drawn["codes"][k]]) for k in range(len(renders))]
+        regular = [i for i, it in enumerate(items) if it.kind == "regular"][: args.rows]
+        rows = [
+            torch.cat(
+                [
+                    shrink(x, 64)
+                    for x in (
+                        render_variants(items[i].scene, n, salt=1),
+                        drawn["seeds"][(i, "en")],
+                        drawn["codes"][(i, "en")],
+                    )
+                ]
+            )
+            for i in regular
+        ]
         save_image(torch.cat(rows) * 0.5 + 0.5, args.sheet, nrow=3 * n, padding=2)
         print(f"sheet: {args.sheet}")
     return 0

@@ -158,12 +158,26 @@ def test_a_stage_with_latent_regression_logs_it_and_stays_finite(pairs, clip, tm
 
 
 def test_the_seed_codes_tool_reads_a_shipped_generator(tmp_path, monkeypatch, capsys):
-    """tools/seed_codes.py, small: an encoder fitted to demo-food's G, three layout spreads, a sheet."""
+    """tools/seed_codes.py, small: an encoder fitted to demo-food's G, three noises measured, a sheet."""
+    import re
     import runpy
     import sys
 
     sheet = tmp_path / "sheet.png"
-    argv = ["seed_codes.py", "food", "--renders", "48", "--steps", "3", "--seeds", "2", "--threads", "1"]
+    argv = [
+        "seed_codes.py",
+        "food",
+        "--renders",
+        "48",
+        "--steps",
+        "3",
+        "--seeds",
+        "2",
+        "--items",
+        "3",
+        "--threads",
+        "1",
+    ]
     monkeypatch.setattr(sys, "argv", [*argv, "--sheet", str(sheet)])
     with pytest.raises(SystemExit) as done:
         runpy.run_path("tools/seed_codes.py", run_name="__main__")
@@ -171,8 +185,8 @@ def test_the_seed_codes_tool_reads_a_shipped_generator(tmp_path, monkeypatch, ca
     out = capsys.readouterr().out
     assert "codes of 48 renders" in out
     for name in ("seeds", "fitted", "codes"):
-        assert f"{name:7s} layout spread" in out
+        assert re.search(rf"{name} +FD \d+\.\d\d .*objects \d+%, layout spread \d\.\d\d", out), out
     from PIL import Image
 
-    with Image.open(sheet) as im:  # 12 prompts, each a row of 2 renders, 2 seeds, 2 codes (128 px)
-        assert im.size == (2 + 6 * 130, 2 + 12 * 130)
+    with Image.open(sheet) as im:  # 3 prompts, each a row of 2 renders, 2 seeds, 2 codes (64 px)
+        assert im.size == (2 + 6 * 66, 2 + 3 * 66)
