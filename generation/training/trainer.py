@@ -228,7 +228,8 @@ class GALIPTrainer:
             self.log("[galip] G's word attention is new: it starts as the identity")
         if grown:
             self.log(f"[galip] G grows blocks {list(grown)} to {ours.out_size} px: they start as a plain enlargement")
-        steps = loaded.manifest.extra.get("training", {}).get("steps", 0)
+        record = loaded.manifest.extra.get("training", {})
+        steps = record.get("exported_step", record.get("steps", 0))  # a snapshot's step, not its run's
         self.init_from = {"package": loaded.manifest.name, "steps": steps}
         self.log(f"[galip] G starts from package {loaded.manifest.name} (trained {steps} steps)")
 

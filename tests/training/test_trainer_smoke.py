@@ -274,6 +274,11 @@ def test_a_run_can_fine_tune_the_generator_of_a_package(tiny_run, tmp_path):
     assert manifest["training"]["sr"] == {"method": "restoring SR", "steps": 7}  # the SR net keeps its record
     assert manifest["super_resolution"] == {"scale": 4, "channels": 8, "blocks": 1}
 
+    base_card["training"]["exported_step"] = 12  # exported from ema_000012.pt of a run that went on to 20
+    (models / "base" / "model.json").write_text(json.dumps(base_card))
+    cfg.run.out_dir = str(tmp_path / "from-snapshot")  # a new run: no checkpoint to resume
+    assert GALIPTrainer(cfg, clip, pairs, log=lambda m: None).init_from == {"package": "base", "steps": 12}
+
     other = _tiny_config(tmp_path / "other", steps=4)
     other.models_dir, other.gan.init_package = str(models), "base"
     other.gan.netg = {**other.gan.netg, "ngf": 4}
