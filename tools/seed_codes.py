@@ -32,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from generation.training.config import load_config  # noqa: E402
 from generation.training.data import read_pairs  # noqa: E402
+from generation.training.encoder import dimensions_read  # noqa: E402
 from generation.training.fidelity import FidelityReader, fidelity_of, fidelity_path  # noqa: E402
 from generation.training.layout import layout_path, load_layout  # noqa: E402
 from generation.training.pipeline import get_clip  # noqa: E402
@@ -82,13 +83,13 @@ def main() -> int:
     images = trainer.images.float().div(127.5).sub(1)  # every render once
     with torch.no_grad():
         read = [E(images[i : i + 64].to(trainer.device)) for i in range(0, len(images), 64)]
-    mu = torch.cat([m for m, _ in read])
-    std = torch.cat([(0.5 * lv).exp() for _, lv in read])
+    mu, logvar = torch.cat([m for m, _ in read]), torch.cat([lv for _, lv in read])
+    std = (0.5 * logvar).exp()
     mean, cov = mu.mean(0), torch.cov(mu.T) + torch.diag(std.pow(2).mean(0))
     root = torch.linalg.cholesky(cov)
     print(
         f"codes of {len(mu)} renders: total variance {cov.trace():.1f} (N(0, 1): {len(mean)}), "
-        f"dimensions read {(1 - std.pow(2).mean(0)).clamp(0, 1).sum():.1f}"
+        f"dimensions read {dimensions_read(logvar).sum():.1f}"
     )
 
     items = eval_items(cat)[: args.items]

@@ -46,4 +46,10 @@ def kl_to_prior(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     return 0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar).sum(1).mean()
 
 
-__all__ = ["PosteriorEncoder", "kl_to_prior"]
+def dimensions_read(logvar: torch.Tensor) -> torch.Tensor:
+    """[nz] in [0, 1]: how much the encoder reads each noise dimension off a batch, 1 - its mean
+    posterior variance (0 where its KL left the dimension at the prior, N(0, 1))."""
+    return (1.0 - logvar.detach().float().exp().mean(0)).clamp(0.0, 1.0)
+
+
+__all__ = ["PosteriorEncoder", "dimensions_read", "kl_to_prior"]

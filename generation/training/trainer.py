@@ -51,7 +51,7 @@ from .augment import diff_augment
 from .clip_train import ClipBundle, attribute_targets, retune_text, text_parameters
 from .config import BuildConfig, PackageSpec, Stage
 from .data import Pair, load_image
-from .encoder import PosteriorEncoder, kl_to_prior
+from .encoder import PosteriorEncoder, dimensions_read, kl_to_prior
 from .pixel_d import PixelD, caption_labels
 
 IMAGES_ON_GPU_MAX = 4 << 30  # bytes of uint8 renders kept on the GPU (16,000 at 128 px: 0.8 GB)
@@ -376,7 +376,7 @@ class GALIPTrainer:
             redrawn = self.netG(z.float(), sent, None, *self._words(cap)).float()
         l1 = (redrawn - real).abs().mean()
         kl = kl_to_prior(mu.float(), logvar.float())
-        read = (1.0 - logvar.detach().float().exp().mean(0)).clamp(0.0, 1.0)  # per noise dimension
+        read = dimensions_read(logvar)
         out = {"loss": stage.rec_w * l1 + stage.kl_w * kl, "rec_l1": l1, "kl": kl, "read": read, "e_dims": read.sum()}
         if stage.rec_feat_w:
             with self._autocast():

@@ -11,7 +11,7 @@ from generation.engine.clip import build_clip
 from generation.training.clip_train import ClipBundle, clip_config
 from generation.training.config import Stage
 from generation.training.data import read_pairs
-from generation.training.encoder import PosteriorEncoder, kl_to_prior
+from generation.training.encoder import PosteriorEncoder, dimensions_read, kl_to_prior
 from generation.training.synthetic.dataset import render_dataset
 from generation.training.trainer import GALIPTrainer
 
@@ -44,6 +44,10 @@ def test_the_encoder_starts_at_the_prior_and_its_kl_is_zero_there():
     assert torch.equal(mu, torch.zeros_like(mu)) and torch.equal(logvar, torch.zeros_like(logvar))
     assert kl_to_prior(mu, logvar).item() == 0.0
     assert kl_to_prior(mu + 1.0, logvar).item() == pytest.approx(6.0)  # 0.5 * 12 dims * 1^2
+    assert torch.equal(dimensions_read(logvar), torch.zeros(12))  # at the prior it reads nothing
+    sure = logvar.clone()
+    sure[:, :3] = math.log(0.25)  # posterior variance a quarter in three dimensions
+    assert dimensions_read(sure).tolist() == pytest.approx([0.75] * 3 + [0.0] * 9)
 
 
 def test_a_reconstruction_stage_redraws_renders_better_and_resumes_with_its_encoder(pairs, clip, tmp_path):
