@@ -152,6 +152,12 @@ class Stage:
     # GALIP's adversarial loss on G's redrawings too (BicycleGAN's cVAE-GAN branch; G's side
     # only): without it the noise the encoder reads is taught by L1 alone and redraws blurred.
     rec_adv_w: float = 0.0
+    # Mode seeking on where things sit, off at 0: a part-map net of G's own (trained on renders
+    # at the run's start, apart from the evaluation's layout net) reads where each part of two
+    # seeds' pictures of one caption sits, and G pays ms_layout_w * how far the parts moved
+    # short of what two renders of one caption with other layout seeds move them. The pixel
+    # mode-seeking term (ms_w) is met by a tint; this one is not. One category per run.
+    ms_layout_w: float = 0.0
 
 
 @dataclass
@@ -179,6 +185,10 @@ class GANConfig:
     # first step (a stage with rec_w): a new encoder reads noise off the renders, and G redrawing
     # every render from it would be pulled towards the mean picture, a blur.
     e_warmup: int = 0
+    # The part-map net a stage with ms_layout_w trains at the run's start (layout.train_layout_net
+    # with its own seed and renders, not the evaluation's net): how many renders, how many steps.
+    layout_renders: int = 3000
+    layout_steps: int = 1500
 
 
 @dataclass
@@ -286,6 +296,7 @@ _LIMITS: dict[type, dict[str, tuple[float | None, float | None]]] = {
         "rec_feat_w": _WEIGHT,
         "lat_w": _WEIGHT,
         "rec_adv_w": _WEIGHT,
+        "ms_layout_w": _WEIGHT,
     },
     TextTuneConfig: {
         "steps": _COUNT,
@@ -303,6 +314,8 @@ _LIMITS: dict[type, dict[str, tuple[float | None, float | None]]] = {
         "ms_target": _WEIGHT,
         "d_warmup": _COUNT,
         "e_warmup": _COUNT,
+        "layout_renders": (2, None),
+        "layout_steps": (1, None),
     },
     RunConfig: {
         "num_threads": (1, None),
@@ -418,7 +431,14 @@ def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> Bu
             node[_list_index(node, leaf, key)] = value
         else:
             node[leaf] = value
-    return _build(BuildConfig, data, path.name)
+    cfg = _build(BuildConfig, data, path.name)
+    layout_stages = [s.name for s in cfg.gan.stages if s.ms_layout_w]
+    if layout_stages and len(cfg.synthetic.categories) != 1:
+        raise ValueError(
+            f"{path.name}: gan.stages ({', '.join(layout_stages)}).ms_layout_w reads one category's parts: "
+            f"synthetic.categories must name one (got {cfg.synthetic.categories!r})"
+        )
+    return cfg
 
 
 def _list_index(items: list[Any], part: str, key: str) -> int:

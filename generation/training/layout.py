@@ -18,6 +18,10 @@ extent, in picture widths), averaged over those parts. The seed spread of a mode
 (`seed_spread`) is how much more its seeds of one prompt move things than one of its pictures
 wobbled does, over how much more renders of that caption with other layout seeds move them than
 one render wobbled does: 0 for seeds that are one picture, 1 for seeds as varied as the renders.
+
+The evaluation's nets (assets/layout-<category>.safetensors) are never used in training. The
+trainer's mode seeking on layout (Stage.ms_layout_w) trains a net of its own with this code, on
+other renders and another seed, and kept in its run's folder.
 """
 
 from __future__ import annotations
@@ -188,7 +192,7 @@ def describe(maps: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     extent x, y, in picture widths) and [n, P] (its share of the picture)."""
     p = maps[:, 1:]
     mass = p.sum((2, 3)).clamp_min(1e-6)
-    c = (torch.arange(p.shape[-1], dtype=p.dtype) + 0.5) / p.shape[-1]
+    c = (torch.arange(p.shape[-1], dtype=p.dtype, device=p.device) + 0.5) / p.shape[-1]
     along_x, along_y = p.sum(2), p.sum(3)  # [n, P, G]
     mx, my = (along_x * c).sum(2) / mass, (along_y * c).sum(2) / mass
     sx = ((along_x * (c - mx[..., None]) ** 2).sum(2) / mass).sqrt()

@@ -52,6 +52,7 @@ from .clip_train import ClipBundle, attribute_targets, retune_text, text_paramet
 from .config import BuildConfig, PackageSpec, Stage
 from .data import Pair, load_image
 from .encoder import PosteriorEncoder, dimensions_read, kl_to_prior
+from .layout import PRESENT, LayoutNet, describe, distance, load_layout, save_layout, train_layout_net
 from .pixel_d import PixelD, caption_labels
 
 IMAGES_ON_GPU_MAX = 4 << 30  # bytes of uint8 renders kept on the GPU (16,000 at 128 px: 0.8 GB)
@@ -157,6 +158,10 @@ class GALIPTrainer:
         if any(s.rec_w for s in cfg.gan.stages):
             self.netE = PosteriorEncoder(self.arch.netG.nz, size).to(self.device)
             self.optE = self._adam(self.netE.parameters(), lr=1e-4, betas=(0.5, 0.999))
+        # Where the parts sit, for mode seeking on layout (Stage.ms_layout_w): trained when a
+        # stage first asks, with the renders' own spread as the target (_prepare_layout).
+        self.layout_net: LayoutNet | None = None
+        self.layout_target = 0.0
         self.pixd_ready = False  # its reader trained (warm-up done or restored from a checkpoint)
         self.pixd_reset = ""  # the last stage whose `reset_pixel_d` has been done
         self.d_ready = cfg.gan.d_warmup == 0  # the Ds trained alone against G (gan.d_warmup)
@@ -335,6 +340,10 @@ class GALIPTrainer:
             attr_fake = self.pixD.attribute_loss(logits.float(), self.cap_labels[cap[fake_order]].to(self.device))
             err_g = err_g + stage.pix_w * pix_g + stage.pix_attr_w * attr_fake
             pix.update(pix_g=pix_g.item(), attr_fake=attr_fake.item())
+        if stage.ms_layout_w and half:
+            ms_lay, lay_moved = self._layout_seeking(fake, half)
+            err_g = err_g + stage.ms_layout_w * ms_lay
+            pix.update(ms_lay=ms_lay.item(), lay_moved=lay_moved.item())
         rec = self._reconstruction(stage, real, sent, cap, judged=True) if stage.rec_w and self.netE is not None else {}
         read = rec.pop("read", None)
         if read is not None and stage.lat_w:
@@ -408,6 +417,46 @@ class GALIPTrainer:
         per_dim = (mu.float() - noise).abs().mean(0)
         return (per_dim * read).sum() / read.sum().clamp_min(1e-6)
 
+    def _layout_seeking(self, fake: torch.Tensor, half: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """Mode seeking on where things sit: how far each part both pictures of a seed pair show
+        moved (its centre and extent, as layout.distance measures it, but differentiable), short of
+        `layout_target`; and the pairs' mean move, for the log. The part-map net is frozen."""
+        assert self.layout_net is not None
+        with self._autocast():
+            logits = self.layout_net(fake[: 2 * half].float())
+        where, area = describe(logits.float().softmax(1))
+        moved = ((where[:half] - where[half:]).pow(2).sum(2) + 1e-8).sqrt()  # [pairs, parts]
+        both = (area[:half] >= PRESENT) & (area[half:] >= PRESENT)
+        pair = torch.where(both, moved, torch.zeros_like(moved)).sum(1) / both.sum(1).clamp_min(1)
+        return F.relu(self.layout_target - pair).mean(), pair.mean()
+
+    def _prepare_layout(self) -> None:
+        """The part-map net (trained once per run on renders of the run's category, with a seed
+        of its own, and kept in the run's folder), and its target: the mean distance, as it reads
+        them, between two renders of one scene's attributes with other layout seeds."""
+        from .renders import render_variants, shrink
+        from .synthetic import sample_scene
+
+        category = self.cfg.synthetic.categories[0]
+        path = self.out / "layout-train.safetensors"
+        if not path.exists():  # (then read back: a resumed run reads the same half-precision weights)
+            gan = self.cfg.gan
+            trained = train_layout_net(
+                category, n_train=gan.layout_renders, steps=gan.layout_steps, seed=1, log=self.log
+            )
+            save_layout(trained, path, category)
+        net = load_layout(path).to(self.device).requires_grad_(False)
+        moved = []
+        with torch.no_grad():
+            for i in range(32):
+                pair = shrink(render_variants(sample_scene(category, 61_000_000 + i, "any"), 2, salt=3))
+                maps = net(pair.to(self.device)).float().softmax(1).cpu()
+                moved.append(float(distance(maps[:1], maps[1:])))
+        self.layout_net, self.layout_target = net, float(np.mean(moved))
+        self.log(
+            f"[galip] layout: part-map net ready; two layout seeds of one scene move its parts {self.layout_target:.3f}"
+        )
+
     def prepare(self, stage: Stage) -> None:
         """The warm-ups still owed before `stage` trains G: the pixel D's reader, then the Ds.
         A stage with `reset_pixel_d` first gets a new pixel D, so both warm-ups run again."""
@@ -421,6 +470,8 @@ class GALIPTrainer:
             self.warm_d(self.cfg.gan.d_warmup, stage)
         if not self.e_ready and stage.rec_w and self.netE is not None:
             self.warm_e(self.cfg.gan.e_warmup, stage)
+        if stage.ms_layout_w and self.layout_net is None:
+            self._prepare_layout()
 
     def warm_pixel_d(self, steps: int, stage: Stage) -> None:
         """Train the pixel D's attribute reader on real renders alone."""

@@ -107,6 +107,9 @@ def test_unknown_config_keys_are_errors(tmp_path):
             r"stages\[0\]\.rec_adv_w needs the reconstruction path",
         ),
         ("gan.e_warmup", -3, r"e_warmup must be at least 0"),
+        ("gan.stages", [{"name": "a", "steps": 5, "ms_layout_w": -2}], r"ms_layout_w must be at least 0"),
+        ("gan.stages", [{"name": "a", "steps": 5, "ms_layout_w": 1}], r"\(a\)\.ms_layout_w reads one category's parts"),
+        ("gan.layout_steps", 0, r"layout_steps must be at least 1"),
         ("sr.blur", 9.0, r"sr\.blur must be between 0 and 4"),
     ],
 )

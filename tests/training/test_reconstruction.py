@@ -1,4 +1,5 @@
-"""The reconstruction path of the trainer (encoder.PosteriorEncoder, Stage.rec_w)."""
+"""The reconstruction path of the trainer (encoder.PosteriorEncoder, Stage.rec_w), and the other
+terms that teach G what its noise should change (Stage.lat_w, Stage.ms_layout_w)."""
 
 from __future__ import annotations
 
@@ -159,6 +160,49 @@ def test_a_stage_with_latent_regression_logs_it_and_stays_finite(pairs, clip, tm
     plain = GALIPTrainer(_recon_config(tmp_path / "plain", 1), clip, pairs, log=lambda m: None)
     plain.train()
     assert "lat" not in plain.history[-1]
+
+
+def _layout_trainer(out_dir, clip, pairs, steps: int = 1):
+    cfg = _tiny_config(out_dir, steps=steps)
+    cfg.synthetic.categories = ["food"]
+    cfg.gan.layout_renders, cfg.gan.layout_steps = 24, 3
+    cfg.gan.stages = [Stage("layout", steps, batch_size=8, ms_layout_w=5.0)]
+    return GALIPTrainer(cfg, clip, pairs, log=lambda m: None)
+
+
+def test_layout_seeking_pays_when_a_seed_pair_draws_one_arrangement(pairs, clip, tmp_path):
+    torch.manual_seed(8)
+    trainer = _layout_trainer(tmp_path / "run", clip, pairs)
+    trainer.prepare(trainer.cfg.gan.stages[0])
+    assert trainer.layout_net is not None and (tmp_path / "run" / "layout-train.safetensors").exists()
+    assert 0 < trainer.layout_target < 1.5  # picture widths
+    real, sent, _, cap = trainer._batch(4)
+    one = real[:2].repeat(2, 1, 1, 1)  # pairs (0, 2) and (1, 3): one picture twice
+    same, moved_same = trainer._layout_seeking(one, 2)
+    assert moved_same.item() == pytest.approx(0.0, abs=1e-3)
+    assert same.item() == pytest.approx(trainer.layout_target, abs=1e-3)
+    other, moved = trainer._layout_seeking(real, 2)
+    assert moved.item() > moved_same.item() and other.item() < same.item()
+    noise = torch.randn(4, trainer.arch.netG.nz)
+    fake = trainer.netG(noise, sent[[0, 1, 0, 1]], None, *trainer._words(cap[[0, 1, 0, 1]])).float()
+    loss, _ = trainer._layout_seeking(fake, 2)
+    loss.backward()
+    assert all(p.grad is None for p in trainer.layout_net.parameters())  # the part-map net is frozen
+    assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in trainer.g_params.values())
+
+
+def test_a_layout_seeking_stage_logs_it_and_reuses_its_part_map_net(pairs, clip, tmp_path):
+    torch.manual_seed(9)
+    trainer = _layout_trainer(tmp_path / "run", clip, pairs, steps=3)
+    trainer.train()
+    assert all(math.isfinite(h["ms_lay"]) and h["lay_moved"] >= 0 for h in trainer.history)
+    again = _layout_trainer(tmp_path / "run", clip, pairs, steps=4)
+    logs: list[str] = []
+    again.log = logs.append
+    again.prepare(again.cfg.gan.stages[0])
+    assert not any(m.startswith("[layout food]") for m in logs), logs  # loaded, not trained again
+    for name, t in again.layout_net.state_dict().items():
+        assert torch.equal(t, trainer.layout_net.state_dict()[name]), name
 
 
 def test_the_seed_codes_tool_reads_a_shipped_generator(tmp_path, monkeypatch, capsys):
