@@ -205,11 +205,20 @@ def distance(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     mean, over the parts both show, of how far each part's centre and extent moved (in picture
     widths); 0 where they share no part. A part only one shows is not counted: whether an
     object is drawn at all is the object check's question, not the layout's."""
-    la, area_a = describe(a)
-    lb, area_b = describe(b)
-    moved = (la[:, None] - lb[None]).norm(dim=3)  # [n, m, P]
-    both = (area_a[:, None] >= PRESENT) & (area_b[None] >= PRESENT)
-    return torch.where(both, moved, torch.zeros_like(moved)).sum(2) / both.sum(2).clamp_min(1)
+    (where_a, area_a), (where_b, area_b) = describe(a), describe(b)
+    return _moved(where_a[:, None], area_a[:, None], where_b[None], area_b[None])
+
+
+def paired_distance(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """[n]: `distance` between a[i] and b[i] only (differentiable: the trainer's mode seeking on
+    layout pays by it)."""
+    return _moved(*describe(a), *describe(b))
+
+
+def _moved(where_a: torch.Tensor, area_a: torch.Tensor, where_b: torch.Tensor, area_b: torch.Tensor) -> torch.Tensor:
+    moved = (where_a - where_b).norm(dim=-1)  # [..., P]
+    both = (area_a >= PRESENT) & (area_b >= PRESENT)
+    return torch.where(both, moved, torch.zeros_like(moved)).sum(-1) / both.sum(-1).clamp_min(1)
 
 
 @torch.no_grad()
@@ -267,6 +276,7 @@ __all__ = [
     "distance",
     "layout_path",
     "load_layout",
+    "paired_distance",
     "renders_with_parts",
     "same_picture",
     "save_layout",

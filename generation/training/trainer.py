@@ -52,7 +52,7 @@ from .clip_train import ClipBundle, attribute_targets, retune_text, text_paramet
 from .config import BuildConfig, PackageSpec, Stage
 from .data import Pair, load_image
 from .encoder import PosteriorEncoder, dimensions_read, kl_to_prior
-from .layout import PRESENT, LayoutNet, describe, distance, load_layout, save_layout, train_layout_net
+from .layout import LayoutNet, distance, load_layout, paired_distance, save_layout, train_layout_net
 from .pixel_d import PixelD, caption_labels
 
 IMAGES_ON_GPU_MAX = 4 << 30  # bytes of uint8 renders kept on the GPU (16,000 at 128 px: 0.8 GB)
@@ -419,15 +419,13 @@ class GALIPTrainer:
 
     def _layout_seeking(self, fake: torch.Tensor, half: int) -> tuple[torch.Tensor, torch.Tensor]:
         """Mode seeking on where things sit: how far each part both pictures of a seed pair show
-        moved (its centre and extent, as layout.distance measures it, but differentiable), short of
+        moved (layout.paired_distance: its centre and extent), short of
         `layout_target`; and the pairs' mean move, for the log. The part-map net is frozen."""
         assert self.layout_net is not None
         with self._autocast():
             logits = self.layout_net(fake[: 2 * half].float())
-        where, area = describe(logits.float().softmax(1))
-        moved = ((where[:half] - where[half:]).pow(2).sum(2) + 1e-8).sqrt()  # [pairs, parts]
-        both = (area[:half] >= PRESENT) & (area[half:] >= PRESENT)
-        pair = torch.where(both, moved, torch.zeros_like(moved)).sum(1) / both.sum(1).clamp_min(1)
+        maps = logits.float().softmax(1)
+        pair = paired_distance(maps[:half], maps[half:])
         return F.relu(self.layout_target - pair).mean(), pair.mean()
 
     def _prepare_layout(self) -> None:

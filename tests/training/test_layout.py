@@ -107,3 +107,15 @@ def test_a_layout_net_trains_and_reads_the_same_after_a_save(tmp_path):
 def test_a_missing_layout_net_names_the_path_and_the_command(tmp_path):
     with pytest.raises(FileNotFoundError, match="train-layout"):
         load_layout(tmp_path / "nope.safetensors")
+
+
+def test_paired_distance_is_the_diagonal_of_distance_and_has_a_gradient_at_zero():
+    from generation.training.layout import distance, paired_distance
+
+    g = torch.Generator().manual_seed(0)
+    a, b = torch.rand(3, 4, 32, 32, generator=g).softmax(1), torch.rand(3, 4, 32, 32, generator=g).softmax(1)
+    assert torch.allclose(paired_distance(a, b), torch.diagonal(distance(a, b)))
+    x = a.clone().requires_grad_(True)
+    assert paired_distance(x, a).abs().max().item() == 0.0
+    paired_distance(x, a).sum().backward()  # one picture against itself: moved 0, no NaN
+    assert x.grad is not None and torch.isfinite(x.grad).all()
