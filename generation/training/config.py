@@ -154,9 +154,10 @@ class Stage:
     rec_adv_w: float = 0.0
     # Mode seeking on where things sit, off at 0: a part-map net of G's own (trained on renders
     # at the run's start, apart from the evaluation's layout net) reads where each part of two
-    # seeds' pictures of one caption sits, and G pays ms_layout_w * how far the parts moved
-    # short of what two renders of one caption with other layout seeds move them. The pixel
-    # mode-seeking term (ms_w) is met by a tint; this one is not. One category per run.
+    # seeds' pictures of one caption sits, and G pays ms_layout_w * how far each part moved
+    # short of what two renders of one caption with other layout seeds move that part (food's
+    # ingredients far, its vessel hardly). The pixel mode-seeking term (ms_w) is met by a tint;
+    # this one is not. One category per run.
     ms_layout_w: float = 0.0
 
 

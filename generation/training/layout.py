@@ -206,18 +206,26 @@ def distance(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     widths); 0 where they share no part. A part only one shows is not counted: whether an
     object is drawn at all is the object check's question, not the layout's."""
     (where_a, area_a), (where_b, area_b) = describe(a), describe(b)
-    return _moved(where_a[:, None], area_a[:, None], where_b[None], area_b[None])
+    return _moved(*_part_moves(where_a[:, None], area_a[:, None], where_b[None], area_b[None]))
 
 
 def paired_distance(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    """[n]: `distance` between a[i] and b[i] only (differentiable: the trainer's mode seeking on
-    layout pays by it)."""
-    return _moved(*describe(a), *describe(b))
+    """[n]: `distance` between a[i] and b[i] only."""
+    return _moved(*part_moves(a, b))
 
 
-def _moved(where_a: torch.Tensor, area_a: torch.Tensor, where_b: torch.Tensor, area_b: torch.Tensor) -> torch.Tensor:
-    moved = (where_a - where_b).norm(dim=-1)  # [..., P]
-    both = (area_a >= PRESENT) & (area_b >= PRESENT)
+def part_moves(a: torch.Tensor, b: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """How far each part moved from a[i] to b[i], [n, P] in picture widths (0 where it did not
+    move), and whether both show it, [n, P] (differentiable: the trainer's mode seeking on
+    layout pays by it, part by part)."""
+    return _part_moves(*describe(a), *describe(b))
+
+
+def _part_moves(where_a, area_a, where_b, area_b) -> tuple[torch.Tensor, torch.Tensor]:
+    return (where_a - where_b).norm(dim=-1), (area_a >= PRESENT) & (area_b >= PRESENT)
+
+
+def _moved(moved: torch.Tensor, both: torch.Tensor) -> torch.Tensor:
     return torch.where(both, moved, torch.zeros_like(moved)).sum(-1) / both.sum(-1).clamp_min(1)
 
 
@@ -277,6 +285,7 @@ __all__ = [
     "layout_path",
     "load_layout",
     "paired_distance",
+    "part_moves",
     "renders_with_parts",
     "same_picture",
     "save_layout",

@@ -52,7 +52,7 @@ from .clip_train import ClipBundle, attribute_targets, retune_text, text_paramet
 from .config import BuildConfig, PackageSpec, Stage
 from .data import Pair, load_image
 from .encoder import PosteriorEncoder, dimensions_read, kl_to_prior
-from .layout import LayoutNet, distance, load_layout, paired_distance, save_layout, train_layout_net
+from .layout import LayoutNet, load_layout, paired_distance, part_moves, save_layout, train_layout_net
 from .pixel_d import PixelD, caption_labels
 
 IMAGES_ON_GPU_MAX = 4 << 30  # bytes of uint8 renders kept on the GPU (16,000 at 128 px: 0.8 GB)
@@ -159,9 +159,9 @@ class GALIPTrainer:
             self.netE = PosteriorEncoder(self.arch.netG.nz, size).to(self.device)
             self.optE = self._adam(self.netE.parameters(), lr=1e-4, betas=(0.5, 0.999))
         # Where the parts sit, for mode seeking on layout (Stage.ms_layout_w): trained when a
-        # stage first asks, with the renders' own spread as the target (_prepare_layout).
+        # stage first asks, with how far renders move each part as the targets (_prepare_layout).
         self.layout_net: LayoutNet | None = None
-        self.layout_target = 0.0
+        self.layout_target = torch.zeros(0)
         self.pixd_ready = False  # its reader trained (warm-up done or restored from a checkpoint)
         self.pixd_reset = ""  # the last stage whose `reset_pixel_d` has been done
         self.d_ready = cfg.gan.d_warmup == 0  # the Ds trained alone against G (gan.d_warmup)
@@ -418,22 +418,26 @@ class GALIPTrainer:
         return (per_dim * read).sum() / read.sum().clamp_min(1e-6)
 
     def _layout_seeking(self, fake: torch.Tensor, half: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """Mode seeking on where things sit: how far each part both pictures of a seed pair show
-        moved (layout.paired_distance: its centre and extent), short of
-        `layout_target`; and the pairs' mean move, for the log. The part-map net is frozen."""
+        """Mode seeking on where things sit: how far short of its target (`layout_target`: what
+        renders move it) each part both pictures of a seed pair show moved (its centre and
+        extent, layout.part_moves), averaged over those parts; and the pairs' mean move
+        (layout.paired_distance), for the log. A part renders keep in place (food's vessel, a
+        face) is asked to move little, so G is not paid to bend it. The part-map net is frozen."""
         assert self.layout_net is not None
         with self._autocast():
             logits = self.layout_net(fake[: 2 * half].float())
         maps = logits.float().softmax(1)
-        pair = paired_distance(maps[:half], maps[half:])
-        return F.relu(self.layout_target - pair).mean(), pair.mean()
+        moved, both = part_moves(maps[:half], maps[half:])
+        short = F.relu(self.layout_target.to(moved.device) - moved) * both
+        return short.sum() / both.sum().clamp_min(1), paired_distance(maps[:half], maps[half:]).mean()
 
     def _prepare_layout(self) -> None:
         """The part-map net (trained once per run on renders of the run's category, with a seed
-        of its own, and kept in the run's folder), and its target: the mean distance, as it reads
-        them, between two renders of one scene's attributes with other layout seeds."""
+        of its own, and kept in the run's folder), and its targets: how far each part moves, as
+        it reads them, between two renders of one scene's attributes with other layout seeds
+        (the mean over 32 scenes that show it in both; 0 for a part none shows)."""
         from .renders import render_variants, shrink
-        from .synthetic import sample_scene
+        from .synthetic import RENDERERS, sample_scene
 
         category = self.cfg.synthetic.categories[0]
         path = self.out / "layout-train.safetensors"
@@ -444,16 +448,22 @@ class GALIPTrainer:
             )
             save_layout(trained, path, category)
         net = load_layout(path).to(self.device).requires_grad_(False)
-        moved = []
+        moved, both = [], []
         with torch.no_grad():
             for i in range(32):
                 pair = shrink(render_variants(sample_scene(category, 61_000_000 + i, "any"), 2, salt=3))
                 maps = net(pair.to(self.device)).float().softmax(1).cpu()
-                moved.append(float(distance(maps[:1], maps[1:])))
-        self.layout_net, self.layout_target = net, float(np.mean(moved))
-        self.log(
-            f"[galip] layout: part-map net ready; two layout seeds of one scene move its parts {self.layout_target:.3f}"
+                m, b = part_moves(maps[:1], maps[1:])
+                moved.append(m[0] * b[0])
+                both.append(b[0])
+        shown = torch.stack(both).sum(0)
+        self.layout_net, self.layout_target = net, torch.stack(moved).sum(0) / shown.clamp_min(1)
+        targets = ", ".join(
+            f"{part} {t:.3f}"
+            for part, t, n in zip(RENDERERS[category].parts, self.layout_target.tolist(), shown, strict=True)
+            if n
         )
+        self.log(f"[galip] layout: part-map net ready; two layout seeds of one scene move its parts: {targets}")
 
     def prepare(self, stage: Stage) -> None:
         """The warm-ups still owed before `stage` trains G: the pixel D's reader, then the Ds.

@@ -13,6 +13,8 @@ from generation.training.clip_train import ClipBundle, clip_config
 from generation.training.config import Stage
 from generation.training.data import read_pairs
 from generation.training.encoder import PosteriorEncoder, dimensions_read, kl_to_prior
+from generation.training.layout import PRESENT, describe
+from generation.training.synthetic import RENDERERS
 from generation.training.synthetic.dataset import render_dataset
 from generation.training.trainer import GALIPTrainer
 
@@ -175,12 +177,15 @@ def test_layout_seeking_pays_when_a_seed_pair_draws_one_arrangement(pairs, clip,
     trainer = _layout_trainer(tmp_path / "run", clip, pairs)
     trainer.prepare(trainer.cfg.gan.stages[0])
     assert trainer.layout_net is not None and (tmp_path / "run" / "layout-train.safetensors").exists()
-    assert 0 < trainer.layout_target < 1.5  # picture widths
+    target = trainer.layout_target  # per part, in picture widths
+    assert target.shape == (len(RENDERERS["food"].parts),) and 0 < target.max() < 1.5 and target.min() >= 0
     real, sent, _, cap = trainer._batch(4)
     one = real[:2].repeat(2, 1, 1, 1)  # pairs (0, 2) and (1, 3): one picture twice
     same, moved_same = trainer._layout_seeking(one, 2)
     assert moved_same.item() == pytest.approx(0.0, abs=1e-3)
-    assert same.item() == pytest.approx(trainer.layout_target, abs=1e-3)
+    _, shown = describe(trainer.layout_net.part_map(real[:2]))
+    shown = shown >= PRESENT  # one picture twice pays the whole target of every part it shows
+    assert shown.any() and same.item() == pytest.approx(float((target * shown).sum() / shown.sum()), abs=1e-3)
     other, moved = trainer._layout_seeking(real, 2)
     assert moved.item() > moved_same.item() and other.item() < same.item()
     noise = torch.randn(4, trainer.arch.netG.nz)
