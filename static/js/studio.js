@@ -252,9 +252,12 @@
     });
     rebuild();
   }
+  var rebuilt = 0;  // the latest request: an earlier one's answer, arriving after it, is stale
   function rebuild() {
     if (!recipeModel.value) return;
+    var mine = ++rebuilt;
     api(recipeModel.value, "recipe", {ingredients: items, base: el("recipe-base").value, lang: cfg.lang}).then(function (res) {
+      if (mine !== rebuilt) return;
       if (!res.ok) {
         var e = firstError(res.data);
         showError(recipeSection, e.field, e.message);

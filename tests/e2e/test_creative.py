@@ -95,6 +95,33 @@ def test_the_recipe_editor_order_changes_the_recipe_and_an_empty_list_is_refused
     assert page.input_value("#recipe-prompt") == "Egg tomato rice; rice, egg, three tomatoes"
 
 
+def test_a_recipe_answer_that_arrives_late_does_not_overwrite_a_newer_one(live_site, page_factory):
+    """Two quick adds send two requests; the first one's answer, held back until the second has
+    been drawn, must not put the older recipe back."""
+    page = page_factory("pc")
+    page.goto(live_site.url + "/studio/")
+    page.locator("#recipe-mode [data-error-for='ingredients']").wait_for(state="visible")
+    held = []
+
+    def hold_the_first(route):
+        if held:
+            route.continue_()
+        else:
+            held.append(route)
+
+    page.route("**/recipe/", hold_the_first)
+    page.select_option("#recipe-add-name", "tomato")
+    page.click("#recipe-add")
+    page.select_option("#recipe-add-name", "egg")
+    page.click("#recipe-add")
+    page.wait_for_function("() => document.querySelector('#recipe-prompt').value.includes('egg')")
+    assert len(held) == 1
+    with page.expect_response("**/recipe/"):
+        held[0].fulfill(response=held[0].fetch())  # the tomato-only recipe, now
+    page.wait_for_timeout(300)  # its answer handled (parsing is a promise away)
+    assert page.input_value("#recipe-prompt") == "Tomato egg rice; rice, tomato, egg"
+
+
 def test_surprise_me_gives_a_counterfactual_prompt(live_site, page_factory):
     page = page_factory("phone")
     page.goto(live_site.url + "/studio/")
