@@ -206,12 +206,12 @@ def distance(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     widths); 0 where they share no part. A part only one shows is not counted: whether an
     object is drawn at all is the object check's question, not the layout's."""
     (where_a, area_a), (where_b, area_b) = describe(a), describe(b)
-    return _moved(*_part_moves(where_a[:, None], area_a[:, None], where_b[None], area_b[None]))
+    return mean_move(*_part_moves(where_a[:, None], area_a[:, None], where_b[None], area_b[None]))
 
 
 def paired_distance(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     """[n]: `distance` between a[i] and b[i] only."""
-    return _moved(*part_moves(a, b))
+    return mean_move(*part_moves(a, b))
 
 
 def part_moves(a: torch.Tensor, b: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -225,7 +225,8 @@ def _part_moves(where_a, area_a, where_b, area_b) -> tuple[torch.Tensor, torch.T
     return (where_a - where_b).norm(dim=-1), (area_a >= PRESENT) & (area_b >= PRESENT)
 
 
-def _moved(moved: torch.Tensor, both: torch.Tensor) -> torch.Tensor:
+def mean_move(moved: torch.Tensor, both: torch.Tensor) -> torch.Tensor:
+    """`part_moves`' moves averaged over the parts both pictures show (0 where they share none)."""
     return torch.where(both, moved, torch.zeros_like(moved)).sum(-1) / both.sum(-1).clamp_min(1)
 
 
@@ -284,6 +285,7 @@ __all__ = [
     "distance",
     "layout_path",
     "load_layout",
+    "mean_move",
     "paired_distance",
     "part_moves",
     "renders_with_parts",

@@ -52,7 +52,7 @@ from .clip_train import ClipBundle, attribute_targets, retune_text, text_paramet
 from .config import BuildConfig, PackageSpec, Stage
 from .data import Pair, load_image
 from .encoder import PosteriorEncoder, dimensions_read, kl_to_prior
-from .layout import LayoutNet, load_layout, paired_distance, part_moves, save_layout, train_layout_net
+from .layout import LayoutNet, load_layout, mean_move, part_moves, save_layout, train_layout_net
 from .pixel_d import PixelD, caption_labels
 
 IMAGES_ON_GPU_MAX = 4 << 30  # bytes of uint8 renders kept on the GPU (16,000 at 128 px: 0.8 GB)
@@ -421,7 +421,7 @@ class GALIPTrainer:
         """Mode seeking on where things sit: how far short of its target (`layout_target`: what
         renders move it) each part both pictures of a seed pair show moved (its centre and
         extent, layout.part_moves), averaged over those parts; and the pairs' mean move
-        (layout.paired_distance), for the log. A part renders keep in place (food's vessel, a
+        (layout.mean_move), for the log. A part renders keep in place (food's vessel, a
         face) is asked to move little, so G is not paid to bend it. The part-map net is frozen."""
         assert self.layout_net is not None
         with self._autocast():
@@ -429,7 +429,7 @@ class GALIPTrainer:
         maps = logits.float().softmax(1)
         moved, both = part_moves(maps[:half], maps[half:])
         short = F.relu(self.layout_target.to(moved.device) - moved) * both
-        return short.sum() / both.sum().clamp_min(1), paired_distance(maps[:half], maps[half:]).mean()
+        return short.sum() / both.sum().clamp_min(1), mean_move(moved, both).mean()
 
     def _prepare_layout(self) -> None:
         """The part-map net (trained once per run on renders of the run's category, with a seed
