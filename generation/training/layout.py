@@ -209,11 +209,6 @@ def distance(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return mean_move(*_part_moves(where_a[:, None], area_a[:, None], where_b[None], area_b[None]))
 
 
-def paired_distance(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    """[n]: `distance` between a[i] and b[i] only."""
-    return mean_move(*part_moves(a, b))
-
-
 def part_moves(a: torch.Tensor, b: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """How far each part moved from a[i] to b[i], [n, P] in picture widths (0 where it did not
     move), and whether both show it, [n, P] (differentiable: the trainer's mode seeking on
@@ -226,7 +221,8 @@ def _part_moves(where_a, area_a, where_b, area_b) -> tuple[torch.Tensor, torch.T
 
 
 def mean_move(moved: torch.Tensor, both: torch.Tensor) -> torch.Tensor:
-    """`part_moves`' moves averaged over the parts both pictures show (0 where they share none)."""
+    """`part_moves`' moves averaged over the parts both pictures show (0 where they share none):
+    `mean_move(*part_moves(a, b))` is `distance` between a[i] and b[i] only."""
     return torch.where(both, moved, torch.zeros_like(moved)).sum(-1) / both.sum(-1).clamp_min(1)
 
 
@@ -286,7 +282,6 @@ __all__ = [
     "layout_path",
     "load_layout",
     "mean_move",
-    "paired_distance",
     "part_moves",
     "renders_with_parts",
     "same_picture",

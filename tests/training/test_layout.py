@@ -109,16 +109,17 @@ def test_a_missing_layout_net_names_the_path_and_the_command(tmp_path):
         load_layout(tmp_path / "nope.safetensors")
 
 
-def test_paired_distance_is_the_diagonal_of_distance_and_has_a_gradient_at_zero():
-    from generation.training.layout import distance, paired_distance, part_moves
+def test_the_paired_mean_move_is_the_diagonal_of_distance_and_has_a_gradient_at_zero():
+    from generation.training.layout import distance, mean_move, part_moves
 
     g = torch.Generator().manual_seed(0)
     a, b = torch.rand(3, 4, 32, 32, generator=g).softmax(1), torch.rand(3, 4, 32, 32, generator=g).softmax(1)
-    assert torch.allclose(paired_distance(a, b), torch.diagonal(distance(a, b)))
     moved, both = part_moves(a, b)  # per part: the distance is their mean over the parts both show
     assert moved.shape == both.shape == (3, 3) and both.any()
-    assert torch.allclose((moved * both).sum(1) / both.sum(1), paired_distance(a, b))
+    paired = mean_move(moved, both)
+    assert torch.allclose(paired, torch.diagonal(distance(a, b)))
+    assert torch.allclose((moved * both).sum(1) / both.sum(1), paired)
     x = a.clone().requires_grad_(True)
-    assert paired_distance(x, a).abs().max().item() == 0.0
-    paired_distance(x, a).sum().backward()  # one picture against itself: moved 0, no NaN
+    assert mean_move(*part_moves(x, a)).abs().max().item() == 0.0
+    mean_move(*part_moves(x, a)).sum().backward()  # one picture against itself: moved 0, no NaN
     assert x.grad is not None and torch.isfinite(x.grad).all()
