@@ -592,7 +592,7 @@ def main(argv: list[str] | None = None) -> int:
             site.start_server()
             workers = {w: site.start_worker(w) for w in ("load-a", "load-b")}
             monitor.start()
-            stack.callback(monitor.halt.set)
+            stack.callback(monitor.stop)
             bench = Bench(args, site, redis, monitor, db_url)
             stack.callback(bench.loop.close)
             bench.setup_users()
@@ -609,7 +609,7 @@ def main(argv: list[str] | None = None) -> int:
                 results[-1].tracebacks = tracebacks(site) - before
                 if results[-1].tracebacks:  # an outage or a killed worker is logged in a line, not as a crash
                     results[-1].miss(f"the servers logged {results[-1].tracebacks} tracebacks")
-            monitor.mark("end")
+            monitor.stop()
             report(results, monitor, time.monotonic() - began)
     except (Deadline, KeyboardInterrupt) as exc:
         signal.alarm(0)
@@ -633,7 +633,7 @@ def report(results: list[Result], monitor: Monitor, seconds: float) -> None:
         for line in r.misses:
             print(f"   MISSED: {line}")
     print(f"-- peaks (PostgreSQL max_connections {monitor.max_connections}):")
-    for scenario, peak in monitor.peaks.items():
+    for scenario, peak in list(monitor.peaks.items()):
         print(f"   {scenario:24s} PostgreSQL connections {peak['pg']:4d}   Redis clients {peak['redis']:4d}")
     missed = sum(len(r.misses) for r in results)
     print(f"== {'all targets met' if not missed else f'{missed} target(s) missed'} in {seconds:.0f} s")

@@ -109,6 +109,12 @@ class Monitor(threading.Thread):
     def mark(self, scenario: str) -> None:
         self.scenario = scenario
 
+    def stop(self) -> None:
+        """Stops sampling and waits for the last sample, so the peaks can be read without racing it."""
+        self.halt.set()
+        if self.is_alive():
+            self.join(timeout=5)
+
     def run(self) -> None:
         import psycopg
         import redis

@@ -8,11 +8,12 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 
 import pytest
 
 from tests.bench.bench_load import Bench, Result
-from tests.bench.load_rig import Sock, User
+from tests.bench.load_rig import Monitor, Sock, User
 from tests.conftest import REPO, need_service
 from tests.live import Client
 
@@ -57,3 +58,20 @@ def test_the_event_check_counts_lost_duplicated_and_misdelivered_events():
     clean = Result("clean")
     Bench.check_events([othello_sock], clean, jobs_of={"othello": {"o1"}})
     assert clean.misses == []
+
+
+@pytest.mark.services
+def test_the_monitor_has_taken_its_last_sample_once_stopped():
+    """The report reads the peaks after the monitor stops; a sample taken while it read them broke a run."""
+    url = os.environ.get("TEST_POSTGRES_URL", "")
+    need_service(bool(url), "PostgreSQL (TEST_POSTGRES_URL)")
+    monitor = Monitor(url, "postgres", "redis://127.0.0.1:9/0")
+    monitor.start()
+    for scenario in ("one", "two"):
+        monitor.mark(scenario)
+        time.sleep(0.5)
+    monitor.stop()
+    assert not monitor.is_alive()
+    seen = {scenario: dict(peak) for scenario, peak in monitor.peaks.items()}
+    time.sleep(0.5)
+    assert monitor.peaks == seen and set(seen) >= {"one", "two"}
