@@ -52,7 +52,17 @@ from .clip_train import ClipBundle, attribute_targets, retune_text, text_paramet
 from .config import BuildConfig, PackageSpec, Stage
 from .data import Pair, load_image
 from .encoder import PosteriorEncoder, dimensions_read, kl_to_prior
-from .layout import LayoutNet, load_layout, mean_move, part_moves, save_layout, train_layout_net
+from .layout import (
+    PRESENT,
+    LayoutNet,
+    describe,
+    load_layout,
+    mean_move,
+    part_moves,
+    save_layout,
+    seeking_pay,
+    train_layout_net,
+)
 from .pixel_d import PixelD, caption_labels
 
 IMAGES_ON_GPU_MAX = 4 << 30  # bytes of uint8 renders kept on the GPU (16,000 at 128 px: 0.8 GB)
@@ -341,7 +351,7 @@ class GALIPTrainer:
             err_g = err_g + stage.pix_w * pix_g + stage.pix_attr_w * attr_fake
             pix.update(pix_g=pix_g.item(), attr_fake=attr_fake.item())
         if stage.ms_layout_w and half:
-            ms_lay, lay_moved = self._layout_seeking(fake, half)
+            ms_lay, lay_moved = self._layout_seeking(fake, half, real)
             err_g = err_g + stage.ms_layout_w * ms_lay
             pix.update(ms_lay=ms_lay.item(), lay_moved=lay_moved.item())
         rec = self._reconstruction(stage, real, sent, cap, judged=True) if stage.rec_w and self.netE is not None else {}
@@ -417,19 +427,25 @@ class GALIPTrainer:
         per_dim = (mu.float() - noise).abs().mean(0)
         return (per_dim * read).sum() / read.sum().clamp_min(1e-6)
 
-    def _layout_seeking(self, fake: torch.Tensor, half: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """Mode seeking on where things sit: how far short of its target (`layout_target`: what
-        renders move it) each part both pictures of a seed pair show moved (its centre and
-        extent, layout.part_moves), averaged over those parts; and the pairs' mean move
-        (layout.mean_move), for the log. A part renders keep in place (food's vessel, a
-        face) is asked to move little, so G is not paid to bend it. The part-map net is frozen."""
+    def _layout_seeking(
+        self, fake: torch.Tensor, half: int, renders: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Mode seeking on where things sit (layout.seeking_pay): for each part the caption's
+        render (`renders[i]`, of the caption of seed pair i) shows, how far short of its target
+        (`layout_target`: what renders move it) the pair moved it, the whole target where a
+        picture leaves it out; and the pairs' mean move (layout.mean_move), for the log. A part
+        renders keep in place (food's vessel, a face) is asked to move little, so G is not paid
+        to bend it. The part-map net is frozen."""
         assert self.layout_net is not None
         with self._autocast():
-            logits = self.layout_net(fake[: 2 * half].float())
+            logits = self.layout_net(torch.cat([fake[: 2 * half], renders[:half].detach()]).float())
         maps = logits.float().softmax(1)
-        moved, both = part_moves(maps[:half], maps[half:])
-        short = F.relu(self.layout_target.to(moved.device) - moved) * both
-        return short.sum() / both.sum().clamp_min(1), mean_move(moved, both).mean()
+        a, b, render = maps[:half], maps[half : 2 * half], maps[2 * half :]
+        asked = describe(render)[1].detach() >= PRESENT
+        pay = seeking_pay(a, b, asked, self.layout_target.to(maps.device))
+        with torch.no_grad():
+            moved = mean_move(*part_moves(a, b)).mean()
+        return pay, moved
 
     def _prepare_layout(self) -> None:
         """The part-map net (trained once per run on renders of the run's category, with a seed

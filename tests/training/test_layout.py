@@ -10,6 +10,7 @@ import torch.nn.functional as F
 from generation.training.fidelity import FidelityReader, fidelity_of, fidelity_path, render_variants, shrink
 from generation.training.layout import (
     GRID,
+    PRESENT,
     describe,
     distance,
     layout_path,
@@ -123,3 +124,42 @@ def test_the_paired_mean_move_is_the_diagonal_of_distance_and_has_a_gradient_at_
     assert mean_move(*part_moves(x, a)).abs().max().item() == 0.0
     mean_move(*part_moves(x, a)).sum().backward()  # one picture against itself: moved 0, no NaN
     assert x.grad is not None and torch.isfinite(x.grad).all()
+
+
+def _scene(parts: dict[int, tuple[int, int]], size: int = 16, n_parts: int = 3) -> torch.Tensor:
+    """Part maps [1, P+1, G, G] as the part-map net gives them (a softmax): each listed part a 4x4
+    square with its corner at (x, y), the rest backdrop."""
+    m = torch.zeros(1, n_parts + 1, size, size)
+    m[:, 0] = 1.0
+    for part, (x, y) in parts.items():
+        m[:, 0, y : y + 4, x : x + 4] = 0.0
+        m[:, part + 1, y : y + 4, x : x + 4] = 1.0
+    return (m * 12).softmax(1)
+
+
+def test_leaving_an_asked_part_out_pays_its_whole_target_and_leads_back_to_drawing_it():
+    """The mode seeking on layout must never pay G for dropping an object: a part the caption's
+    render shows pays its whole target where a seed leaves it out, as much as not moving it."""
+    from generation.training.layout import seeking_pay
+
+    target = torch.tensor([0.2, 0.05, 0.3])
+    asked = torch.tensor([[True, True, False]])  # the render shows parts 0 and 1
+    a = _scene({0: (2, 2), 1: (8, 8)})
+    moved = _scene({0: (10, 2), 1: (8, 8)})  # part 0 moved half the picture: its target is met
+    dropped = _scene({1: (8, 8)})  # part 0 left out
+    assert seeking_pay(a, moved, asked, target).item() == pytest.approx(0.05 / 2, abs=1e-3)
+    assert seeking_pay(a, a, asked, target).item() == pytest.approx(0.25 / 2, abs=1e-3)
+    assert seeking_pay(a, dropped, asked, target).item() == pytest.approx(0.25 / 2, abs=1e-3)
+    # part 2 is drawn but not asked for: it is not counted
+    assert seeking_pay(a, _scene({0: (10, 2), 1: (8, 8), 2: (0, 12)}), asked, target).item() == pytest.approx(
+        0.05 / 2, abs=1e-3
+    )
+    faint = dropped.clone()
+    faint[:, 1, 0:4, 12:16] = 0.02  # a hint of part 0, below PRESENT
+    faint[:, 0, 0:4, 12:16] -= 0.02
+    assert describe(faint)[1][0, 0] < PRESENT
+    faint.requires_grad_(True)
+    seeking_pay(a, faint, asked, target).backward()
+    assert (
+        faint.grad is not None and torch.isfinite(faint.grad).all() and faint.grad[0, 1, 0:4, 12:16].sum() < 0
+    )  # more of part 0 pays less

@@ -181,16 +181,16 @@ def test_layout_seeking_pays_when_a_seed_pair_draws_one_arrangement(pairs, clip,
     assert target.shape == (len(RENDERERS["food"].parts),) and 0 < target.max() < 1.5 and target.min() >= 0
     real, sent, _, cap = trainer._batch(4)
     one = real[:2].repeat(2, 1, 1, 1)  # pairs (0, 2) and (1, 3): one picture twice
-    same, moved_same = trainer._layout_seeking(one, 2)
+    same, moved_same = trainer._layout_seeking(one, 2, real[:2])
     assert moved_same.item() == pytest.approx(0.0, abs=1e-3)
     _, shown = describe(trainer.layout_net.part_map(real[:2]))
     shown = shown >= PRESENT  # one picture twice pays the whole target of every part it shows
     assert shown.any() and same.item() == pytest.approx(float((target * shown).sum() / shown.sum()), abs=1e-3)
-    other, moved = trainer._layout_seeking(real, 2)
+    other, moved = trainer._layout_seeking(real, 2, real[:2])
     assert moved.item() > moved_same.item() and other.item() < same.item()
     noise = torch.randn(4, trainer.arch.netG.nz)
     fake = trainer.netG(noise, sent[[0, 1, 0, 1]], None, *trainer._words(cap[[0, 1, 0, 1]])).float()
-    loss, _ = trainer._layout_seeking(fake, 2)
+    loss, _ = trainer._layout_seeking(fake, 2, real[:2])
     loss.backward()
     assert all(p.grad is None for p in trainer.layout_net.parameters())  # the part-map net is frozen
     assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in trainer.g_params.values())
