@@ -27,6 +27,17 @@
       return r.json().catch(function () { return {}; }).then(function (data) { return {ok: r.ok, status: r.status, data: data}; });
     });
   }
+  // A control that asks the server on every change keeps only its latest answer: an earlier
+  // request's answer that arrives after a newer one's is stale, and its handlers never run.
+  function latestOnly() {
+    var asked = 0;
+    return function (promise) {
+      var mine = ++asked;
+      return new Promise(function (resolve, reject) {
+        promise.then(function (v) { if (mine === asked) resolve(v); }, function (e) { if (mine === asked) reject(e); });
+      });
+    };
+  }
   function firstError(data) {
     var keys = Object.keys(data || {});
     for (var i = 0; i < keys.length; i++) {
@@ -126,6 +137,7 @@
     el("poem-draw").setAttribute("href", createUrl({model: poemModel.value, prompt: poemPrompt.value, poem: el("poem-text").value.trim()}));
   }
   poemPrompt.addEventListener("input", poemDrawUrl);
+  var poemAsk = latestOnly();  // reading a poem and composing its terms write one prompt
   // The interpretation, editable: one select per group of the model's grammar; a change composes
   // the prompt again in the model's own words (compose API).
   function drawTerms(selection, lang) {
@@ -149,7 +161,7 @@
       select.addEventListener("change", function () {
         var chosen = {};
         box.querySelectorAll("select[data-group]").forEach(function (s) { chosen[s.getAttribute("data-group")] = s.value; });
-        api(poemModel.value, "compose", {selection: chosen, lang: lang}).then(function (res) {
+        poemAsk(api(poemModel.value, "compose", {selection: chosen, lang: lang})).then(function (res) {
           if (res.ok) { poemPrompt.value = res.data.prompt; poemDrawUrl(); }
         });
       });
@@ -159,7 +171,7 @@
   }
   el("poem-read").addEventListener("click", function () {
     if (!poemModel.value) { showError(poemSection, "poem", t("no_landscape", "No landscape model is installed.")); return; }
-    api(poemModel.value, "poem", {poem: el("poem-text").value}).then(function (res) {
+    poemAsk(api(poemModel.value, "poem", {poem: el("poem-text").value})).then(function (res) {
       if (!res.ok) {
         var e = firstError(res.data);
         showError(poemSection, e.field, e.message);
@@ -252,12 +264,10 @@
     });
     rebuild();
   }
-  var rebuilt = 0;  // the latest request: an earlier one's answer, arriving after it, is stale
+  var recipeAsk = latestOnly();
   function rebuild() {
     if (!recipeModel.value) return;
-    var mine = ++rebuilt;
-    api(recipeModel.value, "recipe", {ingredients: items, base: el("recipe-base").value, lang: cfg.lang}).then(function (res) {
-      if (mine !== rebuilt) return;
+    recipeAsk(api(recipeModel.value, "recipe", {ingredients: items, base: el("recipe-base").value, lang: cfg.lang})).then(function (res) {
       if (!res.ok) {
         var e = firstError(res.data);
         showError(recipeSection, e.field, e.message);
@@ -293,9 +303,10 @@
     el("surprise-draw").setAttribute("href", createUrl({model: surpriseModel.value, prompt: el("surprise-prompt").value}));
   }
   el("surprise-prompt").addEventListener("input", surpriseDrawUrl);
+  var surpriseAsk = latestOnly();
   el("surprise-go").addEventListener("click", function () {
     var seed = Math.floor(Math.random() * 1000000);
-    api(surpriseModel.value, "surprise?seed=" + seed, undefined, "GET").then(function (res) {
+    surpriseAsk(api(surpriseModel.value, "surprise?seed=" + seed, undefined, "GET")).then(function (res) {
       if (!res.ok) { var e = firstError(res.data); showError(surpriseSection, "surprise", e.message); return; }
       showError(surpriseSection, "", "");
       el("surprise-name").textContent = res.data.surprise.name;

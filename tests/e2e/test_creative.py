@@ -4,6 +4,8 @@ the recipe prompt; surprise me gives a counterfactual prompt."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from PIL import Image
 from playwright.sync_api import expect
@@ -120,6 +122,34 @@ def test_a_recipe_answer_that_arrives_late_does_not_overwrite_a_newer_one(live_s
         held[0].fulfill(response=held[0].fetch())  # the tomato-only recipe, now
     page.wait_for_timeout(300)  # its answer handled (parsing is a promise away)
     assert page.input_value("#recipe-prompt") == "Tomato egg rice; rice, tomato, egg"
+
+
+def test_a_surprise_that_arrives_late_does_not_replace_the_newer_one(live_site, page_factory):
+    """Two clicks on Surprise me: the first one's answer (seed 1), held back until the second's
+    (seed 2) has been shown, must not replace it."""
+    page = page_factory("pc")
+    page.goto(live_site.url + "/studio/")
+    page.select_option("#surprise-model", "demo-landscape")
+    held = []
+
+    def hold_the_first(route):
+        url = re.sub(r"seed=\d+", f"seed={len(held) + 1}", route.request.url)
+        if held:
+            route.continue_(url=url)
+        else:
+            held.append((route, url))
+
+    page.route("**/surprise/?seed=*", hold_the_first)
+    page.click("#surprise-go")
+    page.click("#surprise-go")
+    page.locator("#surprise-result").wait_for(state="visible")
+    newer = page.input_value("#surprise-prompt")
+    route, url = held[0]
+    with page.expect_response("**/surprise/?seed=*") as answer:
+        route.fulfill(response=route.fetch(url=url))
+    assert answer.value.json()["surprise"]["prompts"]["en"] != newer  # the late answer would change it
+    page.wait_for_timeout(300)  # its answer handled (parsing is a promise away)
+    assert page.input_value("#surprise-prompt") == newer
 
 
 def test_surprise_me_gives_a_counterfactual_prompt(live_site, page_factory):
