@@ -220,18 +220,21 @@ def _part_moves(where_a, area_a, where_b, area_b) -> tuple[torch.Tensor, torch.T
     return (where_a - where_b).norm(dim=-1), (area_a >= PRESENT) & (area_b >= PRESENT)
 
 
-def seeking_pay(a: torch.Tensor, b: torch.Tensor, asked: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+def seeking_pay(
+    a: torch.Tensor, b: torch.Tensor, asked: torch.Tensor, target: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
     """What the trainer's mode seeking on layout pays for the seed pairs a[i], b[i] (part maps of
     two pictures of one caption), averaged over the parts the caption asks for (`asked`, [n, P]:
     those its render shows): how far short of its target (`target`, [P]: how far renders with
     other layout seeds move it) the pair moved each, and the whole target where either picture
     leaves the part out, so that dropping an object is never a way not to pay. How much a part
-    counts as shown ramps up to PRESENT, so the pay for a missing part leads back to drawing it."""
+    counts as shown ramps up to PRESENT, so the pay for a missing part leads back to drawing it.
+    Also each pair's mean move (`mean_move`, detached), for the log."""
     (where_a, area_a), (where_b, area_b) = describe(a), describe(b)
-    moved = (where_a - where_b).norm(dim=-1)
+    moved, both = _part_moves(where_a, area_a, where_b, area_b)
     shown = (torch.minimum(area_a, area_b) / PRESENT).clamp(max=1)
     pay = shown * F.relu(target - moved) + (1 - shown) * target
-    return (pay * asked).sum() / asked.sum().clamp_min(1)
+    return (pay * asked).sum() / asked.sum().clamp_min(1), mean_move(moved.detach(), both)
 
 
 def mean_move(moved: torch.Tensor, both: torch.Tensor) -> torch.Tensor:

@@ -57,7 +57,6 @@ from .layout import (
     LayoutNet,
     describe,
     load_layout,
-    mean_move,
     part_moves,
     save_layout,
     seeking_pay,
@@ -442,10 +441,8 @@ class GALIPTrainer:
         maps = logits.float().softmax(1)
         a, b, render = maps[:half], maps[half : 2 * half], maps[2 * half :]
         asked = describe(render)[1].detach() >= PRESENT
-        pay = seeking_pay(a, b, asked, self.layout_target.to(maps.device))
-        with torch.no_grad():
-            moved = mean_move(*part_moves(a, b)).mean()
-        return pay, moved
+        pay, moved = seeking_pay(a, b, asked, self.layout_target.to(maps.device))
+        return pay, moved.mean()
 
     def _prepare_layout(self) -> None:
         """The part-map net (trained once per run on renders of the run's category, with a seed

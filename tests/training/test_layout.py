@@ -147,11 +147,15 @@ def test_leaving_an_asked_part_out_pays_its_whole_target_and_leads_back_to_drawi
     a = _scene({0: (2, 2), 1: (8, 8)})
     moved = _scene({0: (10, 2), 1: (8, 8)})  # part 0 moved half the picture: its target is met
     dropped = _scene({1: (8, 8)})  # part 0 left out
-    assert seeking_pay(a, moved, asked, target).item() == pytest.approx(0.05 / 2, abs=1e-3)
-    assert seeking_pay(a, a, asked, target).item() == pytest.approx(0.25 / 2, abs=1e-3)
-    assert seeking_pay(a, dropped, asked, target).item() == pytest.approx(0.25 / 2, abs=1e-3)
+    assert seeking_pay(a, moved, asked, target)[0].item() == pytest.approx(0.05 / 2, abs=1e-3)
+    assert seeking_pay(a, a, asked, target)[0].item() == pytest.approx(0.25 / 2, abs=1e-3)
+    assert seeking_pay(a, dropped, asked, target)[0].item() == pytest.approx(0.25 / 2, abs=1e-3)
+    nothing = torch.zeros_like(asked)  # a render that shows no part asks for nothing
+    assert seeking_pay(a, dropped, nothing, target)[0].item() == 0.0
+    # the log's move: part 0 moved 0.5 picture widths, part 1 stayed; their mean
+    assert seeking_pay(a, moved, asked, target)[1].item() == pytest.approx(0.25, abs=1e-2)
     # part 2 is drawn but not asked for: it is not counted
-    assert seeking_pay(a, _scene({0: (10, 2), 1: (8, 8), 2: (0, 12)}), asked, target).item() == pytest.approx(
+    assert seeking_pay(a, _scene({0: (10, 2), 1: (8, 8), 2: (0, 12)}), asked, target)[0].item() == pytest.approx(
         0.05 / 2, abs=1e-3
     )
     faint = dropped.clone()
@@ -159,7 +163,7 @@ def test_leaving_an_asked_part_out_pays_its_whole_target_and_leads_back_to_drawi
     faint[:, 0, 0:4, 12:16] -= 0.02
     assert describe(faint)[1][0, 0] < PRESENT
     faint.requires_grad_(True)
-    seeking_pay(a, faint, asked, target).backward()
+    seeking_pay(a, faint, asked, target)[0].backward()
     assert (
         faint.grad is not None and torch.isfinite(faint.grad).all() and faint.grad[0, 1, 0:4, 12:16].sum() < 0
     )  # more of part 0 pays less
