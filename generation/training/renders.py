@@ -23,8 +23,8 @@ def shrink(x: torch.Tensor, size: int = SIZE) -> torch.Tensor:
     return F.interpolate(x, size=(size, size), mode="bilinear", antialias=True, align_corners=False)
 
 
-def render_variants(scene: Scene, n: int, salt: int) -> torch.Tensor:
-    """n renders (at DRAW px) of the scene's attributes with other layout seeds. `salt` picks a
+def render_variants(scene: Scene, n: int, salt: int, size: int = DRAW) -> torch.Tensor:
+    """n renders (at `size` px) of the scene's attributes with other layout seeds. `salt` picks a
     disjoint family of seeds, so two calls with other salts give two independent sets."""
     images = []
     for k in range(n):
@@ -32,7 +32,7 @@ def render_variants(scene: Scene, n: int, salt: int) -> torch.Tensor:
         if scene.category == "anime":  # the outfit is not in the caption: it varies as in the data
             rng = np.random.default_rng([scene.seed, k, salt, 5])
             attrs["outfit"] = tuple(int(v) for v in rng.integers(30, 230, 3))
-        images.append(render(Scene(scene.category, attrs, scene.seed * 1000 + salt * 100 + k + 1), DRAW))
+        images.append(render(Scene(scene.category, attrs, scene.seed * 1000 + salt * 100 + k + 1), size))
     return to_tensor(images)
 
 

@@ -57,6 +57,7 @@ from .layout import (
     LayoutNet,
     describe,
     load_layout,
+    own_targets,
     part_moves,
     save_layout,
     seeking_pay,
@@ -64,6 +65,7 @@ from .layout import (
 )
 from .pixel_d import PixelD, caption_labels
 
+SCENE_LAYOUTS = 2  # other layouts rendered per training scene for its own layout targets
 IMAGES_ON_GPU_MAX = 4 << 30  # bytes of uint8 renders kept on the GPU (16,000 at 128 px: 0.8 GB)
 
 
@@ -171,6 +173,7 @@ class GALIPTrainer:
         # stage first asks, with how far renders move each part as the targets (_prepare_layout).
         self.layout_net: LayoutNet | None = None
         self.layout_target = torch.zeros(0)
+        self.scene_target: torch.Tensor | None = None  # [pairs, parts], where the data has scenes
         self.pixd_ready = False  # its reader trained (warm-up done or restored from a checkpoint)
         self.pixd_reset = ""  # the last stage whose `reset_pixel_d` has been done
         self.d_ready = cfg.gan.d_warmup == 0  # the Ds trained alone against G (gan.d_warmup)
@@ -350,7 +353,7 @@ class GALIPTrainer:
             err_g = err_g + stage.pix_w * pix_g + stage.pix_attr_w * attr_fake
             pix.update(pix_g=pix_g.item(), attr_fake=attr_fake.item())
         if stage.ms_layout_w and half:
-            ms_lay, lay_moved = self._layout_seeking(fake, half, real)
+            ms_lay, lay_moved = self._layout_seeking(fake, half, real, idx)
             err_g = err_g + stage.ms_layout_w * ms_lay
             pix.update(ms_lay=ms_lay.item(), lay_moved=lay_moved.item())
         rec = self._reconstruction(stage, real, sent, cap, judged=True) if stage.rec_w and self.netE is not None else {}
@@ -427,21 +430,23 @@ class GALIPTrainer:
         return (per_dim * read).sum() / read.sum().clamp_min(1e-6)
 
     def _layout_seeking(
-        self, fake: torch.Tensor, half: int, renders: torch.Tensor
+        self, fake: torch.Tensor, half: int, renders: torch.Tensor, idx: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Mode seeking on where things sit (layout.seeking_pay): for each part the caption's
-        render (`renders[i]`, of the caption of seed pair i) shows, how far short of its target
-        (`layout_target`: what renders move it) the pair moved it, the whole target where a
-        picture leaves it out; and the pairs' mean move (layout.mean_move), for the log. A part
-        renders keep in place (food's vessel, a face) is asked to move little, so G is not paid
-        to bend it. The part-map net is frozen."""
+        render (`renders[i]`, of pair `idx[i]`, whose caption seed pair i draws) shows, how far
+        short of its target (what renders with other layout seeds move it: that scene's own,
+        `scene_target`, or the category's, `layout_target`) the pair moved it, the whole target
+        where a picture leaves it out; and the pairs' mean move (layout.mean_move), for the log.
+        A part renders keep in place (food's vessel, a face, a forest) is asked to move little,
+        so G is not paid to bend it. The part-map net is frozen."""
         assert self.layout_net is not None
         with self._autocast():
             logits = self.layout_net(torch.cat([fake[: 2 * half], renders[:half].detach()]).float())
         maps = logits.float().softmax(1)
         a, b, render = maps[:half], maps[half : 2 * half], maps[2 * half :]
         asked = describe(render)[1].detach() >= PRESENT
-        pay, moved = seeking_pay(a, b, asked, self.layout_target.to(maps.device))
+        target = self.layout_target if self.scene_target is None else self.scene_target[idx[:half].cpu()]
+        pay, moved = seeking_pay(a, b, asked, target.to(maps.device))
         return pay, moved.mean()
 
     def _prepare_layout(self) -> None:
@@ -477,6 +482,40 @@ class GALIPTrainer:
             if n
         )
         self.log(f"[galip] layout: part-map net ready; two layout seeds of one scene move its parts: {targets}")
+        self.scene_target = self._scene_targets(net, self.layout_target)
+
+    @torch.no_grad()
+    def _scene_targets(self, net: LayoutNet, fallback: torch.Tensor) -> torch.Tensor | None:
+        """Each training pair's own targets, [pairs, parts] (layout.own_targets): how far the
+        net reads each part move from the pair's image to renders of its scene with
+        SCENE_LAYOUTS other layout seeds, at the data's size; `fallback` for the parts none of
+        them shows, and for pairs without a scene (data not from the renderer). None when no
+        pair has one."""
+        from .renders import render_variants
+        from .synthetic import RENDERERS, Scene
+
+        scenes = [p.meta.get("scene") for p in self.pairs]
+        rows = [i for i, sc in enumerate(scenes) if isinstance(sc, dict)]
+        if not rows:
+            return None
+        out = fallback.expand(len(self.pairs), -1).clone()
+        size = self.images.shape[-1]
+        for start in range(0, len(rows), 256):
+            chunk = rows[start : start + 256]
+            own = net.part_map(
+                self.images[torch.tensor(chunk, device=self.images.device)].to(self.device).float().div(127.5).sub(1)
+            )
+            variants = torch.stack([render_variants(Scene.from_json(scenes[i]), SCENE_LAYOUTS, 4, size) for i in chunk])
+            others = [net.part_map(variants[:, k].to(self.device)) for k in range(SCENE_LAYOUTS)]
+            out[chunk] = own_targets(own, others, fallback.to(self.device)).cpu()
+        category = self.cfg.synthetic.categories[0]
+        means = ", ".join(
+            f"{p} {t:.3f}" for p, t in zip(RENDERERS[category].parts, out[rows].mean(0).tolist(), strict=True)
+        )
+        self.log(
+            f"[galip] layout: each of {len(rows)} scenes its own targets ({SCENE_LAYOUTS} other layouts), mean {means}"
+        )
+        return out
 
     def prepare(self, stage: Stage) -> None:
         """The warm-ups still owed before `stage` trains G: the pixel D's reader, then the Ds.

@@ -167,3 +167,25 @@ def test_leaving_an_asked_part_out_pays_its_whole_target_and_leads_back_to_drawi
     assert (
         faint.grad is not None and torch.isfinite(faint.grad).all() and faint.grad[0, 1, 0:4, 12:16].sum() < 0
     )  # more of part 0 pays less
+
+
+def test_each_scene_gets_the_target_its_own_layouts_move_its_parts():
+    """own_targets on hand-made maps: a part that moves half the picture in one other layout and
+    stays in the other gets a quarter; a part that stays put in every layout (a forest, the sea)
+    gets 0, not the category's target; a part no other layout shows keeps the fallback. And
+    seeking_pay takes the targets pair by pair."""
+    from generation.training.layout import own_targets, seeking_pay
+
+    fallback = torch.tensor([0.2, 0.05, 0.3])
+    own = torch.cat([_scene({0: (2, 2), 1: (8, 8), 2: (0, 12)}), _scene({0: (2, 2), 1: (8, 8)})])
+    others = [
+        torch.cat([_scene({0: (10, 2), 1: (8, 8)}), _scene({0: (10, 2), 1: (8, 8)})]),
+        torch.cat([_scene({0: (2, 2), 1: (8, 8)}), _scene({0: (10, 2), 1: (8, 8)})]),
+    ]
+    targets = own_targets(own, others, fallback)
+    assert targets.shape == (2, 3)
+    assert targets[0].tolist() == pytest.approx([0.25, 0.0, 0.3], abs=1e-2)
+    assert targets[1].tolist() == pytest.approx([0.5, 0.0, 0.3], abs=1e-2)
+    asked = torch.tensor([[True, True, False], [True, True, False]])
+    still = seeking_pay(own, own, asked, targets)[0]  # neither pair moves: each pays its own
+    assert still.item() == pytest.approx((0.25 + 0.5) / 4, abs=1e-2)

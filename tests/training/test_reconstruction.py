@@ -11,7 +11,7 @@ import torch
 from generation.engine.clip import build_clip
 from generation.training.clip_train import ClipBundle, clip_config
 from generation.training.config import Stage
-from generation.training.data import read_pairs
+from generation.training.data import Pair, read_pairs
 from generation.training.encoder import PosteriorEncoder, dimensions_read, kl_to_prior
 from generation.training.layout import PRESENT, describe
 from generation.training.synthetic import RENDERERS
@@ -177,23 +177,40 @@ def test_layout_seeking_pays_when_a_seed_pair_draws_one_arrangement(pairs, clip,
     trainer = _layout_trainer(tmp_path / "run", clip, pairs)
     trainer.prepare(trainer.cfg.gan.stages[0])
     assert trainer.layout_net is not None and (tmp_path / "run" / "layout-train.safetensors").exists()
+    parts = len(RENDERERS["food"].parts)
     target = trainer.layout_target  # per part, in picture widths
-    assert target.shape == (len(RENDERERS["food"].parts),) and 0 < target.max() < 1.5 and target.min() >= 0
-    real, sent, _, cap = trainer._batch(4)
+    assert target.shape == (parts,) and 0 < target.max() < 1.5 and target.min() >= 0
+    assert trainer.scene_target is not None and trainer.scene_target.shape == (len(pairs), parts)
+    real, sent, idx, cap = trainer._batch(4)
     one = real[:2].repeat(2, 1, 1, 1)  # pairs (0, 2) and (1, 3): one picture twice
-    same, moved_same = trainer._layout_seeking(one, 2, real[:2])
+    same, moved_same = trainer._layout_seeking(one, 2, real[:2], idx)
     assert moved_same.item() == pytest.approx(0.0, abs=1e-3)
     _, shown = describe(trainer.layout_net.part_map(real[:2]))
     shown = shown >= PRESENT  # one picture twice pays the whole target of every part it shows
-    assert shown.any() and same.item() == pytest.approx(float((target * shown).sum() / shown.sum()), abs=1e-3)
-    other, moved = trainer._layout_seeking(real, 2, real[:2])
+    own = trainer.scene_target[idx[:2]]  # the scene's own target (renders of it in other layouts)
+    assert shown.any() and same.item() == pytest.approx(float((own * shown).sum() / shown.sum()), abs=1e-3)
+    other, moved = trainer._layout_seeking(real, 2, real[:2], idx)
     assert moved.item() > moved_same.item() and other.item() < same.item()
     noise = torch.randn(4, trainer.arch.netG.nz)
     fake = trainer.netG(noise, sent[[0, 1, 0, 1]], None, *trainer._words(cap[[0, 1, 0, 1]])).float()
-    loss, _ = trainer._layout_seeking(fake, 2, real[:2])
+    loss, _ = trainer._layout_seeking(fake, 2, real[:2], idx)
     loss.backward()
     assert all(p.grad is None for p in trainer.layout_net.parameters())  # the part-map net is frozen
     assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in trainer.g_params.values())
+
+
+def test_pairs_without_a_scene_seek_the_categorys_layout_target(pairs, clip, tmp_path):
+    """Data not drawn by the renderer (no scene to render in other layouts): each pair pays
+    against the category's target per part."""
+    plain = [Pair(p.image, p.captions, {}) for p in pairs]
+    trainer = _layout_trainer(tmp_path / "run", clip, plain)
+    trainer.prepare(trainer.cfg.gan.stages[0])
+    assert trainer.scene_target is None
+    real, _, idx, _ = trainer._batch(2)
+    same, _ = trainer._layout_seeking(real[:1].repeat(2, 1, 1, 1), 1, real[:1], idx)
+    _, shown = describe(trainer.layout_net.part_map(real[:1]))
+    shown = shown >= PRESENT
+    assert same.item() == pytest.approx(float((trainer.layout_target * shown).sum() / shown.sum()), abs=1e-3)
 
 
 def test_a_layout_seeking_stage_logs_it_and_reuses_its_part_map_net(pairs, clip, tmp_path):
