@@ -494,8 +494,12 @@ class GALIPTrainer:
         from .renders import render_variants
         from .synthetic import RENDERERS, Scene
 
-        scenes = [p.meta.get("scene") for p in self.pairs]
-        rows = [i for i, sc in enumerate(scenes) if isinstance(sc, dict)]
+        scenes = {
+            i: Scene.from_json(p.meta["scene"])
+            for i, p in enumerate(self.pairs)
+            if isinstance(p.meta.get("scene"), dict)
+        }
+        rows = list(scenes)
         if not rows:
             return None
         out = fallback.expand(len(self.pairs), -1).clone()
@@ -505,7 +509,7 @@ class GALIPTrainer:
             own = net.part_map(
                 self.images[torch.tensor(chunk, device=self.images.device)].to(self.device).float().div(127.5).sub(1)
             )
-            variants = torch.stack([render_variants(Scene.from_json(scenes[i]), SCENE_LAYOUTS, 4, size) for i in chunk])
+            variants = torch.stack([render_variants(scenes[i], SCENE_LAYOUTS, 4, size) for i in chunk])
             others = [net.part_map(variants[:, k].to(self.device)) for k in range(SCENE_LAYOUTS)]
             out[chunk] = own_targets(own, others, fallback.to(self.device)).cpu()
         category = self.cfg.synthetic.categories[0]
