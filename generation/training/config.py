@@ -155,8 +155,9 @@ class Stage:
     # Mode seeking on where things sit, off at 0: a part-map net of G's own (trained on renders
     # at the run's start, apart from the evaluation's layout net) reads where each part of two
     # seeds' pictures of one caption sits, and G pays ms_layout_w * how far each part moved
-    # short of what two renders of one caption with other layout seeds move that part (food's
-    # ingredients far, its vessel hardly). The pixel mode-seeking term (ms_w) is met by a tint;
+    # short of what renders of that caption's scene with other layout seeds move that part
+    # (food's ingredients far, its vessel hardly; a forest less than a few trees). The pixel
+    # mode-seeking term (ms_w) is met by a tint;
     # this one is not. One category per run.
     ms_layout_w: float = 0.0
 
