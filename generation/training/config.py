@@ -157,8 +157,7 @@ class Stage:
     # seeds' pictures of one caption sits, and G pays ms_layout_w * how far each part moved
     # short of what renders of that caption's scene with other layout seeds move that part
     # (food's ingredients far, its vessel hardly; a forest less than a few trees). The pixel
-    # mode-seeking term (ms_w) is met by a tint;
-    # this one is not. One category per run.
+    # mode-seeking term (ms_w) is met by a tint; this one is not. One category per run.
     ms_layout_w: float = 0.0
 
 

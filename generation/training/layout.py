@@ -226,7 +226,8 @@ def own_targets(own: torch.Tensor, others: list[torch.Tensor], fallback: torch.T
     averaged over those that show it in both; `fallback` [P] where none does. How far a part
     moves depends on the scene: a forest spans the picture in every layout where a few trees
     move about (landscape renders: 0.10 against 0.29 picture widths), the sea fills the bottom
-    where a lake moves (0.04 against 0.12); one target per part asks a forest to break up."""
+    where a lake moves (0.04 against 0.12): one target per part asks a forest to move as far
+    as a few trees do."""
     total = own.new_zeros(own.shape[0], own.shape[1] - 1)
     count = torch.zeros_like(total)
     for other in others:
