@@ -114,9 +114,14 @@ def collection_remove(*, collection: Collection, user: Any, post: Post) -> bool:
 
 
 def collections_of(*, user: Any) -> QuerySet[Collection]:
-    """The user's collections with how many visible posts each holds."""
+    """The user's collections with how many visible posts each holds, latest changed first
+    (the count's GROUP BY drops the model's own ordering, and pages need one)."""
     visible = Q(items__post__is_hidden=False, items__post__author__is_active=True)
-    return Collection.objects.filter(owner=user).annotate(size=Count("items", filter=visible))
+    return (
+        Collection.objects.filter(owner=user)
+        .annotate(size=Count("items", filter=visible))
+        .order_by("-updated_at", "-id")
+    )
 
 
 def collection_get(*, pk: Any = None, share_code: str | None = None, viewer: Any = None) -> Collection | None:

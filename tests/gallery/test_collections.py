@@ -170,3 +170,15 @@ def test_the_collection_page_edits_for_its_owner_only(client_as, hamlet):
     assert (found.name, found.is_public) == ("Evenings", False)
     owner.post(f"/k/{code}/", {"action": "delete"})
     assert not Collection.objects.exists()
+
+
+def test_a_persons_collections_come_latest_changed_first_in_a_stable_order(othello):
+    """The list is paginated: without an order of its own (the size count's GROUP BY drops the
+    model's), pages could repeat or skip a collection."""
+    from gallery.collections import collection_create, collection_update, collections_of
+
+    first, second, third = (collection_create(owner=othello, name=n) for n in ("a", "b", "c"))
+    collection_update(collection=first, user=othello, name="a, renamed")
+    rows = collections_of(user=othello)
+    assert rows.ordered
+    assert [c.pk for c in rows] == [first.pk, third.pk, second.pk]
