@@ -491,7 +491,7 @@ class GALIPTrainer:
         SCENE_LAYOUTS other layout seeds, at the data's size; `fallback` for the parts none of
         them shows, and for pairs without a scene (data not from the renderer). None when no
         pair has one."""
-        from .renders import render_variants
+        from .renders import render_variants_of
         from .synthetic import RENDERERS, Scene
 
         scenes = {
@@ -504,12 +504,15 @@ class GALIPTrainer:
             return None
         out = fallback.expand(len(self.pairs), -1).clone()
         size = self.images.shape[-1]
+        drawn = render_variants_of(
+            (scenes[i] for i in rows), SCENE_LAYOUTS, 4, size, workers=self.cfg.synthetic.workers
+        )
         for start in range(0, len(rows), 256):
             chunk = rows[start : start + 256]
             own = net.part_map(
                 self.images[torch.tensor(chunk, device=self.images.device)].to(self.device).float().div(127.5).sub(1)
             )
-            variants = torch.stack([render_variants(scenes[i], SCENE_LAYOUTS, 4, size) for i in chunk])
+            variants = torch.stack([next(drawn) for _ in chunk])
             others = [net.part_map(variants[:, k].to(self.device)) for k in range(SCENE_LAYOUTS)]
             out[chunk] = own_targets(own, others, fallback.to(self.device)).cpu()
         category = self.cfg.synthetic.categories[0]

@@ -189,3 +189,18 @@ def test_each_scene_gets_the_target_its_own_layouts_move_its_parts():
     asked = torch.tensor([[True, True, False], [True, True, False]])
     still = seeking_pay(own, own, asked, targets)[0]  # neither pair moves: each pays its own
     assert still.item() == pytest.approx((0.25 + 0.5) / 4, abs=1e-2)
+
+
+def test_renders_drawn_by_a_pool_of_processes_are_the_renders_drawn_one_by_one():
+    """The trainer draws every training scene's other layouts with a process pool
+    (render_variants_of): the same pictures, in the same order, as render_variants one scene
+    at a time, in every category (anime's outfit colours included)."""
+    from generation.training.renders import render_variants, render_variants_of
+    from generation.training.synthetic import sample_scene
+
+    scenes = [sample_scene(cat, seed, "any") for cat in ("landscape", "food", "anime") for seed in range(3)]
+    pooled = list(render_variants_of(scenes, 2, 4, 32, workers=2))
+    assert len(pooled) == len(scenes)
+    for scene, x in zip(scenes, pooled, strict=True):
+        assert torch.equal(x, render_variants(scene, 2, 4, 32)), scene
+    assert not torch.equal(pooled[0], pooled[1])
