@@ -81,16 +81,30 @@ class Vocabulary:
     def mentions(self, prompt: str) -> set[tuple[str, str]]:
         """(group, term id) of every term one of whose forms the prompt contains: English forms
         as whole words without their article ("a river" in "river at night"), in the singular or
-        the plural ("snowy mountain" for "snowy mountains"); Chinese forms anywhere in the text."""
+        the plural ("snowy mountain" for "snowy mountains"); Chinese forms anywhere in the text.
+        A phrase a term takes beside other terms is a form of it and names those terms too
+        ("mountains with purple snow", 紫色积雪的山峰: snow-capped mountains, purple snow)."""
         text = prompt.lower()
+
+        def says(en: list[str], zh: list[str]) -> bool:
+            return any(
+                (core := _ARTICLE.sub("", form.lower()).strip().removesuffix("s"))
+                and re.search(rf"(?<![a-z]){re.escape(core)}(?:e?s)?(?![a-z])", text)
+                for form in en
+            ) or any(form and form in prompt for form in zh)
+
         found: set[tuple[str, str]] = set()
         for (group, term_id), term in self._terms.items():
-            for form in term.get("en", []):
-                core = _ARTICLE.sub("", form.lower()).strip().removesuffix("s")
-                if core and re.search(rf"(?<![a-z]){re.escape(core)}(?:e?s)?(?![a-z])", text):
-                    found.add((group, term_id))
-            if any(form and form in prompt for form in term.get("zh", [])):
+            en, zh = term.get("en", []), term.get("zh", [])
+            if says(en, zh):
                 found.add((group, term_id))
+            for beside in term.get("phrase_when", []):
+                # a phrase of its own (not one of the forms above) also names the terms it goes with
+                own_en = [f for f in [beside.get("en", "")] if f not in en]
+                own_zh = [f for f in [beside.get("zh", "")] if f not in zh]
+                if says(own_en, own_zh):
+                    found.add((group, term_id))
+                    found |= {(g, str(v[0])) for g, v in beside.get("when", {}).items() if len(v) == 1}
         return found
 
     @property

@@ -39,7 +39,7 @@ from .synthetic import LANGS, RENDERERS, EvalItem, Scene, eval_items, render
 GROUPS: dict[str, dict[str, list[str]]] = {
     "landscape": {
         "time_of_day": ["time"],
-        "colours": ["body_colour", "season"],
+        "colours": ["body_colour", "season", "snow"],
         "main_objects": ["mountains", "water", "trees"],
     },
     "food": {"colours": ["table"], "main_objects": ["vessel", "base", "named_ingredients"]},

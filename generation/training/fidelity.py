@@ -52,7 +52,7 @@ ASSETS = Path(__file__).resolve().parent / "assets"
 
 # The heads that say whether an object is there (the rest are colours, time of day, mood).
 OBJECT_HEADS: dict[str, tuple[str, ...]] = {
-    "landscape": ("mountains", "water", "trees"),
+    "landscape": ("mountains", "water", "trees", "snow"),  # snow: its colour where there is snow
     "food": ("vessel", "base"),  # + has_<ingredient> for every ingredient named
     "anime": ("hair_style", "accessory"),
 }

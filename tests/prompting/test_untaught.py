@@ -106,3 +106,21 @@ def test_the_shipped_packages_record_what_they_have_not_learnt():
         )
     ]
     assert "river at night" in names and "snowy mountains at sunset" in names
+
+
+def test_a_combination_is_named_in_the_words_of_the_models_own_captions():
+    """The captions say "mountains with purple snow" for snow-capped mountains with purple snow:
+    that phrase mentions the snow-capped mountains too, so the prompt check names the untaught
+    purple snow at noon for the model's own wording, in either language."""
+    v = vocab("demo-landscape")
+    purple = {
+        "combinations": [
+            combination(
+                "purple snow at noon", {"time": "noon", "snow": "purple", "mountains": "snowy"}, "snow=purple", 0.06
+            )
+        ]
+    }
+    assert ("mountains", "snowy") in v.mentions("mountains with purple snow")
+    for prompt in ("a landscape at noon in winter with mountains with purple snow", "冬天正午的风景，有紫色积雪的山峰"):
+        assert [u.name for u in untaught_in(v, purple, prompt)] == ["purple snow at noon"], prompt
+    assert untaught_in(v, purple, "a landscape at noon with mountains") == []

@@ -155,9 +155,34 @@ def test_a_combination_the_model_cannot_compose_shows_as_its_missing_object():
     assert report.presence_by_holdout_object["river at night"]["water=river"] <= 0.1
     assert report.presence_by_holdout["river at night"] < report.presence_by_holdout["snowy mountains at sunset"]
     assert set(report.presence_by_holdout) == {it.holdout for it in items if it.holdout}
-    assert all(v >= 0.75 for v in report.presence_regular_by_object.values()), report.presence_regular_by_object
+    regular = report.presence_regular_by_object  # purple snow caps at night are dim: some read as none
+    assert min(regular.values()) >= 0.5 and np.mean(list(regular.values())) >= 0.9, regular
     lines = presence_lines([report])
     assert "  - river at night:" in lines and "weakest water=river 0% of 8" in lines
+
+
+def test_purple_snow_drawn_white_shows_as_the_snows_colour():
+    """A model that draws "purple snow at noon" with white snow has drawn the snowy mountains
+    asked for, but not the colour the caption names: the snow head must read it missing there,
+    and still find white snow where white snow was asked for."""
+    from generation.training.synthetic import Scene
+
+    reader = FidelityReader.load(fidelity_path("landscape"))
+    items = eval_items("landscape", n_regular=6, per_holdout=2)
+    seeds = 2
+    pictures = {}
+    for i, item in enumerate(items):
+        scene = item.scene
+        if item.holdout == "purple snow at noon":
+            scene = Scene(scene.category, {**scene.attrs, "snow": "white"}, scene.seed)
+        x = render_variants(scene, 2 * seeds, salt=2)
+        pictures[(i, "en")], pictures[(i, "zh")] = x[:seeds], x[seeds:]
+    report = fidelity_of("white snow", pictures, items, reader, seeds)
+
+    purple = report.presence_by_holdout_object["purple snow at noon"]
+    assert purple["snow=purple"] <= 0.1, purple
+    assert purple["mountains=snowy"] >= 0.75, purple
+    assert report.presence_by_holdout["snowy mountains at sunset"] >= 0.75, report.presence_by_holdout
 
 
 def test_the_quality_names_each_combinations_own_objects_in_vocabulary_terms():

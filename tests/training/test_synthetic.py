@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -17,7 +19,7 @@ from generation.training.synthetic import (
 )
 from generation.training.synthetic.anime import EYE_RGB, HAIR_RGB
 from generation.training.synthetic.food import ITEM_RGB
-from generation.training.synthetic.landscape import BODY_RGB
+from generation.training.synthetic.landscape import BODY_RGB, SNOW_RGB
 
 
 def _scene(category: str, seed: int = 1, **attrs) -> Scene:
@@ -283,3 +285,23 @@ def test_a_data_set_of_one_category_has_the_same_scenes_with_any_number_of_worke
     assert [p.meta["scene"] for p in food] == [p.meta["scene"] for p in full if p.meta["category"] == "food"]
     same = [p for p in full if p.meta["category"] == "food"]
     assert [p.image.read_bytes() for p in food] == [p.image.read_bytes() for p in same]
+
+
+def test_the_snow_head_reads_the_colour_of_the_snow_a_picture_shows():
+    """Purple snow is asked for by name; a head must read it, or no measure sees it turn white.
+    The label says purple exactly where the picture has purple snow in it (caps, or a winter
+    ground the sea does not cover), and "none" where it shows no snow at all."""
+    labels = RENDERERS["landscape"].labels
+    seen = set()
+    for seed in range(12):
+        for mountains, season, water in itertools.product(("plain", "snowy"), ("summer", "winter"), ("lake", "sea")):
+            plain = sample_scene("landscape", seed, "any").attrs
+            attrs = {**plain, "time": "noon", "body_colour": "natural", "snow": "purple"}
+            scene = Scene("landscape", {**attrs, "mountains": mountains, "season": season, "water": water}, seed)
+            label = labels(scene.attrs)["snow"]
+            assert label in ("purple", "none")
+            assert (_near(_px(scene), SNOW_RGB["purple"], 30) > 0.002) == (label == "purple"), (scene.attrs, label)
+            seen.add(label)
+    assert seen == {"purple", "none"}
+    white = _scene("landscape", mountains="none", season="winter", water="lake", snow="white")
+    assert labels(white.attrs)["snow"] == "white"

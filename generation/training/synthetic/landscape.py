@@ -17,6 +17,8 @@ WATERS = ("none", "lake", "river", "sea")
 TREES = ("none", "few", "forest")
 SEASONS = ("spring", "summer", "autumn", "winter")
 SNOW = ("white", "purple")
+# What the snow head reads: no snow in the picture, or the colour of the snow there is.
+SNOW_SEEN = ("none", *SNOW)
 
 SKY: dict[str, tuple[Colour, Colour]] = {
     "dawn": ((118, 138, 205), (255, 188, 160)),
@@ -91,6 +93,7 @@ class LandscapeRenderer(Renderer):
         Head("trees", TREES),
         Head("season", SEASONS),
         Head("clouds", CLOUDS),
+        Head("snow", SNOW_SEEN),
     )
     parts = ("body", "cloud", "mountain", "snow", "ground", "water", "tree")
     holdouts = (
@@ -121,6 +124,16 @@ class LandscapeRenderer(Renderer):
             "season": season,
             "snow": snow,
         }
+
+    def labels(self, attrs: dict[str, Any]) -> dict[str, str]:
+        return super().labels({**attrs, "snow": self.snow_seen(attrs)})
+
+    @staticmethod
+    def snow_seen(attrs: dict[str, Any]) -> str:
+        """The snow's colour where the picture shows snow, else "none": snow caps, or a winter
+        ground (the sea and its beach cover the whole ground)."""
+        ground = attrs["season"] == "winter" and attrs["water"] != "sea"
+        return str(attrs["snow"]) if attrs["mountains"] == "snowy" or ground else "none"
 
     def force(self, attrs: dict[str, Any], match: dict[str, str]) -> dict[str, Any]:
         out = super().force(attrs, match)
