@@ -290,7 +290,8 @@ def test_a_data_set_of_one_category_has_the_same_scenes_with_any_number_of_worke
 def test_the_snow_head_reads_the_colour_of_the_snow_a_picture_shows():
     """Purple snow is asked for by name; a head must read it, or no measure sees it turn white.
     The label says purple exactly where the picture has purple snow in it (caps, or a winter
-    ground the sea does not cover), and "none" where it shows no snow at all."""
+    ground the sea does not cover), and "none" where it shows no snow at all; the caption asks
+    for purple snow exactly where the picture has it."""
     labels = RENDERERS["landscape"].labels
     seen = set()
     for seed in range(12):
@@ -301,6 +302,7 @@ def test_the_snow_head_reads_the_colour_of_the_snow_a_picture_shows():
             label = labels(scene.attrs)["snow"]
             assert label in ("purple", "none")
             assert (_near(_px(scene), SNOW_RGB["purple"], 30) > 0.002) == (label == "purple"), (scene.attrs, label)
+            assert ("purple snow" in caption(scene, "en")) == (label == "purple"), caption(scene, "en")
             seen.add(label)
     assert seen == {"purple", "none"}
     white = _scene("landscape", mountains="none", season="winter", water="lake", snow="white")

@@ -310,7 +310,7 @@ class LandscapeRenderer(Renderer):
             items.append(W_WATER[attrs["water"]].pick(lang, rng))
         if attrs["trees"] != "none":
             items.append(W_TREES[attrs["trees"]].pick(lang, rng))
-        if attrs["season"] == "winter" and attrs["snow"] == "purple" and mountains != "snowy":
+        if self.snow_seen(attrs) == "purple" and mountains != "snowy":  # on a ground the sea leaves
             items.append(W_PURPLE_SNOW.pick(lang, rng))
         if attrs["clouds"] != "none" or (rng is not None and rng.random() < 0.3):
             items.append(W_CLOUDS[attrs["clouds"]].pick(lang, rng))

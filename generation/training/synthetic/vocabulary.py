@@ -97,7 +97,8 @@ def _landscape() -> tuple[list[dict[str, Any]], dict[str, Any]]:
             phrase={"en": "", "zh": ""},
             when=[
                 {
-                    "when": {"season": ["winter"], "mountains": ["none", "plain"]},
+                    # a winter ground the sea does not cover (the caption names only snow it shows)
+                    "when": {"season": ["winter"], "mountains": ["none", "plain"], "water": ["none", "lake", "river"]},
                     "en": L.W_PURPLE_SNOW.en[0],
                     "zh": L.W_PURPLE_SNOW.zh[0],
                 }
