@@ -4,6 +4,7 @@ field and the problem."""
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +23,7 @@ from generation.engine.errors import EngineError
 from generation.engine.manifest import ModelManifest, read_manifest
 from generation.engine.request import MAX_PROMPT_CHARS, MAX_SIZE, MIN_SIZE, SIZE_STEP
 from generation.models import GenerationImage, GeneratorModel
-from generation.prompting import PromptCheck, Vocabulary, VocabularyMissing
+from generation.prompting import PromptCheck, Vocabulary, VocabularyInvalid, VocabularyMissing
 from generation.prompting.counterfactual import Surprise, counterfactuals, surprise
 from generation.prompting.poems import POEM_MAX_CHARS, PoemReading, read_poem
 from generation.prompting.recipe import MAX_INGREDIENTS, Recipe, RecipeError, build_recipe
@@ -46,6 +47,7 @@ __all__ = [
     "sample_path",
 ]
 
+logger = logging.getLogger(__name__)
 _MARKUP = re.compile(r"<\s*/?\s*[A-Za-z!][^>]*>|javascript:", re.IGNORECASE)
 
 
@@ -76,6 +78,17 @@ def studio_model(*, name: str | None) -> StudioModel:
             _(
                 "Model “%(name)s” does not list the words it knows (its package has no vocabulary), "
                 "so the studio cannot help with it. Pick a demo model."
+            )
+            % {"name": model.name},
+            field="model",
+        ) from exc
+    except VocabularyInvalid as exc:
+        # where and what is wrong is for the operator's log; the person is told what to do
+        logger.warning("model %s: its package's vocabulary is wrong, at %s", model.name, exc.problem)
+        raise StudioError(
+            _(
+                "Model “%(name)s” has a vocabulary the studio cannot read (its package writes it wrongly; "
+                "the site's log says where). Pick a demo model."
             )
             % {"name": model.name},
             field="model",

@@ -8,6 +8,6 @@ functions find into pages, API answers and errors.
 
 from __future__ import annotations
 
-from .vocabulary import PromptCheck, Vocabulary, VocabularyMissing
+from .vocabulary import PromptCheck, Vocabulary, VocabularyInvalid, VocabularyMissing
 
-__all__ = ["PromptCheck", "Vocabulary", "VocabularyMissing"]
+__all__ = ["PromptCheck", "Vocabulary", "VocabularyInvalid", "VocabularyMissing"]

@@ -9,7 +9,9 @@ from typing import Any
 
 from generation.engine.manifest import ModelManifest
 
-__all__ = ["PromptCheck", "Vocabulary", "VocabularyMissing", "Selection"]
+from .schema import problem
+
+__all__ = ["PromptCheck", "Vocabulary", "VocabularyInvalid", "VocabularyMissing", "Selection"]
 
 # group -> term id, or for a counted group (food's ingredients) a list of [term id, count]
 Selection = dict[str, Any]
@@ -23,6 +25,14 @@ _ARTICLE = re.compile(r"^(?:a|an|the|some)\s+")
 
 class VocabularyMissing(LookupError):
     """The package has no vocabulary (a model imported from elsewhere, or exported before it)."""
+
+
+class VocabularyInvalid(ValueError):
+    """The package's vocabulary is there but wrong (schema.problem says where and what)."""
+
+    def __init__(self, name: str, problem: str) -> None:
+        super().__init__(f"{name}: {problem}")
+        self.name, self.problem = name, problem
 
 
 @dataclass(frozen=True)
@@ -63,6 +73,9 @@ class Vocabulary:
         data = manifest.extra.get("vocabulary")
         if not isinstance(data, dict) or not data.get("groups"):
             raise VocabularyMissing(manifest.name)
+        wrong = problem(data)
+        if wrong:
+            raise VocabularyInvalid(manifest.name, wrong)
         return cls(data)
 
     # -- looking up --------------------------------------------------------------------------------

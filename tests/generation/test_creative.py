@@ -15,6 +15,7 @@ from PIL import Image
 from generation.creative.card import PAPER, font_path
 from generation.models import Generation
 from generation.prompting.poems import POEM_MAX_CHARS
+from generation.services import models_register_from_disk
 from tests.gallery.factories import make_image, make_post
 from tests.generation.conftest import job
 
@@ -63,6 +64,37 @@ def test_a_missing_model_is_a_404_and_a_model_without_vocabulary_a_clear_400(api
     response = api.get(url("untrained-tiny", "card"))
     assert response.status_code == 400
     assert "vocabulary" in response.json()["model"][0]
+
+
+def test_a_model_whose_vocabulary_is_written_wrongly_is_a_clear_400_and_the_log_says_where(
+    api, registered_models, tmp_path, settings, caplog
+):
+    """A package made by hand whose phrase rule gives a condition's terms as a string: every studio
+    call on it is refused with what to do, the detail goes to the operator's log, not the page."""
+    shipped = settings.MODELS_DIR / "demo-landscape"
+    folder = tmp_path / "hand-made"
+    folder.mkdir()
+    for entry in shipped.iterdir():
+        (folder / entry.name).symlink_to(entry)
+    data = json.loads((shipped / "model.json").read_text(encoding="utf-8"))
+    data["name"] = "hand-made"
+    data["vocabulary"]["groups"][4]["terms"][2]["phrase_when"][0]["when"] = {"snow": "purple"}
+    (folder / "model.json").unlink()
+    (folder / "model.json").write_text(json.dumps(data), encoding="utf-8")
+    settings.MODELS_DIR = tmp_path
+    assert [m.name for m in models_register_from_disk()] == ["hand-made"]
+    for response in (
+        api.get(url("hand-made", "card")),
+        api.post(url("hand-made", "check"), {"prompt": "mountains with purple snow at noon"}, format="json"),
+        api.post(url("hand-made", "compose"), {"selection": {"mountains": "snowy"}, "lang": "en"}, format="json"),
+    ):
+        assert response.status_code == 400
+        message = response.json()["model"][0]
+        assert "hand-made" in message and "Pick a demo model" in message
+        assert "phrase_when" not in message and str(tmp_path) not in message
+    assert "vocabulary.groups[4].terms[2].phrase_when[0].when.snow" in caplog.text
+    in_chinese = api.get(url("hand-made", "card"), HTTP_ACCEPT_LANGUAGE="zh-hans").json()["model"][0]
+    assert "词表" in in_chinese and "演示模型" in in_chinese
 
 
 def test_a_sample_of_an_unknown_term_is_a_404(client, registered_models):

@@ -3,10 +3,13 @@ demo packages' vocabularies."""
 
 from __future__ import annotations
 
+import copy
+import dataclasses
+
 import pytest
 
 from generation.engine.manifest import default_models_dir, read_manifest
-from generation.prompting import Vocabulary, VocabularyMissing
+from generation.prompting import Vocabulary, VocabularyInvalid, VocabularyMissing
 from generation.prompting.counterfactual import counterfactuals, surprise
 from generation.prompting.recipe import RecipeError, build_recipe
 
@@ -40,6 +43,96 @@ def test_plurals_of_known_words_are_known():
 def test_a_package_without_a_vocabulary_says_so():
     with pytest.raises(VocabularyMissing):
         Vocabulary.of(read_manifest(default_models_dir() / "untrained-tiny"))
+
+
+def _snowy(v):  # landscape's snow-capped mountains term
+    return v["groups"][4]["terms"][2]
+
+
+def _parent(v, path):
+    for key in path[:-1]:
+        v = v[key]
+    return v
+
+
+def _set(path, value):
+    return lambda v: _parent(v, path).__setitem__(path[-1], value)
+
+
+def _drop(path):
+    return lambda v: _parent(v, path).__delitem__(path[-1])
+
+
+def _conditioned(v):
+    for variant in v["compose"]["variants"]:
+        variant["when"] = {"base": ["rice"]}
+
+
+BROKEN = {
+    # (package, change, where the message points, what it says)
+    "phrase_when a string": (
+        "demo-landscape",
+        lambda v: _snowy(v).update(phrase_when="mountains with purple snow"),
+        "vocabulary.groups[4].terms[2].phrase_when:",
+        "is not of type 'array'",
+    ),
+    "a condition's terms a string": (
+        "demo-landscape",
+        lambda v: _snowy(v)["phrase_when"][0].update(when={"snow": "purple"}),
+        "vocabulary.groups[4].terms[2].phrase_when[0].when.snow:",
+        "is not of type 'array'",
+    ),
+    "a condition on a group it lacks": (
+        "demo-landscape",
+        lambda v: _snowy(v)["phrase_when"][0].update(when={"dragons": ["red"]}),
+        "vocabulary.groups[4].terms[2].phrase_when[0].when.dragons:",
+        "'dragons', which is not one of the vocabulary's groups",
+    ),
+    "a term without its id": (
+        "demo-anime",
+        _drop(["groups", 0, "terms", 1, "id"]),
+        "vocabulary.groups[0].terms[1]:",
+        "'id' is a required",
+    ),
+    "groups an object": ("demo-anime", _set(["groups"], {"hair": []}), "vocabulary.groups:", "is not of type 'array'"),
+    "an item naming no group": (
+        "demo-landscape",
+        _set(["compose", "items", 0], "dragons"),
+        "vocabulary.compose.items[0]:",
+        "names 'dragons'",
+    ),
+    "a slot default not a term": (
+        "demo-anime",
+        _set(["compose", "slots", "hair_colour"], "plaid"),
+        "vocabulary.compose.slots.hair_colour:",
+        "'plaid' is not a term of 'hair_colour'",
+    ),
+    "every variant conditioned": ("demo-food", _conditioned, "vocabulary.compose.variants:", "no variant without"),
+    "an ingredient without its name": (
+        "demo-food",
+        _drop(["groups", 2, "terms", 0, "name"]),
+        "vocabulary.groups[2].terms[0]:",
+        "'name' is a required",
+    ),
+    "a counterfactual on a group it lacks": (
+        "demo-food",
+        _set(["counterfactual", 0, "selection"], {"sauce": "soy"}),
+        "vocabulary.counterfactual[0].selection.sauce:",
+        "names 'sauce'",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(BROKEN))
+def test_a_vocabulary_written_wrongly_is_refused_naming_where_and_what(case):
+    name, change, where, what = BROKEN[case]
+    manifest = read_manifest(default_models_dir() / name)
+    data = copy.deepcopy(manifest.extra["vocabulary"])
+    change(data)
+    with pytest.raises(VocabularyInvalid) as refused:
+        Vocabulary.of(dataclasses.replace(manifest, extra={**manifest.extra, "vocabulary": data}))
+    assert refused.value.name == name
+    assert refused.value.problem.startswith(where) and what in refused.value.problem, refused.value.problem
 
 
 def test_the_recipe_prompt_follows_the_order_and_the_counts():
