@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
 
 __all__ = ["VOCABULARY_SCHEMA", "problem"]
 
@@ -107,7 +108,7 @@ def problem(data: Any) -> str | None:
     term's phrases and implications, the counterfactual selections) is one of its groups, each
     slot's default is a term of its group, and one of compose's variants has no condition, so a
     prompt can always be composed."""
-    error = next(iter(sorted(_VALIDATOR.iter_errors(data), key=lambda e: list(e.absolute_path))), None)
+    error = best_match(_VALIDATOR.iter_errors(data))
     if error is not None:
         return f"{_where(error.absolute_path)}: {error.message}"
     groups = {g["name"]: {t["id"] for t in g["terms"]} for g in data["groups"]}
