@@ -2,7 +2,7 @@
 
 A demo package's vocabulary is written at export, but a package made by hand or by another
 version can get a field wrong; the studio would then fail on some prompt with a bare KeyError.
-`problems` finds the first thing wrong, by JSON Schema (the shape) and then by the references
+`problem` finds the first thing wrong, by JSON Schema (the shape) and then by the references
 between its parts (a rule naming a group the vocabulary does not have).
 """
 
@@ -17,7 +17,7 @@ __all__ = ["VOCABULARY_SCHEMA", "problem"]
 
 _TEXT = {"type": "string"}
 _WORDS = {"type": "array", "items": _TEXT}
-_BY_LANG = {"type": "object", "additionalProperties": _TEXT}
+_TEXTS = {"type": "object", "additionalProperties": _TEXT}  # by language (phrase, label), or slot -> term id
 # a condition on other groups: group -> the term ids it must be one of
 _WHEN = {"type": "object", "additionalProperties": {"type": "array", "items": _TEXT, "minItems": 1}}
 _SAYING = {"type": "object", "required": ["when", "en", "zh"], "properties": {"when": _WHEN, "en": _TEXT, "zh": _TEXT}}
@@ -29,9 +29,9 @@ _TERM = {
         "id": {"type": "string", "minLength": 1},
         "en": _WORDS,
         "zh": _WORDS,
-        "phrase": _BY_LANG,
-        "name": _BY_LANG,
-        "example": _BY_LANG,
+        "phrase": _TEXTS,
+        "name": _TEXTS,
+        "example": _TEXTS,
         "selection": {"type": "object"},
         "sample": {"type": "object", "properties": {"path": _TEXT, "prompt": _TEXT, "seed": {"type": "integer"}}},
         "phrase_when": {"type": "array", "items": _SAYING},
@@ -53,7 +53,7 @@ _GROUP = {
     "properties": {
         "name": {"type": "string", "minLength": 1},
         "kind": _TEXT,
-        "label": _BY_LANG,
+        "label": _TEXTS,
         "counted": {"type": "boolean"},
         "max_count": {"type": "integer", "minimum": 1},
         "min_items": {"type": "integer", "minimum": 0},
@@ -76,11 +76,11 @@ VOCABULARY_SCHEMA: dict[str, Any] = {
             "type": "object",
             "required": ["variants"],
             "properties": {
-                "slots": _BY_LANG,
+                "slots": _TEXTS,
                 "items": _WORDS,
                 "variants": {"type": "array", "minItems": 1, "items": _SAYING},
                 "list": {"type": "object", "additionalProperties": {"type": "object", "properties": {"wrap": _TEXT}}},
-                "recipe": {"type": "object", "additionalProperties": _BY_LANG},
+                "recipe": {"type": "object", "additionalProperties": _TEXTS},
             },
         },
         "numbers": {"type": "object", "additionalProperties": _WORDS},
