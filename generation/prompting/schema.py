@@ -120,8 +120,7 @@ def problem(data: Any) -> str | None:
         named += [("condition", ["compose", "variants", i, "when", k], k, None) for k in variant["when"]]
     for gi, group in enumerate(data["groups"]):
         for term_id, when in group.get("implies", {}).items():
-            if term_id not in groups[group["name"]]:
-                return f"{_where(['groups', gi, 'implies', term_id])}: {term_id!r} is not a term of {group['name']!r}"
+            named.append(("implication", ["groups", gi, "implies", term_id], group["name"], term_id))
             named += [("implication", ["groups", gi, "implies", term_id, k], k, None) for k in when]
         for ti, term in enumerate(group["terms"]):
             for pi, saying in enumerate(term.get("phrase_when", [])):

@@ -107,6 +107,12 @@ BROKEN = {
         "vocabulary.compose.slots.hair_colour:",
         "'plaid' is not a term of 'hair_colour'",
     ),
+    "an implication of a term it lacks": (
+        "demo-landscape",
+        _set(["groups", 2, "implies", "comet"], {"time": ["night"]}),
+        "vocabulary.groups[2].implies.comet:",
+        "'comet' is not a term of 'body'",
+    ),
     "every variant conditioned": ("demo-food", _conditioned, "vocabulary.compose.variants:", "no variant without"),
     "an ingredient without its name": (
         "demo-food",
