@@ -27,6 +27,10 @@ class DataConfig:
     sources: list[str] = field(default_factory=list)  # JSONL files or folders
     size: int = 64  # training resolution (= generator output)
     eval_sources: list[str] = field(default_factory=list)
+    # How much more often a scene with an attribute's value is drawn into a batch than the others,
+    # e.g. {"snow": {"purple": 4}}: a scene of purple snow is drawn 4 times as often. Read from
+    # each pair's scene attributes (synthetic data); a weight for a value no scene has is an error.
+    oversample: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 @dataclass
@@ -376,6 +380,14 @@ def _check_values(obj: Any, where: str) -> None:
             raise ValueError(f"{where}.{name} must be one of {list(allowed)} (got {getattr(obj, name)!r})")
     if isinstance(obj, SyntheticConfig) and (not obj.categories or set(obj.categories) - set(CATEGORIES)):
         raise ValueError(f"{where}.categories must be a non-empty list of {list(CATEGORIES)} (got {obj.categories!r})")
+    if isinstance(obj, DataConfig):
+        for attr, weights in obj.oversample.items():
+            values = list(weights.values()) if isinstance(weights, dict) else [None]
+            if not all(type(w) in (int, float) and 0 < w < math.inf for w in values):
+                raise ValueError(
+                    f"{where}.oversample.{attr} must map values to weights above 0, "
+                    f'e.g. {{"{attr}": {{"purple": 4}}}} (got {weights!r})'
+                )
     if isinstance(obj, GANConfig) and not obj.stages:
         raise ValueError(f"{where}.stages: the schedule needs at least one stage")
     for name, (low, high) in _LIMITS.get(type(obj), {}).items():

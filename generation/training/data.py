@@ -66,6 +66,20 @@ def write_pairs(pairs: Iterable[Pair], path: str | Path) -> None:
             f.write(json.dumps({"image": str(rel), "captions": p.captions, **p.meta}, ensure_ascii=False) + "\n")
 
 
+def pair_weights(pairs: list[Pair], oversample: dict[str, dict[str, float]]) -> np.ndarray:
+    """How often each pair is drawn, relative to the others (data.oversample): the product of the
+    weights of its scene's attribute values (1 where none is named). Raises naming a weight for an
+    attribute value that no pair's scene has: it would oversample nothing."""
+    weights = np.ones(len(pairs))
+    for attr, values in oversample.items():
+        for value, weight in values.items():
+            has = np.array([p.meta.get("scene", {}).get("attrs", {}).get(attr) == value for p in pairs])
+            if not has.any():
+                raise ValueError(f"data.oversample.{attr}.{value}: no scene of the data has {attr} = {value!r}")
+            weights[has] *= weight
+    return weights
+
+
 def load_image(path: str | Path, size: int) -> np.ndarray:
     """uint8 HWC at size×size: centre crop to square, then resize (Lanczos)."""
     with Image.open(path) as file:

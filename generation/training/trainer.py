@@ -50,7 +50,7 @@ from generation.engine.upscale import SRNet
 from .augment import diff_augment
 from .clip_train import ClipBundle, attribute_targets, retune_text, text_parameters
 from .config import BuildConfig, PackageSpec, Stage
-from .data import Pair, load_image
+from .data import Pair, load_image, pair_weights
 from .encoder import PosteriorEncoder, dimensions_read, kl_to_prior
 from .layout import (
     PRESENT,
@@ -159,6 +159,8 @@ class GALIPTrainer:
         # owner is sorted, so the first caption of pair i is where i first appears in it
         self.cap_first = torch.from_numpy(np.searchsorted(np.array(owner), np.arange(len(pairs))))
         self.cap_count = torch.tensor([len(p.captions) for p in pairs])
+        # None draws every pair alike (torch.randint, the stream runs before data.oversample had)
+        self.pair_weight = torch.from_numpy(pair_weights(pairs, cfg.data.oversample)) if cfg.data.oversample else None
         self.pixD: PixelD | None = None
         if any(s.pix_w or s.pix_attr_w for s in cfg.gan.stages):
             heads, self.pair_labels = attribute_targets(pairs)
@@ -273,7 +275,10 @@ class GALIPTrainer:
 
     def _batch(self, batch_size: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         """Real images, their sentence embeddings, and the pair and caption indices drawn."""
-        idx = torch.randint(0, len(self.pairs), (batch_size,), generator=self.gen)
+        if self.pair_weight is None:
+            idx = torch.randint(0, len(self.pairs), (batch_size,), generator=self.gen)
+        else:
+            idx = torch.multinomial(self.pair_weight, batch_size, replacement=True, generator=self.gen)
         cap = self.cap_first[idx] + (torch.rand(batch_size, generator=self.gen) * self.cap_count[idx]).long()
         real = self.images[idx.to(self.images.device)].float().div(127.5).sub(1)
         return real.to(self.device), self._embeddings(cap).to(self.device), idx, cap

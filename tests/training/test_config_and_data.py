@@ -111,6 +111,10 @@ def test_unknown_config_keys_are_errors(tmp_path):
         ("gan.stages", [{"name": "a", "steps": 5, "ms_layout_w": 1}], r"\(a\)\.ms_layout_w reads one category's parts"),
         ("gan.layout_steps", 0, r"layout_steps must be at least 1"),
         ("sr.blur", 9.0, r"sr\.blur must be between 0 and 4"),
+        ("data.oversample", {"snow": 4}, r"data\.oversample\.snow must map values to weights above 0"),
+        ("data.oversample", {"snow": {"purple": 0}}, r"data\.oversample\.snow must map values to weights above 0"),
+        ("data.oversample", {"snow": {"purple": "4"}}, r"data\.oversample\.snow must map values to weights above 0"),
+        ("data.oversample", ["snow"], r"data\.oversample must be of type dict"),
     ],
 )
 def test_bad_config_values_are_errors_that_name_the_key(key, value, message):

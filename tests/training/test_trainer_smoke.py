@@ -421,3 +421,29 @@ def test_g_reads_the_same_words_from_the_token_cache_as_from_the_captions(tiny_r
     assert int(worded.tok_done.sum()) == 3
     assert torch.equal(pad, direct_pad) and torch.equal(again_pad, direct_pad)
     assert torch.allclose(words, direct) and torch.allclose(again, direct)
+
+
+def test_data_oversample_draws_the_scenes_with_a_value_that_many_times_as_often(tiny_run, tmp_path):
+    _, _, clip, pairs = tiny_run
+    night = {i for i, p in enumerate(pairs) if p.meta["scene"]["attrs"].get("time") == "night"}
+    assert 0 < len(night) < len(pairs) / 4
+
+    def night_share(oversample: dict[str, dict[str, float]]) -> float:
+        cfg = _tiny_config(tmp_path / f"run{len(oversample)}", steps=2)
+        cfg.data.oversample = oversample
+        trainer = GALIPTrainer(cfg, clip, pairs, log=lambda m: None)
+        drawn = torch.cat([trainer._batch(8)[2] for _ in range(50)]).tolist()
+        return sum(i in night for i in drawn) / len(drawn)
+
+    weight = 20.0
+    expected = weight * len(night) / (weight * len(night) + len(pairs) - len(night))
+    assert night_share({}) < 0.25
+    assert abs(night_share({"time": {"night": weight}}) - expected) < 0.1
+
+
+def test_data_oversample_of_a_value_no_scene_has_is_an_error_that_names_it(tiny_run, tmp_path):
+    _, _, clip, pairs = tiny_run
+    cfg = _tiny_config(tmp_path / "run", steps=2)
+    cfg.data.oversample = {"snow": {"green": 3.0}}
+    with pytest.raises(ValueError, match=r"data\.oversample\.snow\.green: no scene of the data has snow = 'green'"):
+        GALIPTrainer(cfg, clip, pairs, log=lambda m: None)
