@@ -29,7 +29,8 @@ class DataConfig:
     eval_sources: list[str] = field(default_factory=list)
     # How much more often a scene with an attribute's value is drawn into a batch than the others,
     # e.g. {"snow": {"purple": 4}}: a scene of purple snow is drawn 4 times as often. Read from
-    # each pair's scene attributes (synthetic data); a weight for a value no scene has is an error.
+    # each pair's scene attributes (synthetic data; a list attribute such as food's ingredients
+    # has each of its entries); a weight for a value no scene has is an error.
     oversample: dict[str, dict[str, float]] = field(default_factory=dict)
 
 

@@ -68,16 +68,24 @@ def write_pairs(pairs: Iterable[Pair], path: str | Path) -> None:
 
 def pair_weights(pairs: list[Pair], oversample: dict[str, dict[str, float]]) -> np.ndarray:
     """How often each pair is drawn, relative to the others (data.oversample): the product of the
-    weights of its scene's attribute values (1 where none is named). Raises naming a weight for an
-    attribute value that no pair's scene has: it would oversample nothing."""
+    weights of its scene's attribute values (1 where none is named). A list attribute has a value
+    when one of its entries is the value or starts with it (food's ingredients, [["egg", 2], ...]).
+    Raises naming a weight for an attribute value that no pair's scene has: it would oversample
+    nothing."""
     weights = np.ones(len(pairs))
     for attr, values in oversample.items():
         for value, weight in values.items():
-            has = np.array([p.meta.get("scene", {}).get("attrs", {}).get(attr) == value for p in pairs])
+            has = np.array([_has_value(p.meta.get("scene", {}).get("attrs", {}).get(attr), value) for p in pairs])
             if not has.any():
                 raise ValueError(f"data.oversample.{attr}.{value}: no scene of the data has {attr} = {value!r}")
             weights[has] *= weight
     return weights
+
+
+def _has_value(attr: Any, value: str) -> bool:
+    if isinstance(attr, list):
+        return any(entry == value or (isinstance(entry, list) and entry[:1] == [value]) for entry in attr)
+    return bool(attr == value)
 
 
 def load_image(path: str | Path, size: int) -> np.ndarray:

@@ -10,7 +10,7 @@ from PIL import Image
 
 from generation.training.augment import diff_augment
 from generation.training.config import Stage, load_config
-from generation.training.data import load_image, read_pairs
+from generation.training.data import Pair, load_image, pair_weights, read_pairs
 from generation.training.trainer import stage_at
 
 DEMO = Path(__file__).resolve().parents[2] / "generation" / "training" / "configs" / "demo.toml"
@@ -255,3 +255,18 @@ def test_the_128_config_grows_the_reconstruction_packages_by_one_block():
     grown = make_arch(cfg, ClipBundle(manifest.arch.clip, None)).netG
     assert grown.native_size() == (128, 128) and cfg.data.size == cfg.synthetic.size == 128
     assert grown_blocks(manifest.arch.netG, grown) == [manifest.arch.netG.n_blocks]
+
+
+def test_oversample_weights_multiply_and_read_list_attributes_entry_by_entry():
+    def dish(*ingredients: tuple[str, int], vessel: str = "plate") -> Pair:
+        attrs = {"vessel": vessel, "ingredients": [list(i) for i in ingredients]}
+        return Pair(Path("x.png"), ["a dish"], {"scene": {"attrs": attrs}})
+
+    pairs = [dish(("egg", 2)), dish(("egg", 1), ("shrimp", 3)), dish(("tomato", 1), vessel="bowl"), dish()]
+    weights = pair_weights(pairs, {"ingredients": {"egg": 2, "shrimp": 3}, "vessel": {"bowl": 5}})
+    assert weights.tolist() == [2.0, 6.0, 5.0, 1.0]
+    assert pair_weights(pairs, {}).tolist() == [1.0] * 4
+    with pytest.raises(ValueError, match=r"data\.oversample\.ingredients\.rice: no scene of the data has"):
+        pair_weights(pairs, {"ingredients": {"rice": 2}})
+    with pytest.raises(ValueError, match=r"data\.oversample\.vessel\.2: no scene"):
+        pair_weights([Pair(Path("x.png"), ["no scene"])] + pairs, {"vessel": {"2": 2}})
