@@ -79,10 +79,12 @@ bench-engine: setup
 # its package, and past 3,000 its pixel discriminator takes over), food and anime for 900; and
 # anime's SR net is trained again on its sharpened G's pictures, with a patch discriminator
 # (restore-sr). Landscape then has one more such round of 2,700 steps with mode seeking on where
-# its parts sit (ms_layout_w, each scene its own targets; about 75 min on two threads). Last,
+# its parts sit (ms_layout_w, each scene its own targets; about 75 min on two threads), and food
+# two: the same for 2,700 steps with pix_attr_w 4 (about 70 min), then 900 steps with the scenes
+# that have eggs or shrimp drawn twice as often (data.oversample; about 28 min). Last,
 # demo-128.toml grows anime's generator to 128 px with batches of 512 (462 steps; about 7 min on
 # one H200, where the shipped package was trained with tools/gpu_demo_models.sh; about 12 h on a
-# 2-core CPU). About 12.5 h on a 2-core CPU before it. tools/gpu_demo_models.sh runs the
+# 2-core CPU). About 14 h on a 2-core CPU before it. tools/gpu_demo_models.sh runs the
 # per-category builds from the shipped packages on one GPU (see docs/demo-models.md).
 RECON = --config generation/training/configs/demo-recon.toml --set 'synthetic.categories=["$(1)"]' \
 	--set gan.init_package=demo-$(1) --set run.out_dir=var/training/demo-recon-$(1)
@@ -91,6 +93,11 @@ SHARPEN = --config generation/training/configs/demo-sharpen.toml --set 'syntheti
 LAYOUT = --config generation/training/configs/demo-sharpen.toml --set 'synthetic.categories=["$(1)"]' \
 	--set gan.init_package=demo-$(1) --set sr.package=demo-$(1) --set run.out_dir=var/training/demo-layout-$(1) \
 	--set gan.stages.0.ms_layout_w=5
+OVERSAMPLE = --config generation/training/configs/demo-sharpen.toml --set 'synthetic.categories=["$(1)"]' \
+	--set gan.init_package=demo-$(1) --set sr.package=demo-$(1) --set run.out_dir=var/training/demo-oversample-$(1) \
+	--set gan.stages.0.ms_layout_w=5 --set gan.stages.0.pix_attr_w=4
+# (a variable: a comma written in a $(call ...) argument would split it)
+FOOD_OVERSAMPLE = --set 'data.oversample={"ingredients": {"egg": 2, "shrimp": 2}}'
 GROW = --config generation/training/configs/demo-128.toml --set 'synthetic.categories=["$(1)"]' \
 	--set gan.init_package=demo-$(1) --set sr.package=demo-$(1) --set run.out_dir=var/training/demo-128-$(1)
 RESTORE = restore-sr demo-$(1) --config generation/training/configs/demo-restore.toml \
@@ -115,6 +122,8 @@ demo-models: setup
 	$(call step,sharpen-landscape-2700,build-demo-models $(call SHARPEN,landscape) --set gan.stages.0.steps=2700)
 	$(call step,layout-landscape,build-demo-models $(call LAYOUT,landscape) --set gan.stages.0.steps=2700)
 	$(call step,sharpen-food,build-demo-models $(call SHARPEN,food))
+	$(call step,layout-food,build-demo-models $(call LAYOUT,food) --set gan.stages.0.steps=2700 --set gan.stages.0.pix_attr_w=4)
+	$(call step,oversample-food,build-demo-models $(call OVERSAMPLE,food) $(FOOD_OVERSAMPLE))
 	$(call step,sharpen-anime,build-demo-models $(call SHARPEN,anime))
 	$(call step,restore-anime,$(call RESTORE,anime) --set sr.mismatch=0.1 --set sr.render_mix=0.75 --set sr.adv_w=0.01)
 	$(call step,grow-anime,build-demo-models $(call GROW,anime))

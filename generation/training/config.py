@@ -387,7 +387,7 @@ def _check_values(obj: Any, where: str) -> None:
             if not all(type(w) in (int, float) and 0 < w < math.inf for w in values):
                 raise ValueError(
                     f"{where}.oversample.{attr} must map values to weights above 0, "
-                    f'e.g. {{"{attr}": {{"purple": 4}}}} (got {weights!r})'
+                    f'e.g. {{"snow": {{"purple": 4}}}} (got {weights!r})'
                 )
     if isinstance(obj, GANConfig) and not obj.stages:
         raise ValueError(f"{where}.stages: the schedule needs at least one stage")

@@ -29,7 +29,7 @@ def make(done: Path, py: str) -> subprocess.CompletedProcess[str]:
 
 def test_the_steps_are_the_builds_in_order():
     assert STEPS[:3] == ["base", "finetune", "words"] and STEPS[-1] == "grow-anime"
-    assert len(STEPS) == len(set(STEPS)) == 13
+    assert len(STEPS) == len(set(STEPS)) == 15
 
 
 def test_a_built_tree_runs_nothing(tmp_path):
@@ -54,3 +54,35 @@ def test_a_step_that_finishes_is_stamped(tmp_path):
     run = make(tmp_path, "true")  # stands in for the last build, which succeeds
     assert run.returncode == 0, run.stderr
     assert (tmp_path / STEPS[-1]).exists()
+
+
+def test_every_build_step_is_a_config_the_cli_reads(tmp_path):
+    """The steps' --set values pass through make and the shell (quotes, JSON with commas): each
+    build's command line, as make would run it, must load without an error."""
+    import argparse
+    import shlex
+
+    from generation.training.__main__ import _config
+
+    dry = subprocess.run(
+        ["make", "-n", "-s", "-o", "setup", "demo-models", f"DONE={tmp_path}", "PY=py"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert dry.returncode == 0, dry.stderr
+    builds = re.findall(r"py -m generation\.training (build-demo-models .*?) && mkdir", dry.stdout)
+    assert len(builds) == sum(1 for line in dry.stdout.splitlines() if "build-demo-models" in line) >= 10
+    configs = {}
+    for build in builds:
+        argv = shlex.split(build)
+        args = argparse.Namespace(
+            config=argv[argv.index("--config") + 1],
+            set=[argv[i + 1] for i, a in enumerate(argv) if a == "--set"],
+        )
+        configs[_config(args).run.out_dir] = _config(args)
+    food = configs["var/training/demo-oversample-food"]
+    assert food.data.oversample == {"ingredients": {"egg": 2.0, "shrimp": 2.0}}
+    assert food.gan.init_package == "demo-food" and food.gan.stages[0].ms_layout_w == 5
+    assert configs["var/training/demo-layout-food"].gan.stages[0].steps == 2700
