@@ -12,6 +12,10 @@
 #   OUT=/tmp/out TINY=1 DEVICE=cuda tools/gpu_demo_models.sh   # the same as a smoke test on the GPU
 #   OUT=/tmp/out LAYOUT_W=5 tools/gpu_demo_models.sh       # with mode seeking on where parts sit
 #                                                          # (Stage.ms_layout_w; landscape's last CPU round)
+#   OUT=/tmp/out CATEGORIES=food BUILDS=recon LAYOUT_W=5 PIX_ATTR_W=4 \
+#     OVERSAMPLE='{"ingredients": {"egg": 2, "shrimp": 2}}' tools/gpu_demo_models.sh
+#                                                          # food's last CPU rounds: chosen scenes drawn
+#                                                          # more often (data.oversample)
 #
 # Builds, per category, each from the package in models/ (or the one the build before wrote):
 #   recon  configs/demo-recon.toml: a reconstruction round at 64 px (with the encoder warm-up
@@ -32,6 +36,8 @@ WORK=${WORK:-var/training/gpu}
 MINUTES=${MINUTES:-9}
 BUILDS=${BUILDS:-recon 128}
 LAYOUT_W=${LAYOUT_W:-0}
+PIX_ATTR_W=${PIX_ATTR_W:-2}
+OVERSAMPLE=${OVERSAMPLE:-}
 CATEGORIES=${CATEGORIES:-landscape food anime}
 mkdir -p "$OUT/models" "$WORK"
 cp -r models/demo-landscape models/demo-food models/demo-anime "$OUT/models/"  # the CLIP is demo-landscape's
@@ -52,10 +58,13 @@ args() {  # args <build> <category>: the build's settings in ARGS, shared by the
     --set "synthetic.categories=[\"$cat\"]" --set "synthetic.per_category=$PER_CAT" --set "synthetic.workers=$THREADS" \
     --set "gan.init_package=demo-$cat" --set "sr.package=demo-$cat" \
     --set "gan.pixd_warmup=$WARM" --set "gan.d_warmup=$WARM" --set "gan.e_warmup=$WARM" \
-    --set "gan.stages=[{\"name\":\"gpu-$1\",\"steps\":$STEPS,\"batch_size\":$BATCH,\"sim_w\":4.0,\"ms_w\":6.0,\"pix_w\":1.0,\"pix_attr_w\":2.0,\"rec_w\":10.0,\"kl_w\":0.01,\"rec_feat_w\":2.0,\"ms_layout_w\":$LAYOUT_W}]" \
+    --set "gan.stages=[{\"name\":\"gpu-$1\",\"steps\":$STEPS,\"batch_size\":$BATCH,\"sim_w\":4.0,\"ms_w\":6.0,\"pix_w\":1.0,\"pix_attr_w\":$PIX_ATTR_W,\"rec_w\":10.0,\"kl_w\":0.01,\"rec_feat_w\":2.0,\"ms_layout_w\":$LAYOUT_W}]" \
     --set "run.device=$DEVICE" --set "run.num_threads=$THREADS" --set "run.amp=true" \
     --set "run.checkpoint_every=500" --set "run.sample_every=500" --set "run.snapshot_every=$SNAPSHOT" \
     --set "run.out_dir=$WORK/$1-$2")
+  if [ -n "$OVERSAMPLE" ]; then
+    ARGS+=(--set "data.oversample=$OVERSAMPLE")
+  fi
 }
 
 run() {  # run <build> <category>
