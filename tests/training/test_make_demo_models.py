@@ -62,6 +62,8 @@ def test_every_build_step_is_a_config_the_cli_reads(tmp_path):
     import argparse
     import shlex
 
+    import torch
+
     from generation.training.__main__ import _config
 
     dry = subprocess.run(
@@ -75,13 +77,18 @@ def test_every_build_step_is_a_config_the_cli_reads(tmp_path):
     builds = re.findall(r"py -m generation\.training (build-demo-models .*?) && mkdir", dry.stdout)
     assert len(builds) == sum(1 for line in dry.stdout.splitlines() if "build-demo-models" in line) >= 10
     configs = {}
-    for build in builds:
-        argv = shlex.split(build)
-        args = argparse.Namespace(
-            config=argv[argv.index("--config") + 1],
-            set=[argv[i + 1] for i, a in enumerate(argv) if a == "--set"],
-        )
-        configs[_config(args).run.out_dir] = _config(args)
+    threads = torch.get_num_threads()  # the CLI's reader sets the config's thread count
+    try:
+        for build in builds:
+            argv = shlex.split(build)
+            args = argparse.Namespace(
+                config=argv[argv.index("--config") + 1],
+                set=[argv[i + 1] for i, a in enumerate(argv) if a == "--set"],
+            )
+            cfg = _config(args)
+            configs[cfg.run.out_dir] = cfg
+    finally:
+        torch.set_num_threads(threads)
     food = configs["var/training/demo-oversample-food"]
     assert food.data.oversample == {"ingredients": {"egg": 2.0, "shrimp": 2.0}}
     assert food.gan.init_package == "demo-food" and food.gan.stages[0].ms_layout_w == 5
