@@ -90,12 +90,10 @@ RECON = --config generation/training/configs/demo-recon.toml --set 'synthetic.ca
 	--set gan.init_package=demo-$(1) --set run.out_dir=var/training/demo-recon-$(1)
 SHARPEN = --config generation/training/configs/demo-sharpen.toml --set 'synthetic.categories=["$(1)"]' \
 	--set gan.init_package=demo-$(1) --set sr.package=demo-$(1) --set run.out_dir=var/training/demo-sharpen-$(1)
+# $(call LAYOUT,<category>[,<run name>]): the run's folder is var/training/demo-<run name>-<category>
 LAYOUT = --config generation/training/configs/demo-sharpen.toml --set 'synthetic.categories=["$(1)"]' \
-	--set gan.init_package=demo-$(1) --set sr.package=demo-$(1) --set run.out_dir=var/training/demo-layout-$(1) \
+	--set gan.init_package=demo-$(1) --set sr.package=demo-$(1) --set run.out_dir=var/training/demo-$(or $(2),layout)-$(1) \
 	--set gan.stages.0.ms_layout_w=5
-OVERSAMPLE = --config generation/training/configs/demo-sharpen.toml --set 'synthetic.categories=["$(1)"]' \
-	--set gan.init_package=demo-$(1) --set sr.package=demo-$(1) --set run.out_dir=var/training/demo-oversample-$(1) \
-	--set gan.stages.0.ms_layout_w=5 --set gan.stages.0.pix_attr_w=4
 # (a variable: a comma written in a $(call ...) argument would split it)
 FOOD_OVERSAMPLE = --set 'data.oversample={"ingredients": {"egg": 2, "shrimp": 2}}'
 GROW = --config generation/training/configs/demo-128.toml --set 'synthetic.categories=["$(1)"]' \
@@ -123,7 +121,7 @@ demo-models: setup
 	$(call step,layout-landscape,build-demo-models $(call LAYOUT,landscape) --set gan.stages.0.steps=2700)
 	$(call step,sharpen-food,build-demo-models $(call SHARPEN,food))
 	$(call step,layout-food,build-demo-models $(call LAYOUT,food) --set gan.stages.0.steps=2700 --set gan.stages.0.pix_attr_w=4)
-	$(call step,oversample-food,build-demo-models $(call OVERSAMPLE,food) $(FOOD_OVERSAMPLE))
+	$(call step,oversample-food,build-demo-models $(call LAYOUT,food,oversample) --set gan.stages.0.pix_attr_w=4 $(FOOD_OVERSAMPLE))
 	$(call step,sharpen-anime,build-demo-models $(call SHARPEN,anime))
 	$(call step,restore-anime,$(call RESTORE,anime) --set sr.mismatch=0.1 --set sr.render_mix=0.75 --set sr.adv_w=0.01)
 	$(call step,grow-anime,build-demo-models $(call GROW,anime))

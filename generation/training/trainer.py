@@ -159,7 +159,7 @@ class GALIPTrainer:
         # owner is sorted, so the first caption of pair i is where i first appears in it
         self.cap_first = torch.from_numpy(np.searchsorted(np.array(owner), np.arange(len(pairs))))
         self.cap_count = torch.tensor([len(p.captions) for p in pairs])
-        # None draws every pair alike (torch.randint, the stream runs before data.oversample had)
+        # None: every pair alike, drawn by torch.randint as before data.oversample (runs reproduce)
         self.pair_weight = torch.from_numpy(pair_weights(pairs, cfg.data.oversample)) if cfg.data.oversample else None
         self.pixD: PixelD | None = None
         if any(s.pix_w or s.pix_attr_w for s in cfg.gan.stages):
