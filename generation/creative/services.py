@@ -194,13 +194,24 @@ def model_card(*, studio: StudioModel, lang: str) -> dict[str, Any]:
 ONE_ARRANGEMENT = 0.15
 
 
-def seed_variety(quality: dict[str, Any] | None) -> dict[str, Any] | None:
-    """How much a model's seeds of one prompt move things around, from its measured layout
-    spread (0: one arrangement, 1: as much as the pictures it learnt from), for the card; None
-    where the package has no such number (or one written by hand that is not a number)."""
-    value = (quality or {}).get("layout_spread")
+def _spread(value: Any) -> float | None:
+    """A layout spread as a package records it, or None where it is not a measured number."""
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 <= value <= 10.0:
         return None
+    return float(value)
+
+
+def seed_variety(quality: dict[str, Any] | None) -> dict[str, Any] | None:
+    """How much a model's seeds of one prompt move things around, from its measured layout
+    spread (0: one arrangement, 1: as much as the pictures it learnt from), for the card: the
+    lower of the plain and the blurred reading where both are there, since streaks that differ
+    from seed to seed can pass for moves in the first. None where the package has neither
+    as a number (a value written by hand may be anything)."""
+    readings = (_spread((quality or {}).get(key)) for key in ("layout_spread", "layout_spread_blurred"))
+    measured = [v for v in readings if v is not None]
+    if not measured:
+        return None
+    value = min(measured)
     return {"share": round(100 * value), "one_arrangement": value < ONE_ARRANGEMENT}
 
 

@@ -175,6 +175,23 @@ def test_a_layout_spread_that_is_not_a_measured_number_says_nothing(value):
     assert seed_variety({"layout_spread": value}) is None
     assert seed_variety(None) is None and seed_variety({}) is None
     assert seed_variety({"layout_spread": 0.1}) == {"share": 10, "one_arrangement": True}
+    assert seed_variety({"layout_spread": 0.4, "layout_spread_blurred": value}) == {
+        "share": 40,
+        "one_arrangement": False,
+    }
+
+
+def test_the_card_reads_the_lower_of_the_plain_and_the_blurred_layout_spread():
+    """Streaks that differ from seed to seed read as moves until a blur wipes them out: a model
+    whose blurred spread is near 0 keeps one arrangement, whatever the plain reading says."""
+    from generation.creative.services import seed_variety
+
+    assert seed_variety({"layout_spread": 0.26, "layout_spread_blurred": 0.02}) == {"share": 2, "one_arrangement": True}
+    assert seed_variety({"layout_spread": 0.84, "layout_spread_blurred": 0.9}) == {
+        "share": 84,
+        "one_arrangement": False,
+    }
+    assert seed_variety({"layout_spread_blurred": 0.9}) == {"share": 90, "one_arrangement": False}
 
 
 def test_a_prompt_made_only_of_unknown_words_gets_a_clear_message(api, registered_models):

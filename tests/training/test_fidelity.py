@@ -168,6 +168,22 @@ def test_a_combination_the_model_cannot_compose_shows_as_its_missing_object():
     assert "  - river at night:" in lines and "weakest water=river 0% of 8" in lines
 
 
+def test_the_distance_is_split_between_regular_prompts_and_held_out_combinations():
+    """Only "river at night" is drawn wrong: the regular prompts' FD sits on their floor, the
+    held-out combinations' rises above theirs, and the table says both. (So few pictures make
+    every FD here larger than the whole set's; each is read against its own anchors.)"""
+    from generation.training.fidelity import fidelity_table
+
+    report, _ = _holdout_drawn_with("river at night", {"water": "none"})
+    regular, held_out = report.fd_by_kind["regular"], report.fd_by_kind["held_out"]
+    assert regular["fd"] == pytest.approx(regular["floor"], rel=1e-6)
+    assert regular["floor"] < regular["blur2"] and held_out["floor"] < held_out["blur2"]
+    # two scenes of eight pictures without their river cost a quarter of blurring every held-out picture
+    assert held_out["fd"] - held_out["floor"] > 0.25 * (held_out["blur2"] - held_out["floor"]), held_out
+    table = fidelity_table([report])
+    assert "FD, regular prompts" in table and f"{held_out['fd']:.1f} ({held_out['floor']:.1f}," in table
+
+
 def test_purple_snow_drawn_white_shows_as_the_snows_colour():
     """A model that draws "purple snow at noon" with white snow has drawn the snowy mountains
     asked for, but not the colour the caption names: the snow head must read it missing there,
