@@ -52,9 +52,9 @@ from .renders import DRAW, SIZE, render_variants, shrink, to_tensor
 from .synthetic import LANGS, RENDERERS, EvalItem, render, sample_scene
 
 ASSETS = Path(__file__).resolve().parent / "assets"
-# px at DRAW: the blur of the blurred layout spread. At 3 the shipped landscape and food packages
-# keep their moves (0.83 -> 0.81, 0.53 -> 0.56 on their regular prompts) where a streaked round
-# loses what its streaks made (anime, 0.33 -> 0.21; docs/demo-models.md).
+# px at DRAW: the blur of the blurred layout spread. With it the shipped landscape and food
+# packages read as without it (0.84 and 0.65 against 0.84 and 0.66), where a round that drew
+# streaks loses what its streaks made (anime, 0.33 -> 0.21; docs/demo-models.md).
 LAYOUT_BLUR = 3.0
 
 # The heads that say whether an object is there (the rest are colours, time of day, mood).
@@ -157,8 +157,8 @@ def blurred(x: torch.Tensor, sigma: float) -> torch.Tensor:
 
 
 def layout_view(x: torch.Tensor) -> torch.Tensor:
-    """x (any size) blurred as a picture at DRAW px is by LAYOUT_BLUR px, then shrunk to SIZE: what
-    the blurred layout spread reads."""
+    """x (any size) blurred by LAYOUT_BLUR px as at DRAW px (scaled to x's size), then shrunk to
+    SIZE: what the blurred layout spread reads."""
     return shrink(blurred(x, LAYOUT_BLUR * x.shape[-1] / DRAW))
 
 
